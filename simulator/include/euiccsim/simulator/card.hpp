@@ -1,0 +1,116 @@
+// The card runtime: an ISO/IEC 7816 card with logical channels, applet selection, response
+// chaining (61xx / GET RESPONSE, 6Cxx) and GlobalPlatform STORE DATA reassembly.
+//
+// A Card knows bytes in and bytes out; it knows nothing of sockets (transports feed it) and
+// nothing of ES10 content (applets interpret it).
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "euiccsim/applets/applet.hpp"
+#include "euiccsim/simulator/trace.hpp"
+
+namespace euiccsim::sim {
+
+enum class Protocol : std::uint8_t { kT0, kT1 };
+
+struct CardOptions {
+  // Upper bound of one reassembled STORE DATA chain; a block beyond it is answered 6A84.
+  std::size_t store_data_limit = 32 * 1024;
+};
+
+class Card {
+ public:
+  static constexpr unsigned kChannels = 4;  // basic channel and 1..3
+  // Called with the new state after a state-changing command, before its response leaves
+  // the card. Throwing rolls the command back and the card answers 6581 (memory failure).
+  using Persist = std::function<void(const CardState&)>;
+
+  Card(CardState state, crypto::Drbg drbg, Persist persist = {}, CardOptions options = {});
+  ~Card();
+  Card(const Card&) = delete;
+  Card& operator=(const Card&) = delete;
+
+  void install(std::unique_ptr<applets::Applet> applet);
+
+  // Cold reset: returns the ATR. Logical channels 1..3 closed, nothing selected.
+  const Bytes& power_on();
+  // Warm reset: as power_on, for a card already powered.
+  const Bytes& reset();
+  void power_off();
+  bool powered() const { return powered_; }
+  const Bytes& atr() const { return atr_; }
+
+  // The transmission protocol the terminal chose (T=0 after an ATR unless told otherwise).
+  void set_protocol(Protocol p) { protocol_ = p; }
+  Protocol protocol() const { return protocol_; }
+
+  // One C-APDU in, one R-APDU out. Never throws; a malformed APDU gets a status word and
+  // leaves the card as it was. An unpowered card is mute: the answer is empty.
+  Bytes transmit(ByteView command);
+
+  const CardState& state() const { return state_; }
+  const std::string& id() const { return id_; }
+  void set_trace(std::shared_ptr<TraceBus> bus) { trace_ = std::move(bus); }
+  // What the terminal declared in TERMINAL CAPABILITY (ETSI TS 102 221 §11.1.19), if any.
+  const std::optional<Bytes>& terminal_capability() const { return terminal_capability_; }
+  bool channel_open(unsigned ch) const { return ch < kChannels && channels_[ch].open; }
+  const applets::Applet* selected(unsigned ch) const {
+    return ch < kChannels ? channels_[ch].selected : nullptr;
+  }
+
+ private:
+  struct Channel {
+    bool open = false;
+    applets::Applet* selected = nullptr;
+    // Response data not yet fetched with GET RESPONSE, and the status word that ends it.
+    Bytes pending;
+    std::size_t pending_offset = 0;
+    std::uint16_t pending_sw = apdu::sw::kOk;
+    // STORE DATA chain under reassembly.
+    bool chain_active = false;
+    std::uint8_t next_block = 0;
+    Bytes chain;
+    void drop_pending() {
+      pending.clear();
+      pending_offset = 0;
+    }
+  };
+
+  apdu::Response dispatch(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
+  apdu::Response manage_channel(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
+  apdu::Response select(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
+  apdu::Response get_response(const apdu::Command& cmd, unsigned ch);
+  apdu::Response terminal_capability(const apdu::Command& cmd);
+  apdu::Response store_data(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
+  // Shapes an applet's answer to the command's Le and the protocol (61xx, 6Cxx, splitting).
+  apdu::Response deliver(const apdu::Command& cmd, unsigned ch, apdu::Response r);
+  apdu::Response next_chunk(Channel& c, std::size_t max);
+  void close_channel(unsigned ch, applets::AppletContext& ctx);
+  void cold_state();
+  void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
+             std::chrono::steady_clock::time_point start);
+
+  CardState state_;
+  crypto::Drbg drbg_;
+  Persist persist_;
+  CardOptions options_;
+  std::string id_;
+  std::vector<std::unique_ptr<applets::Applet>> applets_;
+  std::array<Channel, kChannels> channels_;
+  Protocol protocol_ = Protocol::kT0;
+  bool powered_ = false;
+  Bytes atr_;
+  std::optional<Bytes> terminal_capability_;
+  std::shared_ptr<TraceBus> trace_;
+};
+
+// The ATR of every euicc-sim card: offers T=0 and T=1, names the product in its historical
+// bytes (ISO/IEC 7816-3 §8).
+Bytes default_atr();
+
+}  // namespace euiccsim::sim

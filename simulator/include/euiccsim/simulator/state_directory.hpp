@@ -1,0 +1,40 @@
+// A state directory: one card image per card, named <EID>.card.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "euiccsim/applets/card_state.hpp"
+#include "euiccsim/crypto/drbg.hpp"
+
+namespace euiccsim::sim {
+
+struct NewCard {
+  std::optional<Eid> eid;           // otherwise generated
+  std::string eid_prefix = "8900";  // digits the generated EID starts with
+};
+
+class StateDirectory {
+ public:
+  explicit StateDirectory(std::filesystem::path dir);
+  // $XDG_DATA_HOME/euicc-sim, else ~/.local/share/euicc-sim.
+  static std::filesystem::path default_path();
+
+  const std::filesystem::path& path() const { return dir_; }
+  // EIDs of the images present, sorted; files that are not <EID>.card are ignored.
+  std::vector<std::string> list() const;
+  std::filesystem::path image_path(const std::string& eid) const;
+  bool contains(const std::string& eid) const;
+  CardState load(const std::string& eid) const;
+  void save(const CardState& state) const;
+  // Creates the directory if needed and writes a new card's image; refuses an EID in use.
+  CardState create(const NewCard& options, crypto::Drbg& drbg) const;
+  void remove(const std::string& eid) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace euiccsim::sim

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Runs the euicc-sim binary as a user would: first run, card management, APDUs and scripts,
+# damaged images, exit statuses.
+set -u
+bin=${1:?usage: test_cli.sh PATH/TO/euicc-sim}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_DATA_HOME="$work/xdg"
+failures=0
+pass() { echo "ok   - $1"; }
+fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+# expect STATUS DESCRIPTION -- command...
+expect() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then pass "$what"; else
+    fail "$what (exit $got, wanted $want)"; sed 's/^/    /' "$work/out" "$work/err"; fi
+}
+contains() {  # contains FILE TEXT DESCRIPTION
+  if grep -qF -- "$2" "$1"; then pass "$3"; else fail "$3 (no '$2')"; sed 's/^/    /' "$1"; fi
+}
+
+# First run: a default card appears in the XDG data directory and works.
+expect 0 "first run creates and shows a default card" -- "$bin"
+contains "$work/out" "created now: first run" "first run says it created the card"
+contains "$work/out" "GetEID" "first run shows GetEID"
+eid=$(ls "$XDG_DATA_HOME/euicc-sim" | sed -n 's/^\([0-9]\{32\}\)\.card$/\1/p')
+[ -n "$eid" ] && pass "default card image named by EID" || fail "default card image named by EID"
+expect 0 "second run reuses the card" -- "$bin" --json
+contains "$work/out" "\"created\": false" "second run --json reports no new card"
+contains "$work/out" "\"eid\": \"$eid\"" "second run uses the same EID"
+
+# card new / list / show / rm with an explicit state directory.
+st="$work/state"
+expect 0 "card new with a seed" -- "$bin" --state "$st" card new --seed 4 --eid-prefix 89049032 --json
+contains "$work/out" "\"eid\": \"89049032" "seeded card has the prefix"
+seeded=$(sed -n 's/.*"eid": "\([0-9]*\)".*/\1/p' "$work/out")
+rm -rf "$work/state2"
+"$bin" --state "$work/state2" card new --seed 4 --eid-prefix 89049032 --json >"$work/out2"
+contains "$work/out2" "\"eid\": \"$seeded\"" "the same seed gives the same EID"
+expect 0 "card new with a given EID" -- "$bin" --state "$st" card new --eid 89049032123451234512345678901235
+expect 1 "the same EID twice is refused" -- "$bin" --state "$st" card new --eid 89049032123451234512345678901235
+contains "$work/err" "already exists" "refusal names the reason"
+expect 2 "a bad EID is a usage error" -- "$bin" --state "$st" card new --eid 89049032123451234512345678901234
+contains "$work/err" "check digits" "usage error names the check digits"
+[ "$(wc -l <"$work/err")" -eq 1 ] && pass "usage error is one line" || fail "usage error is one line"
+expect 0 "card list" -- "$bin" --state "$st" card list
+contains "$work/out" "89049032123451234512345678901235" "list shows the card"
+expect 0 "card list --json" -- "$bin" --state "$st" card list --json
+contains "$work/out" "\"personality\": \"sgp22\"" "list --json shows the personality"
+expect 0 "card show" -- "$bin" --state "$st" card show 89049032123451234512345678901235
+contains "$work/out" "\"isd_r_aid\": \"A0000005591010FFFFFFFF8900000100\"" "show prints the image as JSON"
+expect 2 "apdu without --card among several cards" -- "$bin" --state "$st" apdu 00A4040000
+
+# APDUs and scripts.
+card=89049032123451234512345678901235
+expect 0 "apdu sends and prints" -- "$bin" --state "$st" apdu --card $card --protocol t1 \
+  00A4040C10A0000005591010FFFFFFFF8900000100 80E2910006BF3E035C015A00
+contains "$work/out" "BF3E125A1089049032123451234512345678901235 9000" "GetEID over apdu"
+cat >"$work/ok.apdu" <<'SCRIPT'
+# select the ISD-R, ask for the EID as lpac does (T=0: 61xx, then GET RESPONSE with CLA 80)
+0070000001 -> 01 9000
+01A4040010A0000005591010FFFFFFFF8900000100 -> 61..
+81E2910006BF3E035C015A -> 6115
+81C0000015 -> BF3E 12 5A 10 89049032 * 9000
+reset
+01A4040C10A0000005591010FFFFFFFF8900000100 -> 6881
+SCRIPT
+expect 0 "a matching script passes" -- "$bin" --state "$st" apdu --card $card --script "$work/ok.apdu"
+contains "$work/out" "[4] > 81C0000015" "script steps are printed"
+printf '00A4040C10A0000005591010FFFFFFFF8900000100 -> 9000\n80CA005A00 -> 9000\n00A4040000 -> 9000\n' >"$work/bad.apdu"
+expect 1 "a mismatching script fails" -- "$bin" --state "$st" apdu --card $card --script "$work/bad.apdu"
+contains "$work/out" "MISMATCH" "the mismatch is shown"
+contains "$work/out" "line 2" "the mismatch names its line"
+if grep -qF "[3]" "$work/out"; then fail "script stops at the first mismatch"; else pass "script stops at the first mismatch"; fi
+printf '00A4 -> 9000\n' >"$work/syntax.apdu"
+expect 2 "a script with a syntax error is a usage error" -- "$bin" --state "$st" apdu --card $card --script "$work/syntax.apdu"
+contains "$work/err" "line 1" "the syntax error names its line"
+expect 0 "apdu --json" -- "$bin" --state "$st" apdu --card $card --json 00A4040C10A0000005591010FFFFFFFF8900000100
+contains "$work/out" "\"sw\": \"9000\"" "apdu --json gives the status word"
+expect 0 "trace as JSON lines" -- "$bin" --state "$st" --trace "$work/trace.jsonl" --trace-format jsonl \
+  apdu --card $card 00A4040C10A0000005591010FFFFFFFF8900000100
+contains "$work/trace.jsonl" "\"c\":\"00A4040C10A0000005591010FFFFFFFF8900000100\",\"r\":\"9000\"" "trace records the APDU"
+expect 2 "hex that is not hex" -- "$bin" --state "$st" apdu --card $card 00A4GG00
+
+# Damaged images are refused with one line, and listed as unreadable.
+img="$st/$card.card"
+cp "$img" "$work/good.card"
+head -c 20 "$work/good.card" >"$img"
+expect 1 "a truncated image is refused" -- "$bin" --state "$st" card show $card
+contains "$work/err" "truncated" "the refusal says truncated"
+[ "$(wc -l <"$work/err")" -eq 1 ] && pass "the refusal is one line" || fail "the refusal is one line"
+expect 0 "card list still works with a damaged image" -- "$bin" --state "$st" card list
+contains "$work/out" "unreadable" "the damaged image is listed as unreadable"
+cp "$work/good.card" "$img"
+printf '\x07' | dd of="$img" bs=1 seek=9 conv=notrunc status=none
+expect 1 "a newer image version is refused" -- "$bin" --state "$st" card show $card
+contains "$work/err" "newer than this euicc-sim" "the refusal says newer"
+cp "$work/good.card" "$img"
+expect 0 "card rm" -- "$bin" --state "$st" card rm $card
+expect 1 "card show of a removed card" -- "$bin" --state "$st" card show $card
+
+# Help and usage.
+for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu"; do
+  # shellcheck disable=SC2086
+  expect 0 "--help for '$sub'" -- "$bin" $sub --help
+  contains "$work/out" "Usage" "--help for '$sub' explains usage"
+done
+contains "$work/out" "Example" "apdu --help has an example"
+expect 2 "an unknown option" -- "$bin" --bogus
+expect 2 "an unknown card subcommand" -- "$bin" card frobnicate
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]

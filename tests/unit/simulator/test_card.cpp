@@ -1,0 +1,121 @@
+// Power, ATR, and the status words of the card runtime for malformed or unsupported APDUs.
+#include <catch.hpp>
+
+#include "../support/test_card.hpp"
+
+using namespace euiccsim;
+using test::sw_of;
+using test::TestCard;
+
+TEST_CASE("ATR offers T=0 and T=1, names the product and has a valid TCK") {
+  auto atr = sim::default_atr();
+  REQUIRE(atr[0] == 0x3B);
+  const unsigned k = atr[1] & 0x0F;
+  REQUIRE((atr[1] & 0xF0) == 0x90);  // TA1 and TD1
+  CHECK((atr[3] & 0x0F) == 0);       // TD1: T=0
+  CHECK((atr[4] & 0x0F) == 1);       // TD2: T=1
+  const std::string hist(atr.end() - 1 - k, atr.end() - 1);
+  CHECK(hist.find("euicc-sim") != std::string::npos);
+  std::uint8_t x = 0;
+  for (std::size_t i = 1; i < atr.size(); ++i) x ^= atr[i];
+  CHECK(x == 0);
+  CHECK(atr.size() <= 33);
+}
+
+TEST_CASE("an unpowered card is mute; power-on and reset give the ATR") {
+  TestCard t;
+  t.card.power_off();
+  CHECK(t.card.transmit(from_hex("00A4040008A000000001020304")).empty());
+  CHECK(t.card.power_on() == sim::default_atr());
+  CHECK(t.card.reset() == sim::default_atr());
+  CHECK(t.send("00A4040C08A000000001020304") == "9000");
+}
+
+TEST_CASE("malformed and unsupported APDUs get their ISO 7816 status words") {
+  TestCard t;
+  SECTION("fewer than four bytes") {
+    CHECK(t.send("00A404") == "6700");
+    CHECK(t.send("") == "6700");
+  }
+  SECTION("Lc disagrees with the data") {
+    CHECK(t.send("00A4040008A0000000") == "6700");
+    CHECK(t.send("00A4040002A0000000") == "6700");
+  }
+  SECTION("extended lengths are parsed and refused") {
+    CHECK(t.send("00A40400000008A000000001020304") == "6700");
+    CHECK(t.send("00C00000000100") == "6700");
+    CHECK(t.send("00A40400000008A0000000010203040000") == "6700");
+  }
+  SECTION("CLA FF is invalid") {
+    CHECK(t.send("FFA4040000") == "6E00");
+  }
+  SECTION("INS 6X and 9X are procedure bytes") {
+    CHECK(t.send("0060000000") == "6D00");
+    CHECK(t.send("0090000000") == "6D00");
+  }
+  SECTION("no application selected: the instruction is unknown") {
+    CHECK(t.send("00B0000010") == "6D00");
+  }
+  SECTION("secure messaging and command chaining are not supported") {
+    t.send("00A4040C08A000000001020304");
+    CHECK(t.send("0401000000") == "6882");
+    CHECK(t.send("1001000000") == "6884");
+  }
+  SECTION("channels 4 to 19 are not supported; channels 1 to 3 must be open") {
+    CHECK(t.send("40A4040C08A000000001020304") == "6881");
+    CHECK(t.send("4FA4040C08A000000001020304") == "6881");
+    CHECK(t.send("01A4040C08A000000001020304") == "6881");
+    CHECK(t.send("0070000404") == "6881");
+  }
+  SECTION("a malformed APDU leaves the selection and pending data alone") {
+    t.send("00A4040C08A000000001020304");
+    REQUIRE(sw_of(t.send("0001000300")) == "9000");
+    CHECK(t.card.selected(0) == t.probe);
+    CHECK(t.send("00A404") == "6700");
+    CHECK(t.card.selected(0) == t.probe);
+  }
+}
+
+TEST_CASE("TERMINAL CAPABILITY is accepted and recorded") {
+  TestCard t;
+  CHECK(t.send("80AA00000AA9088100820101830107") == "9000");
+  REQUIRE(t.card.terminal_capability());
+  CHECK(to_hex(*t.card.terminal_capability()) == "A9088100820101830107");
+  CHECK(t.send("80AA0000050102030405") == "6A80");
+  CHECK(t.send("80AA010005A903830107") == "6A86");
+  CHECK(t.send("80AA000000") == "6700");
+  t.card.reset();
+  CHECK_FALSE(t.card.terminal_capability());
+}
+
+TEST_CASE("SELECT by full and partial AID, next occurrence, failures") {
+  TestCard t;
+  SECTION("full AID returns the FCI through 61xx under case 3") {
+    CHECK(t.send("00A4040008A000000001020304") == "6104");
+    CHECK(t.send("00C0000004") == "6F0284009000");
+    CHECK(t.card.selected(0) == t.probe);
+  }
+  SECTION("P2=0C asks for no data") {
+    CHECK(t.send("00A4040C08A000000001020304") == "9000");
+  }
+  SECTION("partial AID selects the first match, then the next occurrence") {
+    CHECK(t.send("00A4040C07A0000000010203") == "9000");
+    CHECK(t.card.selected(0) == t.probe);
+    CHECK(t.send("00A4040E07A0000000010203") == "9000");
+    CHECK(t.card.selected(0) == t.probe2);
+    CHECK(t.send("00A4040E07A0000000010203") == "6A82");
+    CHECK(t.card.selected(0) == t.probe2);  // failure keeps the selection
+  }
+  SECTION("unknown AID, short AID, long AID, missing AID") {
+    CHECK(t.send("00A4040C08A0000000010203FF") == "6A82");
+    CHECK(t.send("00A4040C04A0000000") == "6A82");
+    CHECK(t.send("00A4040C11A000000001020304050607080910111213") == "6A80");
+    CHECK(t.send("00A40400") == "6700");
+  }
+  SECTION("selection by file identifier finds no file; unknown P1/P2 are refused") {
+    CHECK(t.send("00A40004023F00") == "6A82");
+    CHECK(t.send("00A4050C08A000000001020304") == "6A86");
+    CHECK(t.send("00A4040108A000000001020304") == "6A86");
+    CHECK(t.send("00A4041008A000000001020304") == "6A86");
+  }
+}

@@ -1,0 +1,87 @@
+// The main job of `euicc-sim` with no subcommand: make sure a card exists, power it up and
+// walk through what a client would do first, so a new user sees a working card at once.
+#include <iostream>
+
+#include "common.hpp"
+#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/simulator/card_simulator.hpp"
+#include "euiccsim_version.h"
+
+namespace euiccsim::tools {
+
+int run_default(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> seed) {
+  auto dir = global.state();
+  bool created = false;
+  if (dir.list().empty()) {
+    auto drbg = seed ? crypto::Drbg::from_seed(*seed, "identity") : crypto::Drbg::from_os();
+    dir.create(sim::NewCard{}, drbg);
+    created = true;
+  }
+  const auto eid = dir.list().front();
+
+  CardSimulator::Options opt;
+  opt.seed = seed;
+  opt.state_dir = dir.path();
+  opt.eid = eid;
+  opt.protocol = sim::Protocol::kT0;  // what lpac and onomondo-ipa negotiate
+  opt.trace = global.trace_bus();
+  CardSimulator card(opt);
+
+  auto steps = json::Value::array();
+  auto step = [&](const std::string& what, const std::string& result) {
+    if (as_json) {
+      steps.push(json::Value::object().set("step", what).set("result", result));
+    } else {
+      std::cout << "  " << what << std::string(what.size() < 34 ? 34 - what.size() : 1, ' ')
+                << result << '\n';
+    }
+  };
+  if (!as_json) {
+    std::cout << "euicc-sim " << EUICCSIM_VERSION
+              << ": a virtual eUICC (ISD-R and ECASD of GSMA SGP.22)\n"
+              << "state directory " << dir.path().string() << '\n'
+              << "card " << eid << (created ? " (created now: first run)" : "") << "\n\n";
+  }
+  step("ATR (offers T=0 and T=1)", to_hex(card.atr()));
+  auto tc = card.transmit("80AA00000AA9088100820101830107");
+  step("TERMINAL CAPABILITY", apdu::sw_hex(tc.sw));
+  auto open = card.transmit("0070000001");
+  if (open.sw != apdu::sw::kOk || open.data.size() != 1)
+    throw CardError("MANAGE CHANNEL failed", open.sw);
+  const unsigned ch = open.data[0];
+  step("MANAGE CHANNEL open", "channel " + std::to_string(ch));
+  auto fci = card.select(aid::isd_r(), ch);
+  step("SELECT ISD-R on channel " + std::to_string(ch), "FCI " + to_hex(fci));
+  auto get_eid = card.es10(from_hex("BF3E035C015A"), ch);
+  auto outer = tlv::read(get_eid);
+  auto inner = outer ? tlv::read(outer->value) : std::nullopt;
+  if (!inner || inner->tag != 0x5A)
+    throw std::runtime_error("GetEID: malformed answer " + to_hex(get_eid));
+  auto eid_read = Eid::from_bytes(inner->value);
+  if (!eid_read || eid_read->str() != eid)
+    throw std::runtime_error("GetEID: wrong EID " + to_hex(get_eid));
+  step("ES10c GetEID (STORE DATA BF3E)", eid_read->str());
+  card.select(aid::ecasd());
+  auto gd = card.transmit("80CA005A12");
+  step("SELECT ECASD, GET DATA 5A", to_hex(gd.data) + " " + apdu::sw_hex(gd.sw));
+  auto close = card.transmit("007080" + to_hex(Bytes{static_cast<std::uint8_t>(ch)}) + "00");
+  step("MANAGE CHANNEL close", apdu::sw_hex(close.sw));
+
+  if (as_json) {
+    auto o = json::Value::object();
+    o.set("state_dir", dir.path().string())
+        .set("eid", eid)
+        .set("created", created)
+        .set("steps", std::move(steps));
+    std::cout << o.dump(2) << '\n';
+  } else {
+    std::cout << "\nThe card works. Next:\n"
+              << "  euicc-sim card list                 the cards of the state directory\n"
+              << "  euicc-sim apdu --help               send your own APDUs or scripts\n"
+              << "Not emulated yet: the PC/SC reader, profile download and installation,\n"
+              << "ES10 functions other than GetEID, SGP.32 (see README.md).\n";
+  }
+  return 0;
+}
+
+}  // namespace euiccsim::tools

@@ -1,0 +1,66 @@
+#include "common.hpp"
+
+#include <iostream>
+
+#include "euiccsim/simulator/card_image.hpp"
+
+namespace euiccsim::tools {
+
+sim::StateDirectory GlobalOptions::state() const {
+  return sim::StateDirectory(state_dir.empty() ? sim::StateDirectory::default_path()
+                                               : std::filesystem::path(state_dir));
+}
+
+std::shared_ptr<sim::TraceBus> GlobalOptions::trace_bus() {
+  if (trace_file.empty()) return nullptr;
+  std::ostream* out = &std::cerr;
+  if (trace_file != "-") {
+    trace_stream_ = std::make_unique<std::ofstream>(trace_file, std::ios::app);
+    if (!*trace_stream_) throw std::runtime_error("cannot open trace file " + trace_file);
+    out = trace_stream_.get();
+  }
+  auto bus = std::make_shared<sim::TraceBus>();
+  if (trace_format == "jsonl") {
+    bus->add(std::make_shared<sim::JsonlTraceSink>(*out));
+  } else {
+    bus->add(std::make_shared<sim::TextTraceSink>(*out));
+  }
+  return bus;
+}
+
+std::string choose_card(const sim::StateDirectory& dir, const std::string& eid) {
+  if (!eid.empty()) {
+    if (auto why = Eid::why_invalid(eid); !why.empty()) throw UsageError("--card: " + why);
+    if (!dir.contains(eid)) {
+      throw std::runtime_error("no card " + eid + " in " + dir.path().string() +
+                               " (see: euicc-sim card list)");
+    }
+    return eid;
+  }
+  auto cards = dir.list();
+  if (cards.empty()) {
+    throw std::runtime_error("no card in " + dir.path().string() +
+                             " (create one with: euicc-sim card new)");
+  }
+  if (cards.size() > 1) {
+    throw UsageError(std::to_string(cards.size()) + " cards in " + dir.path().string() +
+                     "; choose one with --card EID");
+  }
+  return cards.front();
+}
+
+json::Value card_json(const CardState& s, const std::filesystem::path& image) {
+  auto config = json::Value::object();
+  config.set("personality", s.config.personality)
+      .set("isd_r_aid", to_hex(s.config.isdr_aid))
+      .set("ecasd_aid", to_hex(s.config.ecasd_aid))
+      .set("svn", s.config.svn.str());
+  auto o = json::Value::object();
+  o.set("eid", s.eid.str())
+      .set("image", image.string())
+      .set("image_version", static_cast<int>(sim::kImageVersion))
+      .set("config", std::move(config));
+  return o;
+}
+
+}  // namespace euiccsim::tools

@@ -1,0 +1,50 @@
+// What every subcommand of euicc-sim shares: where the cards live, how errors end the
+// program, tracing options.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "euiccsim/simulator/json.hpp"
+#include "euiccsim/simulator/state_directory.hpp"
+#include "euiccsim/simulator/trace.hpp"
+
+namespace euiccsim::tools {
+
+// A mistake in how the command was called: exit status 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct GlobalOptions {
+  std::string state_dir;  // empty: the default
+  std::string trace_file;
+  std::string trace_format = "text";
+  bool trace_secrets = false;
+
+  sim::StateDirectory state() const;
+  // The trace bus the options ask for, or nullptr.
+  std::shared_ptr<sim::TraceBus> trace_bus();
+
+ private:
+  std::unique_ptr<std::ofstream> trace_stream_;
+};
+
+// The card `eid` names, or the only card of the directory when `eid` is empty.
+std::string choose_card(const sim::StateDirectory& dir, const std::string& eid);
+
+json::Value card_json(const CardState& state, const std::filesystem::path& image);
+
+void add_card_commands(CLI::App& app, GlobalOptions& global);
+void add_apdu_command(CLI::App& app, GlobalOptions& global);
+// The main job: with no subcommand, a ready card and a short tour of it.
+int run_default(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
+
+}  // namespace euiccsim::tools

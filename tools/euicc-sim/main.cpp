@@ -1,0 +1,64 @@
+// euicc-sim: a software eUICC. See README.md and `euicc-sim --help`.
+#include <iostream>
+
+#include "apdu_script.hpp"
+#include "common.hpp"
+#include "euiccsim/simulator/card_image.hpp"
+#include "euiccsim/simulator/card_simulator.hpp"
+#include "euiccsim_version.h"
+
+int main(int argc, char** argv) {
+  using namespace euiccsim;
+  using namespace euiccsim::tools;
+  CLI::App app{
+      "euicc-sim: a virtual eUICC (GSMA SGP.22 ISD-R and ECASD) that test tools, LPAs and IPAs\n"
+      "can use instead of a physical test card.\n"
+      "With no subcommand it creates a default card on first run and shows it working."};
+  app.set_version_flag("--version", EUICCSIM_VERSION);
+  app.fallthrough();
+  GlobalOptions global;
+  bool json = false;
+  std::optional<std::uint64_t> seed;
+  app.add_option("--state", global.state_dir,
+                 "State directory holding the card images (default: $XDG_DATA_HOME/euicc-sim, "
+                 "else ~/.local/share/euicc-sim)");
+  app.add_option("--trace", global.trace_file, "Write every APDU to FILE ('-' for stderr)");
+  app.add_option("--trace-format", global.trace_format, "Trace as human 'text' or 'jsonl'")
+      ->check(CLI::IsMember({"text", "jsonl"}))
+      ->capture_default_str();
+  auto* json_flag = app.add_flag("--json", json, "Machine-readable output (default run)");
+  auto* seed_opt = app.add_option("--seed", seed, "Seed the card's random generator (default run)");
+  app.footer(
+      "Examples:\n"
+      "  euicc-sim                          create/open the default card and show it working\n"
+      "  euicc-sim card new --seed 1        a new card with a repeatable EID\n"
+      "  euicc-sim apdu 00A4040010A0000005591010FFFFFFFF8900000100\n"
+      "Exit status: 0 success, 1 failure, 2 usage error.");
+  add_card_commands(app, global);
+  add_apdu_command(app, global);
+  (void)json_flag;
+  (void)seed_opt;
+
+  try {
+    app.parse(argc, argv);
+    if (app.get_subcommands().empty()) return run_default(global, json, seed);
+    return 0;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "euicc-sim: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "euicc-sim: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "euicc-sim: " << e.what() << '\n';
+    return 1;
+  }
+}
