@@ -31,7 +31,7 @@ std::string timestamp(std::chrono::system_clock::time_point t) {
   gmtime_r(&tt, &tm);
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char frac[16];
+  char frac[32];
   std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
   return std::string(buf) + frac;
 }
