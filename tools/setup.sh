@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the build and the tests need, by Debian 12 package name.
-BUILD_PACKAGES=(meson ninja-build pkg-config g++ libbotan-2-dev libcli11-dev catch2)
+BUILD_PACKAGES=(meson ninja-build pkg-config g++ libbotan-2-dev libcli11-dev catch2 libpcsclite-dev pcscd)
 # The libFuzzer configuration of the test run (clang, its fuzzer and sanitizer runtimes).
 TEST_PACKAGES=(clang libclang-rt-14-dev)
 

@@ -21,13 +21,14 @@ contains() {  # contains FILE TEXT DESCRIPTION
   if grep -qF -- "$2" "$1"; then pass "$3"; else fail "$3 (no '$2')"; sed 's/^/    /' "$1"; fi
 }
 
-# First run: a default card appears in the XDG data directory and works.
-expect 0 "first run creates and shows a default card" -- "$bin"
+# First run: a default card appears in the XDG data directory and works. (With no
+# subcommand, as root, euicc-sim serves until Ctrl-C: tests/integration/pcsc covers that.)
+expect 0 "first run creates and shows a default card" -- "$bin" demo
 contains "$work/out" "created now: first run" "first run says it created the card"
 contains "$work/out" "GetEID" "first run shows GetEID"
 eid=$(ls "$XDG_DATA_HOME/euicc-sim" | sed -n 's/^\([0-9]\{32\}\)\.card$/\1/p')
 [ -n "$eid" ] && pass "default card image named by EID" || fail "default card image named by EID"
-expect 0 "second run reuses the card" -- "$bin" --json
+expect 0 "second run reuses the card" -- "$bin" demo --json
 contains "$work/out" "\"created\": false" "second run --json reports no new card"
 contains "$work/out" "\"eid\": \"$eid\"" "second run uses the same EID"
 
@@ -84,6 +85,24 @@ expect 0 "trace as JSON lines" -- "$bin" --state "$st" --trace "$work/trace.json
 contains "$work/trace.jsonl" "\"c\":\"00A4040C10A0000005591010FFFFFFFF8900000100\",\"r\":\"9000\"" "trace records the APDU"
 expect 2 "hex that is not hex" -- "$bin" --state "$st" apdu --card $card 00A4GG00
 
+# lpac's stdio backend, played from lpac's side through the real binary.
+printf '%s\n' \
+  '{"type":"apdu","payload":{"func":"connect","param":null}}' \
+  '{"type":"apdu","payload":{"func":"logic_channel_open","param":"A0000005591010FFFFFFFF8900000100"}}' \
+  '{"type":"lpa","payload":{"code":0}}' \
+  '{"type":"apdu","payload":{"func":"transmit","param":"81E2910006BF3E035C015A"}}' \
+  '{"type":"apdu","payload":{"func":"transmit","param":"81C0000015"}}' \
+  'not json' \
+  '{"type":"apdu","payload":{"func":"logic_channel_close","param":"01"}}' \
+  '{"type":"apdu","payload":{"func":"disconnect","param":null}}' >"$work/stdio.in"
+expect 0 "stdio backend session" -- "$bin" --state "$st" stdio --card $card <"$work/stdio.in"
+[ "$(wc -l <"$work/out")" -eq 7 ] && pass "stdio answers every request line" || fail "stdio answers every request line"
+contains "$work/out" '{"type":"apdu","payload":{"ecode":1}}' "stdio opens channel 1"
+contains "$work/out" '"data":"6115"' "stdio transmit answers 6115"
+contains "$work/out" '"data":"BF3E125A1089049032123451234512345678901235' "stdio GET RESPONSE carries the EID"
+contains "$work/out" '{"type":"apdu","payload":{"ecode":-1}}' "stdio answers a bad line with ecode -1"
+contains "$work/err" '"type":"lpa"' "stdio passes lpac's own lines to stderr"
+
 # Damaged images are refused with one line, and listed as unreadable.
 img="$st/$card.card"
 cp "$img" "$work/good.card"
@@ -102,7 +121,7 @@ expect 0 "card rm" -- "$bin" --state "$st" card rm $card
 expect 1 "card show of a removed card" -- "$bin" --state "$st" card show $card
 
 # Help and usage.
-for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu"; do
+for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo"; do
   # shellcheck disable=SC2086
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"

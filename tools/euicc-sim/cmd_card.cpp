@@ -3,6 +3,7 @@
 
 #include "common.hpp"
 #include "euiccsim/simulator/card_image.hpp"
+#include "serve_status.hpp"
 
 namespace euiccsim::tools {
 
@@ -65,14 +66,26 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       std::cout << "no cards in " << dir.path().string() << " (create one: euicc-sim card new)\n";
       return;
     }
+    // Slots are known while `euicc-sim serve` runs on this directory.
+    const auto served = read_serve_status(dir.path());
     for (const auto& eid : dir.list()) {
       try {
         auto s = dir.load(eid);
+        auto slot = served.find(eid);
         if (opts->json) {
-          out.push(card_json(s, dir.image_path(eid)));
+          auto j = card_json(s, dir.image_path(eid));
+          if (slot != served.end()) {
+            j.set("slot", slot->second.slot).set("endpoint", slot->second.endpoint);
+          }
+          out.push(std::move(j));
         } else {
-          std::cout << eid << "  " << s.config.personality << "  " << dir.image_path(eid).string()
-                    << '\n';
+          std::cout << eid << "  " << s.config.personality << "  ";
+          if (slot != served.end()) {
+            char reader[32];
+            std::snprintf(reader, sizeof reader, "euicc-sim 00 %02u", slot->second.slot);
+            std::cout << "slot " << slot->second.slot << " ('" << reader << "')  ";
+          }
+          std::cout << dir.image_path(eid).string() << '\n';
         }
       } catch (const sim::ImageError& e) {
         // A damaged image is listed, not hidden: the user needs to see it.

@@ -9,7 +9,7 @@
 
 namespace euiccsim::tools {
 
-int run_default(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> seed) {
+int run_demo(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> seed) {
   auto dir = global.state();
   bool created = false;
   if (dir.list().empty()) {
@@ -78,10 +78,24 @@ int run_default(GlobalOptions& global, bool as_json, std::optional<std::uint64_t
     std::cout << "\nThe card works. Next:\n"
               << "  euicc-sim card list                 the cards of the state directory\n"
               << "  euicc-sim apdu --help               send your own APDUs or scripts\n"
-              << "Not emulated yet: the PC/SC reader, profile download and installation,\n"
+              << "  euicc-sim serve --private-pcscd     the card as a PC/SC reader (root)\n"
+              << "Not emulated yet: profile download and installation,\n"
               << "ES10 functions other than GetEID, SGP.32 (see README.md).\n";
   }
   return 0;
+}
+
+void add_demo_command(CLI::App& app, GlobalOptions& global) {
+  struct Opts {
+    bool json = false;
+    std::optional<std::uint64_t> seed;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand("demo", "A short in-process tour of a card (no pcscd needed)");
+  cmd->add_flag("--json", o->json, "Print the steps as JSON");
+  cmd->add_option("--seed", o->seed, "Seed the card's random generator");
+  cmd->footer("Creates a default card on first run.\nExample:\n  euicc-sim demo --json");
+  cmd->callback([&global, o] { run_demo(global, o->json, o->seed); });
 }
 
 }  // namespace euiccsim::tools

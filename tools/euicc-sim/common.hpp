@@ -44,7 +44,13 @@ json::Value card_json(const CardState& state, const std::filesystem::path& image
 
 void add_card_commands(CLI::App& app, GlobalOptions& global);
 void add_apdu_command(CLI::App& app, GlobalOptions& global);
-// The main job: with no subcommand, a ready card and a short tour of it.
-int run_default(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
+void add_serve_command(CLI::App& app, GlobalOptions& global);
+void add_pcscd_command(CLI::App& app);
+void add_stdio_command(CLI::App& app, GlobalOptions& global);
+void add_demo_command(CLI::App& app, GlobalOptions& global);
+// The main job with a private pcscd: serve the cards until Ctrl-C.
+int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
+// A ready card and a short in-process tour of it (the main job where no pcscd can run).
+int run_demo(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
 
 }  // namespace euiccsim::tools

@@ -6,6 +6,7 @@
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/card_simulator.hpp"
 #include "euiccsim_version.h"
+#include "private_pcscd.hpp"
 
 int main(int argc, char** argv) {
   using namespace euiccsim;
@@ -13,7 +14,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "euicc-sim: a virtual eUICC (GSMA SGP.22 ISD-R and ECASD) that test tools, LPAs and IPAs\n"
       "can use instead of a physical test card.\n"
-      "With no subcommand it creates a default card on first run and shows it working."};
+      "With no subcommand it creates a default card on first run and serves it as a PC/SC reader\n"
+      "through a private pcscd (as root), or shows it working in-process (`euicc-sim demo`)."};
   app.set_version_flag("--version", EUICCSIM_VERSION);
   app.fallthrough();
   GlobalOptions global;
@@ -30,18 +32,30 @@ int main(int argc, char** argv) {
   auto* seed_opt = app.add_option("--seed", seed, "Seed the card's random generator (default run)");
   app.footer(
       "Examples:\n"
-      "  euicc-sim                          create/open the default card and show it working\n"
+      "  euicc-sim                          serve the default card (created on first run) as a\n"
+      "                                     PC/SC reader through a private pcscd, until Ctrl-C\n"
+      "  euicc-sim demo                     the same card, shown working in-process\n"
       "  euicc-sim card new --seed 1        a new card with a repeatable EID\n"
       "  euicc-sim apdu 00A4040010A0000005591010FFFFFFFF8900000100\n"
       "Exit status: 0 success, 1 failure, 2 usage error.");
   add_card_commands(app, global);
   add_apdu_command(app, global);
+  add_serve_command(app, global);
+  add_pcscd_command(app);
+  add_stdio_command(app, global);
+  add_demo_command(app, global);
   (void)json_flag;
   (void)seed_opt;
 
   try {
     app.parse(argc, argv);
-    if (app.get_subcommands().empty()) return run_default(global, json, seed);
+    if (app.get_subcommands().empty()) {
+      if (auto why = PrivatePcscd::why_unavailable(); !why.empty()) {
+        std::cerr << "euicc-sim: not serving over PC/SC (" << why << "); in-process demo instead\n";
+        return run_demo(global, json, seed);
+      }
+      return run_serve_private(global, json, seed);
+    }
     return 0;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);

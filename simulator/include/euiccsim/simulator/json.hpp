@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +40,17 @@ class Value {
 
   // Compact on one line when indent is 0.
   std::string dump(int indent = 0) const;
+
+  bool is_null() const { return std::holds_alternative<std::nullptr_t>(v_); }
+  // The member `key` of an object, or nullptr (also when this is not an object).
+  const Value* get(std::string_view key) const;
+  // The string, or nullptr when this is not a string.
+  const std::string* string() const { return std::get_if<std::string>(&v_); }
+  const std::int64_t* integer() const { return std::get_if<std::int64_t>(&v_); }
+
+  // Strict RFC 8259 text (numbers: integers only, which is all our peers send); nothing on
+  // any error, including trailing characters or nesting deeper than 64.
+  static std::optional<Value> parse(std::string_view text);
 
  private:
   void dump_to(std::string& out, int indent, int depth) const;

@@ -1,0 +1,376 @@
+// euicc-sim serve: the cards of a state directory as PC/SC cards, each attached to a reader
+// slot of our pcsc driver (or of Debian's vpcd), until Ctrl-C.
+#include <PCSC/winscard.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "common.hpp"
+#include "euiccsim/simulator/euicc.hpp"
+#include "euiccsim/simulator/host/vpcd_link.hpp"
+#include "private_pcscd.hpp"
+#include "serve_status.hpp"
+
+namespace euiccsim::tools {
+
+namespace {
+int g_stop_write = -1;
+
+void on_signal(int) {
+  const char b = 1;
+  [[maybe_unused]] auto n = ::write(g_stop_write, &b, 1);
+}
+
+struct ServeOptions {
+  unsigned cards = 0;
+  std::string driver = "unix:/run/euicc-sim";
+  std::string vpcd;
+  bool private_pcscd = false;
+  std::string private_dir = "/run/euicc-sim/private";
+  unsigned slots = 0;
+  std::optional<std::uint64_t> seed;
+  bool json = false;
+  bool pcscd_debug = false;
+};
+
+std::mutex g_out;
+
+void say(bool json, const json::Value& event, const std::string& human) {
+  std::lock_guard lock(g_out);
+  if (json) {
+    std::cout << event.dump() << std::endl;
+  } else {
+    std::cout << human << std::endl;
+  }
+}
+
+// What a PC/SC client sees of the first reader: its name, the ATR, and the EID read with
+// SELECT ISD-R + GetEID, through pcscd and the driver like any application.
+std::string probe_reader(const std::string& reader) {
+  SCARDCONTEXT ctx = 0;
+  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) != SCARD_S_SUCCESS) {
+    return "cannot reach pcscd";
+  }
+  std::string out;
+  SCARD_READERSTATE rs{};
+  rs.szReader = reader.c_str();
+  rs.dwCurrentState = SCARD_STATE_UNAWARE;
+  SCardGetStatusChange(ctx, 0, &rs, 1);
+  if (!(rs.dwEventState & SCARD_STATE_PRESENT)) {
+    rs.dwCurrentState = rs.dwEventState;
+    SCardGetStatusChange(ctx, 5000, &rs, 1);
+  }
+  SCARDHANDLE card = 0;
+  DWORD proto = 0;
+  LONG rc =
+      SCardConnect(ctx, reader.c_str(), SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0, &card, &proto);
+  if (rc != SCARD_S_SUCCESS) {
+    SCardReleaseContext(ctx);
+    return std::string("SCardConnect failed: ") + pcsc_stringify_error(rc);
+  }
+  BYTE atr[MAX_ATR_SIZE];
+  DWORD atr_len = sizeof atr, state = 0, name_len = 0;
+  SCardStatus(card, nullptr, &name_len, &state, &proto, atr, &atr_len);
+  out = "ATR " + to_hex(ByteView(atr, atr_len));
+  auto transmit = [&](const std::string& hex) {
+    Bytes c = from_hex(hex);
+    BYTE r[258];
+    DWORD rl = sizeof r;
+    if (SCardTransmit(card, SCARD_PCI_T0, c.data(), static_cast<DWORD>(c.size()), nullptr, r,
+                      &rl) != SCARD_S_SUCCESS) {
+      return Bytes{};
+    }
+    return Bytes(r, r + rl);
+  };
+  transmit("00A4040010A0000005591010FFFFFFFF8900000100");
+  auto first = transmit("80E2910006BF3E035C015A");
+  if (first.size() == 2 && first[0] == 0x61) {
+    auto eid = transmit("80C00000" + to_hex(Bytes{first[1]}));
+    if (eid.size() == 2 + 21) out += ", EID " + to_hex(ByteView(eid).subspan(5, 16));
+  }
+  SCardDisconnect(card, SCARD_RESET_CARD);
+  SCardReleaseContext(ctx);
+  return out;
+}
+
+int run(GlobalOptions& global, const ServeOptions& o) {
+  auto dir = global.state();
+  const bool first_run = dir.list().empty();
+  const unsigned want = std::max(o.cards, 1u);
+  for (unsigned n = static_cast<unsigned>(dir.list().size()); n < want; ++n) {
+    auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "identity-" + std::to_string(n))
+                       : crypto::Drbg::from_os();
+    auto s = dir.create(sim::NewCard{}, drbg);
+    say(o.json, json::Value::object().set("event", "created").set("eid", s.eid.str()),
+        "created card " + s.eid.str() + (first_run && n == 0 ? " (first run)" : ""));
+  }
+  const auto eids = dir.list();
+  if (eids.size() > 16) throw UsageError("at most 16 cards can be served (pcsc-lite's limit)");
+
+  std::unique_ptr<PrivatePcscd> pcscd;
+  std::string device_name = o.driver;
+  if (o.private_pcscd) {
+    if (auto why = PrivatePcscd::why_unavailable(); !why.empty()) {
+      throw std::runtime_error("--private-pcscd: " + why);
+    }
+    PrivatePcscd::Options po;
+    po.dir = o.private_dir;
+    po.slots = std::max<unsigned>(o.slots ? o.slots : 4, static_cast<unsigned>(eids.size()));
+    po.driver = *PrivatePcscd::find_driver();
+    po.debug = o.pcscd_debug;
+    pcscd = std::make_unique<PrivatePcscd>(po);
+    auto readers = pcscd->wait_for_readers(std::chrono::seconds(20));
+    device_name = pcscd->device_name();
+    say(o.json,
+        json::Value::object()
+            .set("event", "pcscd")
+            .set("pid", static_cast<std::int64_t>(pcscd->pid()))
+            .set("socket", pcscd->socket_path())
+            .set("readers", static_cast<std::uint64_t>(readers.size())),
+        "private pcscd " + std::to_string(pcscd->pid()) + " with " +
+            std::to_string(readers.size()) + " readers (log " + pcscd->log_path().string() + ")");
+  }
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
+  g_stop_write = pipe_fds[1];
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto trace = global.trace_bus();
+  std::vector<std::unique_ptr<sim::Card>> cards;
+  std::vector<std::thread> threads;
+  std::map<std::string, SlotInfo> slots;
+  std::atomic<unsigned> connected{0};
+  for (unsigned i = 0; i < eids.size(); ++i) {
+    std::optional<host::Endpoint> ep;
+    if (!o.vpcd.empty()) {
+      ep = host::Endpoint::parse(o.vpcd);
+      if (!ep || ep->kind != host::Endpoint::Kind::kTcp || ep->port + i > 65535) {
+        throw UsageError("--vpcd: expected HOST:PORT, not '" + o.vpcd + "'");
+      }
+      ep->port = static_cast<std::uint16_t>(ep->port + i);
+    } else {
+      ep = host::driver_slot(device_name, i);
+      if (!ep)
+        throw UsageError("--driver: expected unix:DIR or tcp:PORT, not '" + device_name + "'");
+    }
+    auto drbg =
+        o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
+    auto card = sim::make_euicc(dir.load(eids[i]), std::move(drbg),
+                                [dir](const CardState& s) { dir.save(s); });
+    if (trace) card->set_trace(trace);
+    slots[eids[i]] = SlotInfo{i, ep->str()};
+    say(o.json,
+        json::Value::object()
+            .set("event", "card")
+            .set("eid", eids[i])
+            .set("slot", i)
+            .set("endpoint", ep->str()),
+        "card " + eids[i] + " -> slot " + std::to_string(i) + " (" + ep->str() + ")");
+    auto* raw = card.get();
+    cards.push_back(std::move(card));
+    threads.emplace_back([raw, ep = *ep, i, eid = eids[i], &o, &connected, stop = pipe_fds[0]] {
+      host::VpcdLink link(
+          *raw, ep, stop, [&, i, eid](host::VpcdLink::Event e, const std::string& where) {
+            using E = host::VpcdLink::Event;
+            const char* name = e == E::kConnected      ? "inserted"
+                               : e == E::kDisconnected ? "removed"
+                                                       : "waiting";
+            if (e == E::kConnected) ++connected;
+            if (e == E::kDisconnected) --connected;
+            std::string human = "slot " + std::to_string(i) + ": card " + eid + " " + name;
+            if (e == E::kConnectFailed) human += " for a reader at " + where + " (retrying)";
+            say(o.json, json::Value::object().set("event", name).set("slot", i).set("eid", eid),
+                human);
+          });
+      link.run();
+    });
+  }
+  write_serve_status(dir.path(), slots);
+
+  if (pcscd) {
+    for (int i = 0; i < 100 && connected < eids.size(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const std::string reader = "euicc-sim 00 00";
+    say(o.json,
+        json::Value::object()
+            .set("event", "probe")
+            .set("reader", reader)
+            .set("result", probe_reader(reader)),
+        "PC/SC client sees '" + reader + "': " + probe_reader(reader));
+    if (!o.json) {
+      std::lock_guard lock(g_out);
+      std::cout << "\nServing until Ctrl-C. In another shell:\n"
+                << "  export PCSCLITE_CSOCK_NAME=" << pcscd->socket_path() << "\n"
+                << "  opensc-tool -l                       list the readers\n"
+                << "  opensc-tool -r 0 -a                  print the ATR\n"
+                << "  LPAC_APDU=pcsc LPAC_APDU_PCSC_DRV_NAME='euicc-sim 00 00' lpac chip info\n"
+                << std::endl;
+    }
+  }
+
+  // Wait for Ctrl-C/SIGTERM, watching the private pcscd.
+  int status = 0;
+  for (;;) {
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 500) > 0) break;
+    if (pcscd && !pcscd->running()) {
+      say(o.json, json::Value::object().set("event", "error").set("what", "pcscd exited"),
+          "euicc-sim: the private pcscd exited (see " + pcscd->log_path().string() + ")");
+      const char b = 1;
+      [[maybe_unused]] auto n = ::write(pipe_fds[1], &b, 1);
+      status = 1;
+      break;
+    }
+  }
+  for (auto& t : threads) t.join();
+  remove_serve_status(dir.path());
+  pcscd.reset();
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  say(o.json,
+      json::Value::object()
+          .set("event", "stopped")
+          .set("cards", static_cast<std::uint64_t>(cards.size())),
+      "stopped; " + std::to_string(cards.size()) + " card image(s) are saved in " +
+          dir.path().string());
+  return status;
+}
+}  // namespace
+
+int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed) {
+  ServeOptions o;
+  o.private_pcscd = true;
+  o.json = json;
+  o.seed = seed;
+  return run(global, o);
+}
+
+namespace {
+int run_pcscd(unsigned slots, const std::string& private_dir, bool debug, bool as_json) {
+  if (auto why = PrivatePcscd::why_unavailable(); !why.empty()) throw std::runtime_error(why);
+  PrivatePcscd::Options po;
+  po.dir = private_dir;
+  po.slots = slots;
+  po.driver = *PrivatePcscd::find_driver();
+  po.debug = debug;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
+  g_stop_write = pipe_fds[1];
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  PrivatePcscd pcscd(po);
+  auto readers = pcscd.wait_for_readers(std::chrono::seconds(20));
+  if (as_json) {
+    auto r = json::Value::array();
+    for (const auto& name : readers) r.push(name);
+    std::cout << json::Value::object()
+                     .set("pid", static_cast<std::int64_t>(pcscd.pid()))
+                     .set("socket", pcscd.socket_path())
+                     .set("driver", pcscd.device_name())
+                     .set("readers", std::move(r))
+                     .dump()
+              << std::endl;
+  } else {
+    std::cout << "export PCSCLITE_CSOCK_NAME=" << pcscd.socket_path() << std::endl;
+    std::cerr << "private pcscd " << pcscd.pid() << " ready with " << readers.size()
+              << " readers; attach cards with:\n  euicc-sim serve --driver " << pcscd.device_name()
+              << "\nCtrl-C stops it (log: " << pcscd.log_path().string() << ")" << std::endl;
+  }
+  int status = 0;
+  for (;;) {
+    pollfd p{pipe_fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 500) > 0) break;
+    if (!pcscd.running()) {
+      std::cerr << "euicc-sim: pcscd exited (see " << pcscd.log_path().string() << ")" << std::endl;
+      status = 1;
+      break;
+    }
+  }
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
+  return status;
+}
+}  // namespace
+
+void add_pcscd_command(CLI::App& app) {
+  struct Opts {
+    unsigned slots = 4;
+    std::string dir = "/run/euicc-sim/private";
+    bool debug = false;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = app.add_subcommand(
+      "pcscd", "Run a private pcscd with the euicc-sim driver (root), until Ctrl-C");
+  cmd->add_option("--slots", o->slots, "Reader slots, 1 to 16")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  cmd->add_option("--dir", o->dir, "Directory for its socket, slots, reader.conf.d and log")
+      ->capture_default_str();
+  cmd->add_flag("--debug", o->debug, "pcscd -d (into the log)");
+  cmd->add_flag("--json", o->json, "Print the socket, driver and readers as JSON when ready");
+  cmd->footer(
+      "Runs Debian's pcscd in its own mount namespace, so a system pcscd is left alone, and\n"
+      "prints the one line a PC/SC client needs once the readers are listed.\n"
+      "Example:\n"
+      "  euicc-sim pcscd --slots 2 --dir /tmp/pc &      # prints export PCSCLITE_CSOCK_NAME=...\n"
+      "  euicc-sim serve --driver unix:/tmp/pc/slots --cards 2");
+  cmd->callback([o] {
+    int rc = run_pcscd(o->slots, o->dir, o->debug, o->json);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+void add_serve_command(CLI::App& app, GlobalOptions& global) {
+  auto o = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand(
+      "serve", "Serve the cards of the state directory as PC/SC cards until Ctrl-C");
+  cmd->add_option("--cards", o->cards, "Create cards until there are N (default: at least one)");
+  cmd->add_option("--driver", o->driver,
+                  "Where the euicc-sim pcsc driver's slots listen, as its reader.conf DEVICENAME: "
+                  "unix:DIR (slot i is DIR/slot-i.sock) or tcp:PORT (slot i is 127.0.0.1:PORT+i)")
+      ->capture_default_str();
+  cmd->add_option(
+      "--vpcd", o->vpcd,
+      "Attach to Debian's vsmartcard-vpcd at HOST:PORT instead (card i at PORT+i; vpcd's "
+      "default is localhost:35963)");
+  cmd->add_flag("--private-pcscd", o->private_pcscd,
+                "Start a private pcscd with the driver first (root; leaves a system pcscd alone)");
+  cmd->add_option("--private-dir", o->private_dir, "Directory of the private pcscd")
+      ->capture_default_str();
+  cmd->add_option("--slots", o->slots,
+                  "Slots of the private pcscd's reader (default 4, at most 16)");
+  cmd->add_flag("--pcscd-debug", o->pcscd_debug,
+                "Run the private pcscd with -d (log in its directory)");
+  cmd->add_option("--seed", o->seed, "Seed the cards' random generators (repeatable runs)");
+  cmd->add_flag("--json", o->json, "One JSON object per event on stdout");
+  cmd->get_option("--vpcd")->excludes(cmd->get_option("--private-pcscd"));
+  cmd->footer(
+      "One log line per card (EID, slot). Cards reconnect with backoff when pcscd restarts.\n"
+      "Examples:\n"
+      "  euicc-sim serve --private-pcscd --cards 2\n"
+      "  euicc-sim serve --driver unix:/run/euicc-sim      (system pcscd with our driver "
+      "installed)\n"
+      "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)");
+  cmd->callback([&global, o] {
+    int rc = run(global, *o);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace euiccsim::tools
