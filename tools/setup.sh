@@ -14,8 +14,10 @@ cd "$(dirname "$0")/.."
 
 # What the build and the tests need, by Debian 12 package name.
 BUILD_PACKAGES=(meson ninja-build pkg-config g++ libbotan-2-dev libcli11-dev catch2 libpcsclite-dev pcscd)
-# The libFuzzer configuration of the test run (clang, its fuzzer and sanitizer runtimes).
-TEST_PACKAGES=(clang libclang-rt-14-dev)
+# The test run: the libFuzzer configuration (clang, its fuzzer and sanitizer runtimes), and
+# the PC/SC clients and the second driver the integration tests use (opensc-tool, Debian's
+# vsmartcard-vpcd).
+TEST_PACKAGES=(clang libclang-rt-14-dev opensc vsmartcard-vpcd)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }

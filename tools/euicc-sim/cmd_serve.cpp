@@ -259,13 +259,14 @@ int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint6
 }
 
 namespace {
-int run_pcscd(unsigned slots, const std::string& private_dir, bool debug, bool as_json) {
+int run_pcscd(unsigned slots, const std::string& private_dir, bool debug, bool vpcd, bool as_json) {
   if (auto why = PrivatePcscd::why_unavailable(); !why.empty()) throw std::runtime_error(why);
   PrivatePcscd::Options po;
   po.dir = private_dir;
   po.slots = slots;
   po.driver = *PrivatePcscd::find_driver();
   po.debug = debug;
+  po.vpcd = vpcd;
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
   g_stop_write = pipe_fds[1];
@@ -312,6 +313,7 @@ void add_pcscd_command(CLI::App& app) {
     unsigned slots = 4;
     std::string dir = "/run/euicc-sim/private";
     bool debug = false;
+    bool vpcd = false;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -323,6 +325,9 @@ void add_pcscd_command(CLI::App& app) {
   cmd->add_option("--dir", o->dir, "Directory for its socket, slots, reader.conf.d and log")
       ->capture_default_str();
   cmd->add_flag("--debug", o->debug, "pcscd -d (into the log)");
+  cmd->add_flag("--vpcd", o->vpcd,
+                "Also load Debian's vsmartcard-vpcd reader (attach with: euicc-sim serve --vpcd "
+                "localhost:35963)");
   cmd->add_flag("--json", o->json, "Print the socket, driver and readers as JSON when ready");
   cmd->footer(
       "Runs Debian's pcscd in its own mount namespace, so a system pcscd is left alone, and\n"
@@ -331,7 +336,7 @@ void add_pcscd_command(CLI::App& app) {
       "  euicc-sim pcscd --slots 2 --dir /tmp/pc &      # prints export PCSCLITE_CSOCK_NAME=...\n"
       "  euicc-sim serve --driver unix:/tmp/pc/slots --cards 2");
   cmd->callback([o] {
-    int rc = run_pcscd(o->slots, o->dir, o->debug, o->json);
+    int rc = run_pcscd(o->slots, o->dir, o->debug, o->vpcd, o->json);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 }

@@ -67,13 +67,25 @@ PrivatePcscd::PrivatePcscd(Options o) : options_(std::move(o)) {
   {
     std::ofstream conf(options_.dir / "reader.conf.d" / "euicc-sim");
     conf << "FRIENDLYNAME \"euicc-sim\"\n"
-         << "DEVICENAME " << device_name() << ",slots=" << options_.slots << "\n"
+         // Quoted: pcscd's reader.conf lexer takes no ',' in a bare value.
+         << "DEVICENAME \"" << device_name() << ",slots=" << options_.slots << "\"\n"
          << "LIBPATH " << options_.driver.string() << "\n"
          << "CHANNELID 0\n";
-    if (!conf)
+    if (!conf) {
       throw std::runtime_error("cannot write " + (options_.dir / "reader.conf.d").string());
+    }
   }
   std::error_code ec;
+  fs::remove(options_.dir / "reader.conf.d" / "vpcd", ec);
+  if (options_.vpcd) {
+    if (!fs::exists(kVpcdDriver, ec)) {
+      throw std::runtime_error("Debian's vpcd is not installed (apt-get install vsmartcard-vpcd)");
+    }
+    // The entry Debian's package installs as /etc/reader.conf.d/vpcd (cards at port 0x8C7B).
+    std::ofstream conf(options_.dir / "reader.conf.d" / "vpcd");
+    conf << "FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME /dev/null:0x8C7B\nLIBPATH " << kVpcdDriver
+         << "\nCHANNELID 0x8C7B\n";
+  }
   fs::remove(options_.dir / "pcscd" / "pcscd.comm", ec);
 
   const std::string script =
@@ -146,7 +158,12 @@ std::vector<std::string> PrivatePcscd::wait_for_readers(std::chrono::millisecond
         for (const char* r = buf; *r; r += std::strlen(r) + 1) readers.emplace_back(r);
       }
       SCardReleaseContext(ctx);
-      if (readers.size() >= options_.slots) return readers;
+      std::size_t ours = 0, vpcd = 0;
+      for (const auto& r : readers) {
+        ours += r.rfind("euicc-sim ", 0) == 0;
+        vpcd += r.rfind("Virtual PCD", 0) == 0;
+      }
+      if (ours >= options_.slots && (!options_.vpcd || vpcd > 0)) return readers;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

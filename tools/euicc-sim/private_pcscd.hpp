@@ -22,7 +22,10 @@ class PrivatePcscd {
     unsigned slots = 4;
     std::filesystem::path driver;  // libifd-euiccsim.so
     bool debug = false;            // pcscd -d, into DIR/pcscd.log
+    // Also load Debian's vsmartcard-vpcd reader (cards attach at localhost:35963).
+    bool vpcd = false;
   };
+  static constexpr const char* kVpcdDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so";
 
   // The driver next to this build of euicc-sim, else the installed one.
   static std::optional<std::filesystem::path> find_driver();

@@ -1,0 +1,250 @@
+// A small PC/SC client for the integration tests: what lpac, pySim and onomondo-ipa do to a
+// card, through libpcsclite and a real pcscd.
+//
+//   pcsc_flow readers                       list readers, one per line
+//   pcsc_flow wait-readers N MS             until at least N readers are listed
+//   pcsc_flow wait-card READER present|absent MS
+//   pcsc_flow core READER                   the core flow (see run_core); prints "ok - ..." lines
+//   pcsc_flow eid READER                    the EID, read with SELECT ISD-R + GetEID
+//   pcsc_flow bench READER N                N SELECT round trips: APDU/s, p50, p99 (µs)
+// Exit status 0 on success; 1 with "not ok - ..." on the first failed check.
+#include <PCSC/winscard.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+using Bytes = std::vector<unsigned char>;
+
+Bytes hex(const std::string& s) {
+  Bytes out;
+  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
+    out.push_back(static_cast<unsigned char>(std::stoul(s.substr(i, 2), nullptr, 16)));
+  return out;
+}
+std::string str(const Bytes& b) {
+  std::string out;
+  char buf[3];
+  for (auto x : b) {
+    std::snprintf(buf, sizeof buf, "%02X", x);
+    out += buf;
+  }
+  return out;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  std::printf("not ok - %s\n", what.c_str());
+  std::exit(1);
+}
+void ok(const std::string& what) {
+  std::printf("ok - %s\n", what.c_str());
+}
+void check(bool c, const std::string& what) {
+  c ? ok(what) : fail(what);
+}
+
+SCARDCONTEXT context() {
+  SCARDCONTEXT ctx = 0;
+  LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx);
+  if (rc != SCARD_S_SUCCESS)
+    fail(std::string("SCardEstablishContext: ") + pcsc_stringify_error(rc));
+  return ctx;
+}
+
+std::vector<std::string> readers(SCARDCONTEXT ctx) {
+  char buf[4096];
+  DWORD len = sizeof buf;
+  std::vector<std::string> out;
+  if (SCardListReaders(ctx, nullptr, buf, &len) != SCARD_S_SUCCESS) return out;
+  for (const char* r = buf; *r; r += std::strlen(r) + 1) out.emplace_back(r);
+  return out;
+}
+
+struct Card {
+  SCARDHANDLE h = 0;
+  DWORD protocol = 0;
+  Bytes transmit(const std::string& apdu_hex) {
+    Bytes c = hex(apdu_hex);
+    unsigned char r[260];
+    DWORD rl = sizeof r;
+    LONG rc = SCardTransmit(h, protocol == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0,
+                            c.data(), static_cast<DWORD>(c.size()), nullptr, r, &rl);
+    if (rc != SCARD_S_SUCCESS) fail("SCardTransmit " + apdu_hex + ": " + pcsc_stringify_error(rc));
+    return Bytes(r, r + rl);
+  }
+  // Follows 61xx with GET RESPONSE on the command's channel, with the class lpac (8x) or
+  // onomondo-ipa (0x) uses.
+  Bytes exchange(const std::string& apdu_hex, unsigned char get_response_class) {
+    Bytes all;
+    const unsigned char get_response_cla =
+        static_cast<unsigned char>(get_response_class | (hex(apdu_hex.substr(0, 2))[0] & 0x03));
+    Bytes r = transmit(apdu_hex);
+    while (r.size() == 2 && r[0] == 0x61) {
+      char gr[16];
+      std::snprintf(gr, sizeof gr, "%02XC00000%02X", get_response_cla, r[1]);
+      r = transmit(gr);
+      all.insert(all.end(), r.begin(), r.end() - 2);
+      r.erase(r.begin(), r.end() - 2);
+    }
+    all.insert(all.end(), r.begin(), r.end());
+    return all;
+  }
+};
+
+Card connect(SCARDCONTEXT ctx, const std::string& reader, DWORD share, DWORD protocols) {
+  Card c;
+  LONG rc = SCardConnect(ctx, reader.c_str(), share, protocols, &c.h, &c.protocol);
+  if (rc != SCARD_S_SUCCESS) fail("SCardConnect " + reader + ": " + pcsc_stringify_error(rc));
+  return c;
+}
+
+std::string sw(const Bytes& r) {
+  return r.size() < 2 ? "" : str(Bytes(r.end() - 2, r.end()));
+}
+
+bool wait_card(SCARDCONTEXT ctx, const std::string& reader, bool present, DWORD ms) {
+  SCARD_READERSTATE rs{};
+  rs.szReader = reader.c_str();
+  rs.dwCurrentState = SCARD_STATE_UNAWARE;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    LONG rc = SCardGetStatusChange(ctx, 200, &rs, 1);
+    if (rc == SCARD_S_SUCCESS) {
+      const bool is_present = (rs.dwEventState & SCARD_STATE_PRESENT) != 0;
+      if (is_present == present) return true;
+      rs.dwCurrentState = rs.dwEventState & ~SCARD_STATE_CHANGED;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return false;
+  }
+}
+
+// lpac's sequence, then pySim's, on one card: exclusive T=0 connection, two logical channels
+// with the ISD-R selected on both at once, GetEID on each, answers through 61xx and GET
+// RESPONSE with CLA 80 and 00 and a short Le, a reset with SCardReconnect.
+void run_core(SCARDCONTEXT ctx, const std::string& reader) {
+  Card c = connect(ctx, reader, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0);
+  check(c.protocol == SCARD_PROTOCOL_T0, "exclusive connection with T=0");
+  unsigned char atr[MAX_ATR_SIZE];
+  DWORD atr_len = sizeof atr, state = 0, proto = 0, name_len = 0;
+  check(SCardStatus(c.h, nullptr, &name_len, &state, &proto, atr, &atr_len) == SCARD_S_SUCCESS,
+        "SCardStatus");
+  const std::string atr_hex = str(Bytes(atr, atr + atr_len));
+  check(atr_hex.rfind("3B", 0) == 0 && atr_hex.find("65756963632D73696D") != std::string::npos,
+        "ATR " + atr_hex + " names euicc-sim");
+  check(sw(c.transmit("80AA00000AA9088100820101830107")) == "9000", "TERMINAL CAPABILITY 9000");
+  check(str(c.transmit("0070000001")) == "019000", "MANAGE CHANNEL opens channel 1: 01 9000");
+  check(str(c.transmit("0070000001")) == "029000", "MANAGE CHANNEL opens channel 2: 02 9000");
+  const std::string isdr = "A0000005591010FFFFFFFF8900000100";
+  Bytes fci1 = c.exchange("01A4040010" + isdr, 0x80);
+  Bytes fci2 = c.exchange("02A4040010" + isdr, 0x00);
+  check(sw(fci1) == "9000" && fci1[0] == 0x6F, "SELECT ISD-R on channel 1 (GET RESPONSE CLA 80)");
+  check(fci1 == fci2, "SELECT ISD-R on channel 2 at the same time (GET RESPONSE CLA 00)");
+  Bytes eid1 = c.exchange("81E2910006BF3E035C015A", 0x80);
+  Bytes eid2 = c.exchange("82E2910006BF3E035C015A", 0x00);
+  check(sw(eid1) == "9000" && str(eid1).rfind("BF3E125A10", 0) == 0, "GetEID on channel 1");
+  check(eid1 == eid2, "GetEID on channel 2 gives the same EID");
+  // GetEID in two STORE DATA blocks, as a long request arrives.
+  check(str(c.transmit("81E2110003BF3E03")) == "9000", "STORE DATA intermediate block: empty 9000");
+  check(c.exchange("81E29101035C015A", 0x80) == eid1,
+        "STORE DATA last block answers the whole chain");
+  // The FCI through 61xx in pieces under T=0: short Le, then 6Cxx for too long an Le.
+  Bytes r = c.transmit("01A4040010" + isdr);
+  check(r.size() == 2 && r[0] == 0x61, "case-3 SELECT under T=0 answers 61xx (" + str(r) + ")");
+  const unsigned total = r[1];
+  r = c.transmit("01C0000010");
+  check(r.size() == 18 && r[16] == 0x61 && r[17] == total - 16,
+        "GET RESPONSE with a short Le leaves 61xx");
+  r = c.transmit("01C00000FF");
+  check(r.size() == 2 && r[0] == 0x6C && r[1] == total - 16, "too long an Le under T=0: 6Cxx");
+  char le[16];
+  std::snprintf(le, sizeof le, "01C00000%02X", total - 16);
+  r = c.transmit(le);
+  check(sw(r) == "9000" && r.size() == total - 16 + 2, "the rest of the FCI");
+  check(str(c.transmit("0070800200")) == "9000", "MANAGE CHANNEL closes channel 2");
+  check(sw(c.transmit("02A4040C10" + isdr)) == "6881", "channel 2 is closed");
+  DWORD active = 0;
+  LONG rc =
+      SCardReconnect(c.h, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0, SCARD_RESET_CARD, &active);
+  check(rc == SCARD_S_SUCCESS, "SCardReconnect with reset");
+  check(sw(c.transmit("01A4040C10" + isdr)) == "6881", "after the reset channel 1 is closed");
+  check(sw(c.transmit("00A4040C10" + isdr)) == "9000", "the basic channel still works");
+  // pySim: case-4 STORE DATA on the basic channel.
+  check(c.exchange("80E2910006BF3E035C015A00", 0x00) == eid1, "case-4 STORE DATA (pySim)");
+  SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+  ok("disconnect");
+}
+
+void bench(SCARDCONTEXT ctx, const std::string& reader, int n, const std::string& apdu) {
+  Card c = connect(ctx, reader, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1);
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < 200; ++i) c.transmit(apdu);  // warm-up
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    auto t = std::chrono::steady_clock::now();
+    c.transmit(apdu);
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::sort(us.begin(), us.end());
+  std::printf("%.0f %.1f %.1f\n", n / secs, us[us.size() / 2], us[us.size() * 99 / 100]);
+  SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: pcsc_flow readers|wait-readers|wait-card|core|eid|bench ...\n");
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "wait-readers" && argc == 4) {
+    const unsigned want = static_cast<unsigned>(std::atoi(argv[2]));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(std::atoi(argv[3]));
+    while (std::chrono::steady_clock::now() < deadline) {
+      SCARDCONTEXT ctx = 0;
+      if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx) == SCARD_S_SUCCESS) {
+        auto r = readers(ctx);
+        SCardReleaseContext(ctx);
+        if (r.size() >= want) return 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    fail("readers did not appear");
+  }
+  SCARDCONTEXT ctx = context();
+  if (cmd == "readers") {
+    for (const auto& r : readers(ctx)) std::printf("%s\n", r.c_str());
+  } else if (cmd == "wait-card" && argc == 5) {
+    const bool present = std::string(argv[3]) == "present";
+    if (!wait_card(ctx, argv[2], present, static_cast<DWORD>(std::atoi(argv[4])))) {
+      fail(std::string("card not ") + argv[3] + " in " + argv[2]);
+    }
+    ok(std::string("card ") + argv[3] + " in " + argv[2]);
+  } else if (cmd == "core" && argc == 3) {
+    run_core(ctx, argv[2]);
+  } else if (cmd == "eid" && argc == 3) {
+    Card c = connect(ctx, argv[2], SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0);
+    c.exchange("00A4040C10A0000005591010FFFFFFFF8900000100", 0x00);
+    Bytes r = c.exchange("80E2910006BF3E035C015A", 0x80);
+    if (r.size() != 23) fail("GetEID: " + str(r));
+    std::printf("%s\n", str(Bytes(r.begin() + 5, r.begin() + 21)).c_str());
+    SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+  } else if (cmd == "bench" && argc == 4) {
+    bench(ctx, argv[2], std::atoi(argv[3]), "00A4040C10A0000005591010FFFFFFFF8900000100");
+  } else {
+    std::fprintf(stderr, "pcsc_flow: bad arguments\n");
+    return 2;
+  }
+  SCardReleaseContext(ctx);
+  return 0;
+}
