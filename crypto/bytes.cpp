@@ -13,14 +13,12 @@ std::string to_hex(ByteView bytes) {
   return out;
 }
 
-namespace {
-int nibble(char c) {
+int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-}  // namespace
 
 Bytes from_hex(std::string_view text) {
   Bytes out;
@@ -33,7 +31,7 @@ Bytes from_hex(std::string_view text) {
         throw HexError("hex: separator inside a byte at position " + std::to_string(i));
       continue;
     }
-    int v = nibble(c);
+    int v = hex_digit(c);
     if (v < 0) {
       throw HexError(std::string("hex: '") + c + "' at position " + std::to_string(i) +
                      " is not a hex digit");

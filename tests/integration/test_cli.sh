@@ -120,6 +120,11 @@ cp "$work/good.card" "$img"
 expect 0 "card rm" -- "$bin" --state "$st" card rm $card
 expect 1 "card show of a removed card" -- "$bin" --state "$st" card show $card
 
+# serve refuses a bad address before creating or starting anything.
+expect 2 "serve with a bad --driver is a usage error" -- "$bin" --state "$work/nostate" serve --driver bogus
+[ ! -e "$work/nostate" ] && pass "nothing was created for it" || fail "nothing was created for it"
+expect 2 "serve with a bad --vpcd is a usage error" -- "$bin" --state "$work/nostate" serve --vpcd nohostport
+
 # Help and usage.
 for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo"; do
   # shellcheck disable=SC2086

@@ -13,12 +13,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-int nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -2;
-}
 }  // namespace
 
 ResponsePattern ResponsePattern::parse(std::string_view text) {
@@ -31,8 +25,9 @@ ResponsePattern ResponsePattern::parse(std::string_view text) {
       p.star_ = true;
       continue;
     }
-    int v = c == '.' ? -1 : nibble(c);
-    if (v == -2) throw std::invalid_argument(std::string("'") + c + "' in an expected response");
+    int v = c == '.' ? -1 : hex_digit(c);
+    if (c != '.' && v < 0)
+      throw std::invalid_argument(std::string("'") + c + "' in an expected response");
     (p.star_ ? p.after_ : p.before_).push_back(v);
   }
   if (p.before_.size() % 2 || p.after_.size() % 2) {

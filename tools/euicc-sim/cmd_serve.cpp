@@ -28,6 +28,61 @@ void on_signal(int) {
   [[maybe_unused]] auto n = ::write(g_stop_write, &b, 1);
 }
 
+// Ctrl-C and SIGTERM as a descriptor that becomes readable, for every thread to poll.
+class StopSignal {
+ public:
+  StopSignal() {
+    if (::pipe2(fds_, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
+    g_stop_write = fds_[1];
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-write is an error return, not death
+  }
+  ~StopSignal() {
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+    g_stop_write = -1;
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  StopSignal(const StopSignal&) = delete;
+  StopSignal& operator=(const StopSignal&) = delete;
+
+  int fd() const { return fds_[0]; }
+  void trigger() { on_signal(0); }
+  // Until a signal comes (true) or the private pcscd, if any, dies (false: then stop too).
+  bool wait(PrivatePcscd* pcscd) {
+    for (;;) {
+      pollfd p{fds_[0], POLLIN, 0};
+      if (::poll(&p, 1, 500) > 0) return true;
+      if (pcscd && !pcscd->running()) {
+        trigger();
+        return false;
+      }
+    }
+  }
+
+ private:
+  int fds_[2];
+};
+
+std::unique_ptr<PrivatePcscd> start_private_pcscd(const std::string& dir, unsigned slots,
+                                                  bool debug, bool vpcd,
+                                                  std::vector<std::string>& readers) {
+  if (auto why = PrivatePcscd::why_unavailable(); !why.empty()) throw std::runtime_error(why);
+  PrivatePcscd::Options po;
+  po.dir = dir;
+  po.slots = slots;
+  po.driver = *PrivatePcscd::find_driver();
+  po.debug = debug;
+  po.vpcd = vpcd;
+  auto pcscd = std::make_unique<PrivatePcscd>(po);
+  readers = pcscd->wait_for_readers(std::chrono::seconds(20));
+  return pcscd;
+}
+
 struct ServeOptions {
   unsigned cards = 0;
   std::string driver = "unix:/run/euicc-sim";
@@ -101,6 +156,13 @@ std::string probe_reader(const std::string& reader) {
 }
 
 int run(GlobalOptions& global, const ServeOptions& o) {
+  // Refuse a bad address before anything is created or started.
+  if (!o.vpcd.empty() && !host::Endpoint::parse(o.vpcd)) {
+    throw UsageError("--vpcd: expected HOST:PORT, not '" + o.vpcd + "'");
+  }
+  if (o.vpcd.empty() && !o.private_pcscd && !host::driver_slot(o.driver, 0)) {
+    throw UsageError("--driver: expected unix:DIR or tcp:PORT, not '" + o.driver + "'");
+  }
   auto dir = global.state();
   const bool first_run = dir.list().empty();
   const unsigned want = std::max(o.cards, 1u);
@@ -117,16 +179,10 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   std::unique_ptr<PrivatePcscd> pcscd;
   std::string device_name = o.driver;
   if (o.private_pcscd) {
-    if (auto why = PrivatePcscd::why_unavailable(); !why.empty()) {
-      throw std::runtime_error("--private-pcscd: " + why);
-    }
-    PrivatePcscd::Options po;
-    po.dir = o.private_dir;
-    po.slots = std::max<unsigned>(o.slots ? o.slots : 4, static_cast<unsigned>(eids.size()));
-    po.driver = *PrivatePcscd::find_driver();
-    po.debug = o.pcscd_debug;
-    pcscd = std::make_unique<PrivatePcscd>(po);
-    auto readers = pcscd->wait_for_readers(std::chrono::seconds(20));
+    std::vector<std::string> readers;
+    const unsigned slots =
+        std::max<unsigned>(o.slots ? o.slots : 4, static_cast<unsigned>(eids.size()));
+    pcscd = start_private_pcscd(o.private_dir, slots, o.pcscd_debug, false, readers);
     device_name = pcscd->device_name();
     say(o.json,
         json::Value::object()
@@ -138,20 +194,14 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             std::to_string(readers.size()) + " readers (log " + pcscd->log_path().string() + ")");
   }
 
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
-  g_stop_write = pipe_fds[1];
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
+  StopSignal stop;
   auto trace = global.trace_bus();
   std::vector<std::unique_ptr<sim::Card>> cards;
   std::vector<std::thread> threads;
   std::map<std::string, SlotInfo> slots;
   std::atomic<unsigned> connected{0};
+  // Everything that can fail (endpoints, images) before the first thread starts.
+  std::vector<host::Endpoint> endpoints;
   for (unsigned i = 0; i < eids.size(); ++i) {
     std::optional<host::Endpoint> ep;
     if (!o.vpcd.empty()) {
@@ -162,14 +212,19 @@ int run(GlobalOptions& global, const ServeOptions& o) {
       ep->port = static_cast<std::uint16_t>(ep->port + i);
     } else {
       ep = host::driver_slot(device_name, i);
-      if (!ep)
+      if (!ep) {
         throw UsageError("--driver: expected unix:DIR or tcp:PORT, not '" + device_name + "'");
+      }
     }
+    endpoints.push_back(*ep);
     auto drbg =
         o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
-    auto card = sim::make_euicc(dir.load(eids[i]), std::move(drbg),
-                                [dir](const CardState& s) { dir.save(s); });
-    if (trace) card->set_trace(trace);
+    cards.push_back(sim::make_euicc(dir.load(eids[i]), std::move(drbg),
+                                    [dir](const CardState& s) { dir.save(s); }));
+    if (trace) cards.back()->set_trace(trace);
+  }
+  for (unsigned i = 0; i < eids.size(); ++i) {
+    const auto* ep = &endpoints[i];
     slots[eids[i]] = SlotInfo{i, ep->str()};
     say(o.json,
         json::Value::object()
@@ -178,9 +233,8 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             .set("slot", i)
             .set("endpoint", ep->str()),
         "card " + eids[i] + " -> slot " + std::to_string(i) + " (" + ep->str() + ")");
-    auto* raw = card.get();
-    cards.push_back(std::move(card));
-    threads.emplace_back([raw, ep = *ep, i, eid = eids[i], &o, &connected, stop = pipe_fds[0]] {
+    auto* raw = cards[i].get();
+    threads.emplace_back([raw, ep = *ep, i, eid = eids[i], &o, &connected, stop = stop.fd()] {
       host::VpcdLink link(
           *raw, ep, stop, [&, i, eid](host::VpcdLink::Event e, const std::string& where) {
             using E = host::VpcdLink::Event;
@@ -204,12 +258,10 @@ int run(GlobalOptions& global, const ServeOptions& o) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     const std::string reader = "euicc-sim 00 00";
+    const std::string seen = probe_reader(reader);
     say(o.json,
-        json::Value::object()
-            .set("event", "probe")
-            .set("reader", reader)
-            .set("result", probe_reader(reader)),
-        "PC/SC client sees '" + reader + "': " + probe_reader(reader));
+        json::Value::object().set("event", "probe").set("reader", reader).set("result", seen),
+        "PC/SC client sees '" + reader + "': " + seen);
     if (!o.json) {
       std::lock_guard lock(g_out);
       std::cout << "\nServing until Ctrl-C. In another shell:\n"
@@ -221,25 +273,16 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     }
   }
 
-  // Wait for Ctrl-C/SIGTERM, watching the private pcscd.
+  // Until Ctrl-C/SIGTERM, watching the private pcscd.
   int status = 0;
-  for (;;) {
-    pollfd p{pipe_fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 500) > 0) break;
-    if (pcscd && !pcscd->running()) {
-      say(o.json, json::Value::object().set("event", "error").set("what", "pcscd exited"),
-          "euicc-sim: the private pcscd exited (see " + pcscd->log_path().string() + ")");
-      const char b = 1;
-      [[maybe_unused]] auto n = ::write(pipe_fds[1], &b, 1);
-      status = 1;
-      break;
-    }
+  if (!stop.wait(pcscd.get())) {
+    say(o.json, json::Value::object().set("event", "error").set("what", "pcscd exited"),
+        "euicc-sim: the private pcscd exited (see " + pcscd->log_path().string() + ")");
+    status = 1;
   }
   for (auto& t : threads) t.join();
   remove_serve_status(dir.path());
   pcscd.reset();
-  ::close(pipe_fds[0]);
-  ::close(pipe_fds[1]);
   say(o.json,
       json::Value::object()
           .set("event", "stopped")
@@ -260,22 +303,10 @@ int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint6
 
 namespace {
 int run_pcscd(unsigned slots, const std::string& private_dir, bool debug, bool vpcd, bool as_json) {
-  if (auto why = PrivatePcscd::why_unavailable(); !why.empty()) throw std::runtime_error(why);
-  PrivatePcscd::Options po;
-  po.dir = private_dir;
-  po.slots = slots;
-  po.driver = *PrivatePcscd::find_driver();
-  po.debug = debug;
-  po.vpcd = vpcd;
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
-  g_stop_write = pipe_fds[1];
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-  PrivatePcscd pcscd(po);
-  auto readers = pcscd.wait_for_readers(std::chrono::seconds(20));
+  StopSignal stop;
+  std::vector<std::string> readers;
+  auto started = start_private_pcscd(private_dir, slots, debug, vpcd, readers);
+  PrivatePcscd& pcscd = *started;
   if (as_json) {
     auto r = json::Value::array();
     for (const auto& name : readers) r.push(name);
@@ -292,19 +323,9 @@ int run_pcscd(unsigned slots, const std::string& private_dir, bool debug, bool v
               << " readers; attach cards with:\n  euicc-sim serve --driver " << pcscd.device_name()
               << "\nCtrl-C stops it (log: " << pcscd.log_path().string() << ")" << std::endl;
   }
-  int status = 0;
-  for (;;) {
-    pollfd p{pipe_fds[0], POLLIN, 0};
-    if (::poll(&p, 1, 500) > 0) break;
-    if (!pcscd.running()) {
-      std::cerr << "euicc-sim: pcscd exited (see " << pcscd.log_path().string() << ")" << std::endl;
-      status = 1;
-      break;
-    }
-  }
-  ::close(pipe_fds[0]);
-  ::close(pipe_fds[1]);
-  return status;
+  if (stop.wait(&pcscd)) return 0;
+  std::cerr << "euicc-sim: pcscd exited (see " << pcscd.log_path().string() << ")" << std::endl;
+  return 1;
 }
 }  // namespace
 

@@ -23,6 +23,8 @@ class HexError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// The value of a hex digit, or -1 for any other character.
+int hex_digit(char c);
 // Upper-case hex, no separators.
 std::string to_hex(ByteView bytes);
 // Accepts upper or lower case; ignores spaces, tabs and ':' between byte pairs.
