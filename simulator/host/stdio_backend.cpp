@@ -17,9 +17,14 @@ std::string StdioBackend::answer(int ecode, const std::optional<Bytes>& data) co
   return json::Value::object().set("type", "apdu").set("payload", std::move(payload)).dump();
 }
 
+void StdioBackend::power_on() {
+  card_.power_on();
+  card_.set_protocol(protocol_);
+}
+
 int StdioBackend::open_channel(const Bytes& aid) {
   if (aid.empty() || aid.size() > 16) return -1;
-  if (!card_.powered()) card_.power_on();
+  if (!card_.powered()) power_on();
   Bytes r = card_.transmit(from_hex("0070000001"));
   if (r.size() != 3 || sw_of(r) != 0x9000) return -1;
   const std::uint8_t ch = r[0];
@@ -52,7 +57,7 @@ std::optional<std::string> StdioBackend::handle(const std::string& line) {
   }
   const std::string& f = *func->string();
   if (f == "connect") {
-    card_.power_on();
+    power_on();
     return answer(0);
   }
   if (f == "disconnect") {
@@ -68,7 +73,7 @@ std::optional<std::string> StdioBackend::handle(const std::string& line) {
   }
   if (f == "transmit") {
     if (!param || param->size() < 4) return answer(-1);
-    if (!card_.powered()) card_.power_on();
+    if (!card_.powered()) power_on();
     return answer(0, card_.transmit(*param));
   }
   return answer(-1);

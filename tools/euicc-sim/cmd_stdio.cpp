@@ -34,16 +34,12 @@ void add_stdio_command(CLI::App& app, GlobalOptions& global) {
     auto card =
         sim::make_euicc(dir.load(eid), std::move(drbg), [dir](const CardState& s) { dir.save(s); });
     card->set_trace(global.trace_bus());
-    card->power_on();
     const auto protocol = o->protocol == "t1" ? sim::Protocol::kT1 : sim::Protocol::kT0;
-    card->set_protocol(protocol);
-    host::StdioBackend backend(*card);
+    host::StdioBackend backend(*card, protocol);
     std::string line;
     while (std::getline(std::cin, line)) {
       if (line.empty()) continue;
-      const bool was_powered = card->powered();
       auto reply = backend.handle(line);
-      if (!was_powered && card->powered()) card->set_protocol(protocol);
       if (reply) {
         std::cout << *reply << std::endl;
       } else {

@@ -82,3 +82,21 @@ TEST_CASE("stdio: lines that are lpac's own output are not for the card") {
   CHECK_FALSE(b.handle(R"({"type":"lpa","payload":{"code":0,"message":"success"}})"));
   CHECK_FALSE(b.handle(R"({"type":"progress","payload":{}})"));
 }
+
+TEST_CASE("stdio: the protocol chosen for the session survives lpac's connect") {
+  auto card = sim::make_euicc(CardState(test::test_eid()), crypto::Drbg::from_seed(1));
+  card->power_on();  // powered before lpac connects, as `euicc-sim stdio` leaves it
+  host::StdioBackend b(*card, sim::Protocol::kT1);
+  CHECK(parse(b.handle(request("connect", ""))).ecode == 0);
+  CHECK(card->protocol() == sim::Protocol::kT1);
+  CHECK(parse(b.handle(request("transmit", "00A4040C10A0000005591010FFFFFFFF8900000100"))).data ==
+        "9000");
+  // Case 4 under T=1: the answer comes inline, not through 61xx.
+  auto r = parse(b.handle(request("transmit", "80E2910006BF3E035C015A00")));
+  CHECK(r.data ==
+        "BF3E125A1089049032123451234512345678901235"
+        "9000");
+  b.handle(request("disconnect", ""));
+  CHECK(parse(b.handle(request("connect", ""))).ecode == 0);
+  CHECK(card->protocol() == sim::Protocol::kT1);
+}

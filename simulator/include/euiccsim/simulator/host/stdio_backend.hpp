@@ -17,7 +17,10 @@ namespace euiccsim::host {
 
 class StdioBackend {
  public:
-  explicit StdioBackend(sim::Card& card) : card_(card) {}
+  // lpac's stdio protocol never says which transmission protocol the terminal uses, so the
+  // backend applies `protocol` after every power-on (`connect` included).
+  explicit StdioBackend(sim::Card& card, sim::Protocol protocol = sim::Protocol::kT0)
+      : card_(card), protocol_(protocol) {}
 
   // The answer to one request line, or nothing for a line that is not an "apdu" request
   // (lpac prints its own results on the same stream; those are not for the card).
@@ -27,8 +30,10 @@ class StdioBackend {
  private:
   std::string answer(int ecode, const std::optional<Bytes>& data = std::nullopt) const;
   int open_channel(const Bytes& aid);
+  void power_on();
 
   sim::Card& card_;
+  sim::Protocol protocol_;
 };
 
 }  // namespace euiccsim::host
