@@ -91,11 +91,15 @@ VpcdLink::VpcdLink(sim::Card& card, Endpoint endpoint, int stop_fd, Observer obs
 int VpcdLink::connect_socket() {
   if (endpoint_.kind == Endpoint::Kind::kUnix) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
+    if (fd < 0) {
+      last_error_ = std::strerror(errno);
+      return -1;
+    }
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, endpoint_.path.c_str(), sizeof addr.sun_path - 1);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      last_error_ = std::strerror(errno);
       ::close(fd);
       return -1;
     }
@@ -105,8 +109,10 @@ int VpcdLink::connect_socket() {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  if (::getaddrinfo(endpoint_.host.c_str(), std::to_string(endpoint_.port).c_str(), &hints, &res) !=
-      0) {
+  if (int rc = ::getaddrinfo(endpoint_.host.c_str(), std::to_string(endpoint_.port).c_str(), &hints,
+                             &res);
+      rc != 0) {
+    last_error_ = std::string("cannot resolve ") + endpoint_.host + ": " + ::gai_strerror(rc);
     return -1;
   }
   int fd = -1;
@@ -114,6 +120,7 @@ int VpcdLink::connect_socket() {
     fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) continue;
     if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    last_error_ = std::strerror(errno);
     ::close(fd);
     fd = -1;
   }
@@ -232,7 +239,8 @@ void VpcdLink::run() {
       reported = false;
       continue;
     }
-    if (!reported && observer_) observer_(Event::kConnectFailed, endpoint_.str());
+    if (!reported && observer_)
+      observer_(Event::kConnectFailed, endpoint_.str() + ": " + last_error_);
     reported = true;
     pollfd p{stop_fd_, POLLIN, 0};
     if (stop_fd_ >= 0 && ::poll(&p, 1, backoff_ms) > 0) stopped_ = true;

@@ -52,6 +52,12 @@ std::string PrivatePcscd::why_unavailable() {
   if (::geteuid() != 0) return "a private pcscd needs root (a mount namespace)";
   if (!on_path("pcscd")) return "pcscd is not installed (apt-get install pcscd)";
   if (!on_path("unshare")) return "unshare is not installed (util-linux)";
+  // In a chroot whose root is not a mount point the namespace's mounts cannot be made
+  // private, and pcscd would fail to start: say so instead.
+  if (std::system("unshare --mount --propagation private true >/dev/null 2>&1") != 0) {
+    return "cannot make a private mount namespace here (in a chroot, make its root a mount "
+           "point first: mount --bind DIR DIR)";
+  }
   if (!find_driver()) return "the euicc-sim pcsc driver (libifd-euiccsim.so) is not built";
   return {};
 }

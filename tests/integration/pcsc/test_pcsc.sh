@@ -7,6 +7,8 @@ sim=${1:?usage: test_pcsc.sh EUICC_SIM PCSC_FLOW}
 flow=${2:?}
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root for a private pcscd"; exit 77; }
 for t in pcscd unshare; do command -v $t >/dev/null || [ -x /usr/sbin/$t ] || { echo "skip: no $t"; exit 77; }; done
+unshare --mount --propagation private true 2>/dev/null \
+  || { echo "skip: no private mount namespace here (a chroot whose root is not a mount point?)"; exit 77; }
 
 work=$(mktemp -d)
 pids=()
@@ -106,7 +108,8 @@ kill -TERM "$pcscd_pid"; wait "$pcscd_pid" 2>/dev/null
 # The same core flow through Debian's vsmartcard-vpcd.
 if [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ]; then
   start_pcscd "$work/vpcd" --vpcd
-  start_serve "$work/state-vpcd" --vpcd localhost:35963
+  # An address, not "localhost": a minimal system may have no /etc/hosts.
+  start_serve "$work/state-vpcd" --vpcd 127.0.0.1:35963
   vreader=$("$flow" readers | grep '^Virtual PCD' | head -n 1)
   [ -n "$vreader" ] && pass "vpcd reader listed ($vreader)" || fail "no vpcd reader"
   step "$flow" wait-card "$vreader" present 10000

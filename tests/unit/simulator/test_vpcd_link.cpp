@@ -113,14 +113,19 @@ TEST_CASE("run() retries until a reader appears and ends when told to stop") {
   int stop[2];
   REQUIRE(::pipe(stop) == 0);
   std::atomic<int> connects{0}, failures{0};
+  std::string why;
   host::VpcdLink link(*card, *host::Endpoint::parse("unix:" + path), stop[0],
-                      [&](host::VpcdLink::Event e, const std::string&) {
+                      [&](host::VpcdLink::Event e, const std::string& detail) {
                         if (e == host::VpcdLink::Event::kConnected) ++connects;
-                        if (e == host::VpcdLink::Event::kConnectFailed) ++failures;
+                        if (e == host::VpcdLink::Event::kConnectFailed) {
+                          why = detail;
+                          ++failures;
+                        }
                       });
   std::thread t([&] { link.run(); });
   // No reader yet: the link reports waiting once and keeps trying.
   while (failures == 0) std::this_thread::yield();
+  CHECK(why.find("No such file or directory") != std::string::npos);  // says why it waits
   {
     Reader reader(path);
     reader.accept();

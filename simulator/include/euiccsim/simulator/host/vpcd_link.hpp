@@ -37,6 +37,7 @@ std::optional<Endpoint> driver_slot(const std::string& device_name, unsigned slo
 class VpcdLink {
  public:
   enum class Event { kConnected, kDisconnected, kConnectFailed };
+  // `detail`: the endpoint; for kConnectFailed also why ("tcp:h:1: connection refused").
   using Observer = std::function<void(Event, const std::string& detail)>;
 
   // `stop_fd`: a descriptor that becomes readable when the link must end (a self-pipe).
@@ -49,7 +50,7 @@ class VpcdLink {
   bool serve_once();
 
  private:
-  int connect_socket();
+  int connect_socket();                        // -1 with last_error_ set
   bool wait_readable(int fd, int timeout_ms);  // false when stop was signalled
   bool read_exact(int fd, std::uint8_t* out, std::size_t n);
   bool write_message(int fd, ByteView payload);
@@ -60,6 +61,7 @@ class VpcdLink {
   int stop_fd_;
   Observer observer_;
   bool stopped_ = false;
+  std::string last_error_;
 };
 
 }  // namespace euiccsim::host
