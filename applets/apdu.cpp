@@ -102,7 +102,8 @@ Bytes Response::encode() const {
 
 ClassByte decode_cla(std::uint8_t cla) {
   ClassByte c;
-  if (cla == 0xFF) return c;
+  // FF is PPS; 2x and 3x are reserved for future use (ISO/IEC 7816-4 §5.4.1).
+  if (cla == 0xFF || (cla & 0xE0) == 0x20) return c;
   c.valid = true;
   c.proprietary = (cla & 0x80) != 0;
   if ((cla & 0x40) == 0) {

@@ -62,6 +62,9 @@ TEST_CASE("CLA bytes: channels, chaining, secure messaging") {
   CHECK(apdu::decode_cla(0x08).secure_messaging);
   CHECK(apdu::decode_cla(0x60).secure_messaging);
   CHECK_FALSE(apdu::decode_cla(0xFF).valid);
+  CHECK_FALSE(apdu::decode_cla(0x20).valid);
+  CHECK_FALSE(apdu::decode_cla(0x3C).valid);
+  CHECK(apdu::decode_cla(0x1F).valid);
   CHECK(apdu::with_channel(0x80, 2) == 0x82);
   CHECK(apdu::with_channel(0x03, 1) == 0x01);
 }

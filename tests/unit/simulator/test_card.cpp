@@ -46,8 +46,11 @@ TEST_CASE("malformed and unsupported APDUs get their ISO 7816 status words") {
     CHECK(t.send("00C00000000100") == "6700");
     CHECK(t.send("00A40400000008A0000000010203040000") == "6700");
   }
-  SECTION("CLA FF is invalid") {
+  SECTION("CLA FF and the reserved classes 2x and 3x are not supported") {
     CHECK(t.send("FFA4040000") == "6E00");
+    CHECK(t.send("20A4040C08A000000001020304") == "6E00");
+    CHECK(t.send("3FA4040C08A000000001020304") == "6E00");
+    CHECK(t.card.selected(0) == nullptr);
   }
   SECTION("INS 6X and 9X are procedure bytes") {
     CHECK(t.send("0060000000") == "6D00");
