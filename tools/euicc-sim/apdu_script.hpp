@@ -33,11 +33,9 @@ class ResponsePattern {
   const std::string& text() const { return text_; }
 
  private:
-  struct Nibbles {
-    std::vector<int> digits;  // 0..15, or -1 for any
-  };
   static bool match_run(const std::vector<int>& digits, ByteView bytes);
-  std::vector<int> before_;  // nibbles before '*', or all of them without '*'
+  // Hex digits 0..15, or -1 for any.
+  std::vector<int> before_;  // digits before '*', or all of them without '*'
   std::vector<int> after_;
   bool star_ = false;
   std::string text_;

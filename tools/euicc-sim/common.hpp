@@ -27,7 +27,6 @@ struct GlobalOptions {
   std::string state_dir;  // empty: the default
   std::string trace_file;
   std::string trace_format = "text";
-  bool trace_secrets = false;
 
   sim::StateDirectory state() const;
   // The trace bus the options ask for, or nullptr.

@@ -28,8 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--trace-format", global.trace_format, "Trace as human 'text' or 'jsonl'")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
-  auto* json_flag = app.add_flag("--json", json, "Machine-readable output (default run)");
-  auto* seed_opt = app.add_option("--seed", seed, "Seed the card's random generator (default run)");
+  app.add_flag("--json", json, "Machine-readable output (default run)");
+  app.add_option("--seed", seed, "Seed the card's random generator (default run)");
   app.footer(
       "Examples:\n"
       "  euicc-sim                          serve the default card (created on first run) as a\n"
@@ -44,8 +44,6 @@ int main(int argc, char** argv) {
   add_pcscd_command(app);
   add_stdio_command(app, global);
   add_demo_command(app, global);
-  (void)json_flag;
-  (void)seed_opt;
 
   try {
     app.parse(argc, argv);

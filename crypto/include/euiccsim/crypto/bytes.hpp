@@ -30,10 +30,4 @@ std::string to_hex(ByteView bytes);
 // Accepts upper or lower case; ignores spaces, tabs and ':' between byte pairs.
 Bytes from_hex(std::string_view text);
 
-inline Bytes concat(ByteView a, ByteView b) {
-  Bytes out(a.begin(), a.end());
-  out.insert(out.end(), b.begin(), b.end());
-  return out;
-}
-
 }  // namespace euiccsim
