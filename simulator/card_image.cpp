@@ -26,6 +26,11 @@ constexpr std::uint32_t kTagPersonality = 0x80;
 constexpr std::uint32_t kTagIsdrAid = 0x81;
 constexpr std::uint32_t kTagEcasdAid = 0x82;
 constexpr std::uint32_t kTagSvn = 0x83;
+// Added in version 2: one per ISD-P.
+constexpr std::uint32_t kTagProfile = 0xA2;
+constexpr std::uint32_t kTagIsdpAid = 0x80;
+constexpr std::uint32_t kTagEnabled = 0x81;
+constexpr std::uint32_t kTagInstalled = 0xA2;
 
 Bytes sha256(ByteView data) {
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -38,7 +43,7 @@ std::string as_string(ByteView v) {
   return std::string(v.begin(), v.end());
 }
 
-Bytes encode_body_v1(const CardState& s) {
+Bytes encode_body(const CardState& s) {
   Bytes body;
   tlv::append(body, kTagEid, s.eid.bytes());
   Bytes cfg;
@@ -50,6 +55,13 @@ Bytes encode_body_v1(const CardState& s) {
   tlv::append(cfg, kTagEcasdAid, c.ecasd_aid);
   tlv::append(cfg, kTagSvn, Bytes{c.svn.major, c.svn.minor, c.svn.revision});
   tlv::append(body, kTagConfig, cfg);
+  for (const auto& p : s.profiles) {
+    Bytes slot;
+    tlv::append(slot, kTagIsdpAid, p.isdp_aid);
+    tlv::append(slot, kTagEnabled, Bytes{static_cast<std::uint8_t>(p.enabled ? 1 : 0)});
+    tlv::append(slot, kTagInstalled, profiles::serialize(p.profile));
+    tlv::append(body, kTagProfile, slot);
+  }
   return body;
 }
 
@@ -71,8 +83,19 @@ std::vector<tlv::Tlv> fields(ByteView v, std::initializer_list<std::uint32_t> kn
   return *all;
 }
 
-CardState decode_body_v1(ByteView body) {
-  auto top = fields(body, {kTagEid, kTagConfig}, "image body");
+// Version 1 has the identity and configuration; version 2 adds the ISD-Ps after them.
+CardState decode_body(ByteView body, std::uint16_t version) {
+  auto all = tlv::read_all(body);
+  if (!all) throw ImageError("malformed image body");
+  Bytes head;
+  std::vector<tlv::Tlv> slots;
+  for (const auto& f : *all) {
+    if (version >= 2 && f.tag == kTagProfile)
+      slots.push_back(f);
+    else
+      tlv::append(head, f.tag, f.value);
+  }
+  auto top = fields(head, {kTagEid, kTagConfig}, "image body");
   auto eid = Eid::from_bytes(tlv::find(top, kTagEid)->value);
   if (!eid) throw ImageError("the EID field is not a valid EID");
   CardState s(*eid);
@@ -91,6 +114,21 @@ CardState decode_body_v1(ByteView body) {
   auto svn = tlv::find(cfg, kTagSvn)->value;
   if (svn.size() != 3) throw ImageError("bad SVN field");
   c.svn = Version{svn[0], svn[1], svn[2]};
+  for (const auto& slot : slots) {
+    auto f = fields(slot.value, {kTagIsdpAid, kTagEnabled, kTagInstalled}, "ISD-P");
+    ProfileSlot p;
+    p.isdp_aid = Bytes(tlv::find(f, kTagIsdpAid)->value.begin(), tlv::find(f, kTagIsdpAid)->value.end());
+    if (p.isdp_aid.size() < 5 || p.isdp_aid.size() > 16) throw ImageError("bad ISD-P AID");
+    auto enabled = tlv::find(f, kTagEnabled)->value;
+    if (enabled.size() != 1 || enabled[0] > 1) throw ImageError("bad ISD-P state");
+    p.enabled = enabled[0] == 1;
+    try {
+      p.profile = profiles::deserialize_profile(tlv::find(f, kTagInstalled)->value);
+    } catch (const std::runtime_error& e) {
+      throw ImageError(std::string("ISD-P ") + to_hex(p.isdp_aid) + ": " + e.what());
+    }
+    s.profiles.push_back(std::move(p));
+  }
   return s;
 }
 
@@ -112,7 +150,7 @@ void write_all(int fd, ByteView data, const std::filesystem::path& p) {
 }  // namespace
 
 Bytes encode_image(const CardState& state) {
-  Bytes body = encode_body_v1(state);
+  Bytes body = encode_body(state);
   Bytes out(kMagic, kMagic + 8);
   out.push_back(static_cast<std::uint8_t>(kImageVersion >> 8));
   out.push_back(static_cast<std::uint8_t>(kImageVersion));
@@ -154,7 +192,8 @@ CardState decode_image(ByteView file) {
   // Migration path: decode_body_vN for each older N, each lifting into the current state.
   switch (version) {
     case 1:
-      return decode_body_v1(body);
+    case 2:
+      return decode_body(body, version);
     default:
       throw ImageError("card image version " + std::to_string(version) + " is not supported");
   }

@@ -60,6 +60,18 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
       .set("image", image.string())
       .set("image_version", static_cast<int>(sim::kImageVersion))
       .set("config", std::move(config));
+  auto profiles = json::Value::array();
+  for (const auto& p : s.profiles) {
+    auto j = json::Value::object();
+    j.set("isdp_aid", to_hex(p.isdp_aid))
+        .set("iccid", p.profile.iccid.str())
+        .set("state", p.enabled ? "enabled" : "disabled")
+        .set("profile_type", p.profile.profile_type)
+        .set("occupied_memory", static_cast<std::uint64_t>(p.profile.occupied_memory()));
+    if (auto imsi = p.profile.imsi()) j.set("imsi", *imsi);
+    profiles.push(std::move(j));
+  }
+  o.set("profiles", std::move(profiles));
   return o;
 }
 

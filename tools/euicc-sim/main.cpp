@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   add_pcscd_command(app);
   add_stdio_command(app, global);
   add_demo_command(app, global);
+  add_profile_commands(app);
 
   try {
     app.parse(argc, argv);

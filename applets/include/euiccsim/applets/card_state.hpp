@@ -6,9 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "euiccsim/applets/aids.hpp"
 #include "euiccsim/applets/eid.hpp"
+#include "euiccsim/profiles/installed_profile.hpp"
 
 namespace euiccsim {
 
@@ -29,10 +31,25 @@ struct CardConfig {
   friend bool operator==(const CardConfig&, const CardConfig&) = default;
 };
 
+// An ISD-P and the profile installed in it.
+struct ProfileSlot {
+  Bytes isdp_aid;
+  bool enabled = false;
+  profiles::InstalledProfile profile;
+  friend bool operator==(const ProfileSlot&, const ProfileSlot&) = default;
+};
+
 struct CardState {
   explicit CardState(Eid e) : eid(std::move(e)) {}
   Eid eid;
   CardConfig config;
+  std::vector<ProfileSlot> profiles;
+
+  // The AID for a new ISD-P: A0000005591010FFFFFFFF89 00 0010 00 onwards, never reused while
+  // the card holds the previous one.
+  Bytes next_isdp_aid() const;
+  // Adds `profile` in a new ISD-P and returns that AID.
+  Bytes add_profile(profiles::InstalledProfile profile, bool enabled);
   friend bool operator==(const CardState&, const CardState&) = default;
 };
 
