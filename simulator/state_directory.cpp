@@ -72,6 +72,8 @@ CardState StateDirectory::create(const NewCard& options, crypto::Drbg& drbg) con
     eid = Eid::generate(options.eid_prefix, drbg);
   }
   CardState state(eid);
+  for (std::size_t i = 0; i < options.profiles.size(); ++i)
+    state.add_profile(options.profiles[i], i == 0);
   save(state);
   return state;
 }

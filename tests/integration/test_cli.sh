@@ -125,8 +125,36 @@ expect 2 "serve with a bad --driver is a usage error" -- "$bin" --state "$work/n
 [ ! -e "$work/nostate" ] && pass "nothing was created for it" || fail "nothing was created for it"
 expect 2 "serve with a bad --vpcd is a usage error" -- "$bin" --state "$work/nostate" serve --vpcd nohostport
 
+# Profile packages: build one from the documented example, validate, inspect, install.
+spec="$(dirname "$0")/../../docs/examples/test-profile.json"
+expect 0 "profile build from the documented example" -- "$bin" profile build "$spec" -o "$work/p.der"
+contains "$work/out" "ICCID 89001990000000000012" "profile build reports the ICCID"
+expect 0 "profile validate accepts it" -- "$bin" profile validate "$work/p.der"
+expect 0 "profile inspect --json --tree" -- "$bin" profile inspect "$work/p.der" --json --tree
+contains "$work/out" "\"imsi\": \"001010123456789\"" "inspect reads the IMSI from EF.IMSI"
+contains "$work/out" "\"fid\": \"6F07\"" "inspect --tree lists EF.IMSI"
+if grep -q "465B5CE8B199B49FAA5F0A2EE238A6BC" "$work/out"; then fail "inspect hides K"; else pass "inspect hides K"; fi
+expect 0 "profile inspect --show-secrets" -- "$bin" profile inspect "$work/p.der" --show-secrets
+contains "$work/out" "465B5CE8B199B49FAA5F0A2EE238A6BC" "--show-secrets prints K"
+head -c 5000 "$work/p.der" >"$work/cut.der"
+expect 1 "profile validate refuses a truncated package" -- "$bin" profile validate "$work/cut.der"
+contains "$work/err" "ends inside a PE" "the refusal says why"
+expect 1 "profile validate --json on a bad package" -- "$bin" profile validate "$work/cut.der" --json
+contains "$work/out" "\"valid\":false" "--json says invalid"
+printf '{"iccid": "89001990000000000012", "imsi": "0010", "k": "465B5CE8B199B49FAA5F0A2EE238A6BC", "opc": "CD63CB71954A9F4E48A5994E37A02BAF"}' >"$work/bad.json"
+expect 2 "profile build names the bad field" -- "$bin" profile build "$work/bad.json" -o "$work/x.der"
+contains "$work/err" "imsi" "the error names imsi"
+expect 0 "card new --profile installs the package" -- "$bin" --state "$work/pst" card new --profile "$work/p.der" --json
+contains "$work/out" "\"iccid\": \"89001990000000000012\"" "the card lists the profile"
+pe_eid=$(sed -n 's/.*"eid": "\([0-9]*\)".*/\1/p' "$work/out")
+expect 0 "the profile survives a reload of the image" -- "$bin" --state "$work/pst" card show "$pe_eid"
+contains "$work/out" "\"imsi\": \"001010123456789\"" "the reloaded profile has its IMSI"
+expect 2 "card new refuses a duplicate ICCID" -- "$bin" --state "$work/pst" card new --profile "$work/p.der" --profile "$work/p.der"
+contains "$work/err" "already installed" "the refusal names the duplicate"
+
 # Help and usage.
-for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo"; do
+for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo" \
+           "profile" "profile inspect" "profile validate" "profile build"; do
   # shellcheck disable=SC2086
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"

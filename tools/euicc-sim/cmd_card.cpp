@@ -13,6 +13,8 @@ struct CardOptions {
   std::string eid;
   std::string eid_prefix = "8900";
   std::optional<std::uint64_t> seed;
+  std::vector<std::string> profile_files;
+  bool no_profile = false;
 };
 }  // namespace
 
@@ -31,6 +33,10 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
                   "Digits a generated EID starts with (2 to 30, starting 89)")
       ->capture_default_str();
   add->add_option("--seed", opts->seed, "Make the generated EID repeatable");
+  add->add_option("--profile", opts->profile_files,
+                  "Install this profile package (DER; repeatable; the first is enabled) instead "
+                  "of the built-in demo profile");
+  add->add_flag("--no-profile", opts->no_profile, "A card with no profile installed");
   add->add_flag("--json", opts->json, "Print the new card as JSON");
   add->footer("Example:\n  euicc-sim card new --eid-prefix 89049032 --seed 1");
   add->callback([&global, opts] {
@@ -45,6 +51,10 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
         nc.eid_prefix.rfind("89", 0) != 0) {
       throw UsageError("--eid-prefix: must be 2 to 30 digits starting with 89");
     }
+    if (opts->no_profile && !opts->profile_files.empty())
+      throw UsageError("--profile and --no-profile exclude each other");
+    for (const auto& f : opts->profile_files) nc.profiles.push_back(profile_from_file(f, nc.profiles));
+    if (opts->profile_files.empty() && !opts->no_profile) nc.profiles.push_back(demo_profile());
     auto drbg =
         opts->seed ? crypto::Drbg::from_seed(*opts->seed, "identity") : crypto::Drbg::from_os();
     auto dir = global.state();

@@ -14,7 +14,9 @@ int run_demo(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> s
   bool created = false;
   if (dir.list().empty()) {
     auto drbg = seed ? crypto::Drbg::from_seed(*seed, "identity") : crypto::Drbg::from_os();
-    dir.create(sim::NewCard{}, drbg);
+    sim::NewCard nc;
+    nc.profiles.push_back(demo_profile());
+    dir.create(nc, drbg);
     created = true;
   }
   const auto eid = dir.list().front();

@@ -9,6 +9,7 @@
 #include "euiccsim/profiles/asn1.hpp"
 #include "euiccsim/profiles/installer.hpp"
 #include "euiccsim/profiles/package.hpp"
+#include "profile_spec.hpp"
 
 namespace euiccsim::tools {
 namespace {
@@ -278,6 +279,50 @@ int validate(const std::string& file, bool json) {
   }
 }
 
+struct BuildOptions {
+  std::string spec;
+  std::string output;
+  bool json = false;
+};
+
+int build(const BuildOptions& o) {
+  std::string text;
+  {
+    Bytes raw = read_file(o.spec);
+    text.assign(raw.begin(), raw.end());
+  }
+  ProfileSpec spec;
+  try {
+    spec = parse_profile_spec(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(o.spec + ": " + e.what());
+  }
+  Bytes der = encode_package(build_profile(spec));
+  // What leaves the builder is checked exactly as a card would install it.
+  InstalledProfile p = install_package(der);
+  const std::string tmp = o.output + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), o.output.c_str()) != 0)
+    throw std::runtime_error("cannot write " + o.output);
+  if (o.json) {
+    auto j = json::Value::object();
+    j.set("file", o.output)
+        .set("size", static_cast<std::uint64_t>(der.size()))
+        .set("iccid", p.iccid.str())
+        .set("profileElements", static_cast<std::uint64_t>(p.pe_count));
+    if (auto imsi = p.imsi()) j.set("imsi", *imsi);
+    std::cout << j.dump() << '\n';
+  } else {
+    std::cout << o.output << ": " << der.size() << " bytes, " << p.pe_count << " PEs, ICCID "
+              << p.iccid.str() << ", IMSI " << p.imsi().value_or("?") << '\n';
+  }
+  return 0;
+}
+
 }  // namespace
 
 void add_profile_commands(CLI::App& app) {
@@ -306,6 +351,15 @@ void add_profile_commands(CLI::App& app) {
   val->callback([file, json] {
     if (int rc = validate(*file, *json); rc != 0) throw CLI::RuntimeError(rc);
   });
+
+  auto b = std::make_shared<BuildOptions>();
+  auto* bld = profile->add_subcommand(
+      "build", "Write a profile package from a short JSON description (docs/profile-spec.md): "
+               "ICCID, IMSI, K/OPc and algorithm, PINs, NAAs and optional templates, files");
+  bld->add_option("SPEC", b->spec, "JSON spec, e.g. docs/examples/test-profile.json")->required();
+  bld->add_option("-o,--output", b->output, "Profile package to write (DER)")->required();
+  bld->add_flag("--json", b->json, "Machine-readable output");
+  bld->callback([b] { build(*b); });
 }
 
 }  // namespace euiccsim::tools

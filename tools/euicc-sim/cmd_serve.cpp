@@ -169,7 +169,9 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   for (unsigned n = static_cast<unsigned>(dir.list().size()); n < want; ++n) {
     auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "identity-" + std::to_string(n))
                        : crypto::Drbg::from_os();
-    auto s = dir.create(sim::NewCard{}, drbg);
+    sim::NewCard nc;
+    nc.profiles.push_back(demo_profile());
+    auto s = dir.create(nc, drbg);
     say(o.json, json::Value::object().set("event", "created").set("eid", s.eid.str()),
         "created card " + s.eid.str() + (first_run && n == 0 ? " (first run)" : ""));
   }

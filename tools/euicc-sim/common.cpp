@@ -1,5 +1,10 @@
 #include "common.hpp"
 
+#include <iterator>
+
+#include "euiccsim/profiles/builder.hpp"
+#include "euiccsim/profiles/installer.hpp"
+
 #include <iostream>
 
 #include "euiccsim/simulator/card_image.hpp"
@@ -73,6 +78,38 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
   }
   o.set("profiles", std::move(profiles));
   return o;
+}
+
+profiles::InstalledProfile demo_profile() {
+  profiles::ProfileSpec spec;
+  const std::string payload = "8999900000000000000";
+  spec.iccid = Iccid::parse(payload + Iccid::luhn_digit(payload));
+  spec.imsi = "001010000000001";
+  spec.profile_type = "euicc-sim demo profile";
+  spec.spn = "euicc-sim";
+  spec.profile_name = "euicc-sim demo";
+  // The 3GPP TS 35.208 test set 1 key and OPc: public, so nobody mistakes this for a secret.
+  auto k = from_hex("465B5CE8B199B49FAA5F0A2EE238A6BC");
+  auto opc = from_hex("CD63CB71954A9F4E48A5994E37A02BAF");
+  spec.k = SecureBytes(k.begin(), k.end());
+  spec.opc = SecureBytes(opc.begin(), opc.end());
+  spec.telecom = true;
+  spec.gsm_access = true;
+  return profiles::install_package(profiles::encode_package(profiles::build_profile(spec)));
+}
+
+profiles::InstalledProfile profile_from_file(const std::string& path,
+                                             const std::vector<profiles::InstalledProfile>& others) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("--profile: cannot read " + path);
+  Bytes der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  profiles::InstallOptions options;
+  for (const auto& o : others) options.existing_iccids.push_back(o.iccid);
+  try {
+    return profiles::install_package(der, options);
+  } catch (const profiles::InstallError& e) {
+    throw UsageError("--profile " + path + ": " + e.describe());
+  }
 }
 
 }  // namespace euiccsim::tools

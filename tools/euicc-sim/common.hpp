@@ -41,6 +41,13 @@ std::string choose_card(const sim::StateDirectory& dir, const std::string& eid);
 
 json::Value card_json(const CardState& state, const std::filesystem::path& image);
 
+// The profile every new card gets unless told otherwise: a test profile made by the builder
+// (ICCID 89999000000000000007, IMSI 001010000000001), so a first run has something to list.
+profiles::InstalledProfile demo_profile();
+// Decodes and installs a profile package file for a new card; one-line error naming the file.
+profiles::InstalledProfile profile_from_file(const std::string& path,
+                                             const std::vector<profiles::InstalledProfile>& others);
+
 void add_card_commands(CLI::App& app, GlobalOptions& global);
 void add_apdu_command(CLI::App& app, GlobalOptions& global);
 void add_serve_command(CLI::App& app, GlobalOptions& global);

@@ -47,6 +47,10 @@ class Value {
   // The string, or nullptr when this is not a string.
   const std::string* string() const { return std::get_if<std::string>(&v_); }
   const std::int64_t* integer() const { return std::get_if<std::int64_t>(&v_); }
+  const bool* boolean() const { return std::get_if<bool>(&v_); }
+  // The elements or members, or nullptr when this is not an array / an object.
+  const Array* elements() const { return std::get_if<Array>(&v_); }
+  const Object* members() const { return std::get_if<Object>(&v_); }
 
   // Strict RFC 8259 text (numbers: integers only, which is all our peers send); nothing on
   // any error, including trailing characters or nesting deeper than 64.

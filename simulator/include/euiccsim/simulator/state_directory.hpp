@@ -14,6 +14,8 @@ namespace euiccsim::sim {
 struct NewCard {
   std::optional<Eid> eid;           // otherwise generated
   std::string eid_prefix = "8900";  // digits the generated EID starts with
+  // Installed in new ISD-Ps, in order; the first is enabled.
+  std::vector<profiles::InstalledProfile> profiles;
 };
 
 class StateDirectory {
