@@ -11,6 +11,7 @@ namespace {
 using Path = std::vector<std::uint16_t>;
 
 constexpr std::uint16_t kMf = 0x3F00;
+constexpr std::size_t kMaxDepth = 5;
 
 std::size_t be_number(const Bytes& b) {
   std::size_t n = 0;
@@ -276,6 +277,12 @@ struct Installer::State {
       return {};
     }
     if (!mf_seen) fail("file " + name_of(node) + " before the MF", PeStatusCode::InvalidRequestFormat);
+    // A file path has room for four FIDs below the MF (filePath is at most 8 bytes); deeper
+    // trees could not be addressed, and the card image bounds its nesting too.
+    if (parent_path.size() >= kMaxDepth)
+      fail("file " + name_of(node) + " nested deeper than " + std::to_string(kMaxDepth) +
+               " directories",
+           PeStatusCode::BadValues);
     FileNode* parent = resolve(parent_path);
     if (parent == nullptr || !parent->is_df())
       fail("parent of " + name_of(node) + " is not a directory", PeStatusCode::BadValues);

@@ -303,6 +303,24 @@ TEST_CASE("bad packages name the failing PE and the PEStatus") {
     std::get<AkaParameterPe>(pes[5].value).header.identification = 2;
     CHECK(install_error(pes).status == PeStatusCode::BadValues);
   }
+  SECTION("directories nested too deep") {
+    GenericFileManagementPe g;
+    g.header = {false, 7};
+    File command;
+    for (int i = 0; i < 6; ++i) {
+      Fcp df;
+      df.file_descriptor = from_hex("7821");
+      df.file_id = Bytes{0x5F, static_cast<std::uint8_t>(0x10 + i)};
+      df.pin_status_template = from_hex("90017083010183010A");
+      command.push_back(fcp_item(df));  // each DF created becomes the current directory
+    }
+    g.commands.push_back(command);
+    auto pes = minimal();
+    pes.insert(pes.end() - 1, pe("genericFileManagement", g));
+    auto e = install_error(pes);
+    CHECK(e.pe_kind == "genericFileManagement");
+    CHECK(std::string(e.what()).find("nested deeper") != std::string::npos);
+  }
   SECTION("not enough memory") {
     InstallOptions o;
     o.free_memory = 100;
