@@ -1,7 +1,9 @@
 #include "euiccsim/profiles/installer.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
+#include <string_view>
 
 #include "euiccsim/profiles/asn1.hpp"
 

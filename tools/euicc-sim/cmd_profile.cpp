@@ -16,12 +16,6 @@ namespace {
 
 using namespace euiccsim::profiles;
 
-Bytes read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 std::string hex4(std::uint16_t v) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%04X", v);

@@ -80,6 +80,12 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
   return o;
 }
 
+Bytes read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 profiles::InstalledProfile demo_profile() {
   profiles::ProfileSpec spec;
   const std::string payload = "8999900000000000000";
@@ -100,9 +106,12 @@ profiles::InstalledProfile demo_profile() {
 
 profiles::InstalledProfile profile_from_file(const std::string& path,
                                              const std::vector<profiles::InstalledProfile>& others) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("--profile: cannot read " + path);
-  Bytes der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Bytes der;
+  try {
+    der = read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw UsageError(std::string("--profile: ") + e.what());
+  }
   profiles::InstallOptions options;
   for (const auto& o : others) options.existing_iccids.push_back(o.iccid);
   try {

@@ -41,6 +41,9 @@ std::string choose_card(const sim::StateDirectory& dir, const std::string& eid);
 
 json::Value card_json(const CardState& state, const std::filesystem::path& image);
 
+// The whole of a file; std::runtime_error "cannot read PATH" when it cannot be read.
+Bytes read_file(const std::string& path);
+
 // The profile every new card gets unless told otherwise: a test profile made by the builder
 // (ICCID 89999000000000000007, IMSI 001010000000001), so a first run has something to list.
 profiles::InstalledProfile demo_profile();
