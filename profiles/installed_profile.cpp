@@ -267,12 +267,6 @@ AppletInfo applet_from(ByteView b) {
   return a;
 }
 
-void tlv_into(Bytes& out, std::uint8_t tag, ByteView value) {
-  out.push_back(tag);
-  put_length(out, value.size());
-  out.insert(out.end(), value.begin(), value.end());
-}
-
 }  // namespace
 
 const FileNode* FileNode::child(std::uint16_t id) const {
@@ -305,25 +299,25 @@ Bytes FileNode::fcp() const {
                     static_cast<std::uint8_t>(records)};
       break;
   }
-  tlv_into(body, 0x82, descriptor);
+  put(body, 0x82, descriptor);
   if (type != FileType::Adf)
-    tlv_into(body, 0x83, Bytes{static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)});
-  if (type == FileType::Adf) tlv_into(body, 0x84, df_name);
-  if (!proprietary.empty()) tlv_into(body, 0xA5, proprietary);
-  tlv_into(body, 0x8A, Bytes{lcsi});
-  if (!security_attributes.empty()) tlv_into(body, 0x8B, security_attributes);
+    put(body, 0x83, Bytes{static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)});
+  if (type == FileType::Adf) put(body, 0x84, df_name);
+  if (!proprietary.empty()) put(body, 0xA5, proprietary);
+  put(body, 0x8A, Bytes{lcsi});
+  if (!security_attributes.empty()) put(body, 0x8B, security_attributes);
   if (is_df()) {
-    if (!pin_status_template.empty()) tlv_into(body, 0xC6, pin_status_template);
+    if (!pin_status_template.empty()) put(body, 0xC6, pin_status_template);
   } else {
     std::size_t n = size();
-    tlv_into(body, 0x80, Bytes{static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
+    put(body, 0x80, Bytes{static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
     if (sfi >= 0)
-      tlv_into(body, 0x88, Bytes{static_cast<std::uint8_t>(sfi << 3)});
+      put(body, 0x88, Bytes{static_cast<std::uint8_t>(sfi << 3)});
     else
-      tlv_into(body, 0x88, Bytes{});
+      put(body, 0x88, Bytes{});
   }
   Bytes out;
-  tlv_into(out, 0x62, body);
+  put(out, 0x62, body);
   return out;
 }
 

@@ -110,7 +110,6 @@ struct Installer::State {
   std::set<std::uint16_t> identifications;
   Path context;                        // DF/ADF the last root template created (PINs, AKA)
   std::optional<Path> last_usim, last_isim, last_csim;
-  Bytes header_iccid;
 
   [[noreturn]] void fail(const std::string& why, PeStatusCode status,
                          InstallFailure failure = InstallFailure::PeProcessingError) const {
@@ -387,7 +386,6 @@ struct Installer::State {
                " pre-installed application(s); this card has none (no Java Card runtime)",
            PeStatusCode::LibNotSupported);
     profile.iccid = *iccid;
-    header_iccid = h.iccid;
     profile.major_version = h.major_version;
     profile.minor_version = h.minor_version;
     profile.profile_type = h.profile_type.value_or("");
