@@ -1,0 +1,276 @@
+#include "euiccsim/crypto/certificate.hpp"
+
+#include <botan/asn1_obj.h>
+#include <botan/ber_dec.h>
+
+#include <algorithm>
+
+#include "der.hpp"
+#include "x509.hpp"
+
+namespace euiccsim::crypto {
+
+namespace x509 {
+
+Parts split(ByteView cert_der) {
+  try {
+    Parts p;
+    der::Tlv cert = der::single(cert_der, der::kSequence, "Certificate");
+    der::Reader r = der::contents(cert);
+    der::Tlv tbs = r.next(der::kSequence, "TBSCertificate");
+    der::Tlv alg = r.next(der::kSequence, "signatureAlgorithm");
+    der::Tlv sig = r.next(der::kBitString, "signatureValue");
+    r.expect_end("Certificate");
+    p.tbs = tbs.encoded;
+    p.signature_algorithm = alg.encoded;
+    p.signature = der::bit_string_bytes(sig, "signatureValue");
+
+    der::Reader t = der::contents(tbs);
+    if (auto v = t.optional(der::context(0), "version")) {
+      der::Tlv number = der::single(v->value, der::kInteger, "version");
+      if (number.value.size() != 1 || number.value[0] > 2)
+        throw CertificateError("certificate: unknown version");
+      p.version = number.value[0] + 1;
+    }
+    p.serial = t.next(der::kInteger, "serialNumber").value;
+    der::Tlv inner_alg = t.next(der::kSequence, "TBSCertificate signature");
+    // RFC 5280 §4.1.1.2: otherwise the algorithm the signer committed to is not the one used.
+    if (!std::ranges::equal(inner_alg.encoded, alg.encoded))
+      throw CertificateError(
+          "certificate: signature algorithms inside and outside TBSCertificate differ");
+    p.issuer = t.next(der::kSequence, "issuer").encoded;
+    p.validity = t.next(der::kSequence, "validity").encoded;
+    p.subject = t.next(der::kSequence, "subject").encoded;
+    p.subject_public_key_info = t.next(der::kSequence, "subjectPublicKeyInfo").encoded;
+    t.optional(der::context_primitive(1), "issuerUniqueID");
+    t.optional(der::context_primitive(2), "subjectUniqueID");
+    if (auto ext = t.optional(der::context(3), "extensions")) {
+      if (p.version != 3)
+        throw CertificateError("certificate: extensions in a version 1 or 2 certificate");
+      der::Reader list = der::contents(der::single(ext->value, der::kSequence, "extensions"));
+      while (!list.at_end()) {
+        der::Reader x = der::contents(list.next(der::kSequence, "extension"));
+        Extension e;
+        e.oid = der::oid_text(x.next(der::kOid, "extnID").value, "extnID");
+        if (auto critical = x.optional(der::kBoolean, "critical")) {
+          if (critical->value.size() != 1) throw CertificateError("certificate: malformed BOOLEAN");
+          e.critical = critical->value[0] != 0;
+        }
+        e.value = x.next(der::kOctetString, "extnValue").value;
+        x.expect_end("extension");
+        if (find(p, e.oid))
+          throw CertificateError("certificate: extension " + e.oid + " appears twice");
+        p.extensions.push_back(e);
+      }
+    }
+    t.expect_end("TBSCertificate");
+    return p;
+  } catch (const der::Error& e) {
+    throw CertificateError(std::string("certificate: ") + e.what());
+  }
+}
+
+const Extension* find(const Parts& parts, std::string_view oid) {
+  for (const auto& e : parts.extensions)
+    if (e.oid == oid) return &e;
+  return nullptr;
+}
+
+std::vector<Attribute> name_attributes(ByteView name_der) {
+  std::vector<Attribute> out;
+  der::Reader rdns = der::contents(der::single(name_der, der::kSequence, "Name"));
+  while (!rdns.at_end()) {
+    der::Reader rdn = der::contents(rdns.next(der::kSet, "RelativeDistinguishedName"));
+    while (!rdn.at_end()) {
+      der::Reader atv = der::contents(rdn.next(der::kSequence, "AttributeTypeAndValue"));
+      Attribute a;
+      a.oid = der::oid_text(atv.next(der::kOid, "attribute type").value, "attribute type");
+      a.value = atv.next("attribute value");
+      atv.expect_end("AttributeTypeAndValue");
+      out.push_back(a);
+    }
+  }
+  return out;
+}
+
+std::string attribute_text(const der::Tlv& value) {
+  try {
+    Botan::ASN1_String s;
+    Botan::BER_Decoder(value.encoded.data(), value.encoded.size()).decode(s);
+    return s.value();
+  } catch (const std::exception&) {
+    return "#" + to_hex(value.encoded);  // not a string type Botan knows (RFC 4514 form)
+  }
+}
+
+}  // namespace x509
+
+namespace {
+
+// The certificate's parts, or CertificateError; `f` reads them, DER errors becoming
+// CertificateError too.
+template <typename F>
+auto with_parts(ByteView cert_der, F&& f) {
+  x509::Parts parts = x509::split(cert_der);
+  try {
+    return f(parts);
+  } catch (const der::Error& e) {
+    throw CertificateError(std::string("certificate: ") + e.what());
+  }
+}
+
+constexpr std::string_view kSubjectKeyIdentifier = "2.5.29.14";
+constexpr std::string_view kNameConstraints = "2.5.29.30";
+constexpr std::string_view kCertificatePolicies = "2.5.29.32";
+constexpr std::string_view kAuthorityKeyIdentifier = "2.5.29.35";
+constexpr std::string_view kSerialNumber = "2.5.4.5";
+constexpr std::string_view kEcdsaWithSha256 = "1.2.840.10045.4.3.2";
+
+const char* short_name(std::string_view oid) {
+  static constexpr std::pair<std::string_view, const char*> kNames[] = {
+      {"2.5.4.3", "CN"},
+      {"2.5.4.4", "SN"},
+      {"2.5.4.5", "serialNumber"},
+      {"2.5.4.6", "C"},
+      {"2.5.4.7", "L"},
+      {"2.5.4.8", "ST"},
+      {"2.5.4.9", "street"},
+      {"2.5.4.10", "O"},
+      {"2.5.4.11", "OU"},
+      {"2.5.4.12", "title"},
+      {"2.5.4.42", "GN"},
+      {"2.5.4.97", "organizationIdentifier"},
+      {"1.2.840.113549.1.9.1", "emailAddress"},
+      {"0.9.2342.19200300.100.1.1", "UID"},
+      {"0.9.2342.19200300.100.1.25", "DC"},
+  };
+  for (const auto& [o, name] : kNames)
+    if (o == oid) return name;
+  return nullptr;
+}
+
+std::string one_line(ByteView name_der) {
+  std::string out;
+  for (const auto& a : x509::name_attributes(name_der)) {
+    if (!out.empty()) out += ", ";
+    const char* name = short_name(a.oid);
+    out += name ? name : a.oid;
+    out += '=';
+    for (char c : x509::attribute_text(a.value)) {
+      if (c == ',' || c == '+' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string first_attribute(ByteView name_der, std::string_view oid) {
+  for (const auto& a : x509::name_attributes(name_der))
+    if (a.oid == oid) return x509::attribute_text(a.value);
+  return {};
+}
+
+}  // namespace
+
+Bytes subject_key_identifier(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) {
+    const x509::Extension* e = x509::find(p, kSubjectKeyIdentifier);
+    if (!e) throw CertificateError("certificate has no subjectKeyIdentifier extension");
+    ByteView id = der::single(e->value, der::kOctetString, "subjectKeyIdentifier").value;
+    return Bytes(id.begin(), id.end());
+  });
+}
+
+Bytes authority_key_identifier(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) {
+    const x509::Extension* e = x509::find(p, kAuthorityKeyIdentifier);
+    if (!e) return Bytes{};
+    der::Reader r = der::contents(der::single(e->value, der::kSequence, "authorityKeyIdentifier"));
+    auto id = r.optional(der::context_primitive(0), "authorityKeyIdentifier keyIdentifier");
+    return id ? Bytes(id->value.begin(), id->value.end()) : Bytes{};
+  });
+}
+
+std::string subject_serial_number(ByteView cert_der) {
+  return subject_attribute(cert_der, kSerialNumber);
+}
+
+std::string subject_attribute(ByteView cert_der, std::string_view oid) {
+  return with_parts(cert_der,
+                    [oid](const x509::Parts& p) { return first_attribute(p.subject, oid); });
+}
+
+std::string subject_name(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) { return one_line(p.subject); });
+}
+
+std::string issuer_name(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) { return one_line(p.issuer); });
+}
+
+std::vector<std::string> certificate_policies(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) {
+    std::vector<std::string> out;
+    const x509::Extension* e = x509::find(p, kCertificatePolicies);
+    if (!e) return out;
+    der::Reader list = der::contents(der::single(e->value, der::kSequence, "certificatePolicies"));
+    while (!list.at_end()) {
+      der::Reader info = der::contents(list.next(der::kSequence, "PolicyInformation"));
+      out.push_back(
+          der::oid_text(info.next(der::kOid, "policyIdentifier").value, "policyIdentifier"));
+    }
+    return out;
+  });
+}
+
+std::vector<std::string> permitted_serial_numbers(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) {
+    std::vector<std::string> out;
+    const x509::Extension* e = x509::find(p, kNameConstraints);
+    if (!e) return out;
+    der::Reader nc = der::contents(der::single(e->value, der::kSequence, "nameConstraints"));
+    auto permitted = nc.optional(der::context(0), "permittedSubtrees");
+    if (!permitted) return out;
+    der::Reader subtrees = der::contents(*permitted);
+    while (!subtrees.at_end()) {
+      der::Reader subtree = der::contents(subtrees.next(der::kSequence, "GeneralSubtree"));
+      der::Tlv base = subtree.next("GeneralSubtree base");
+      if (base.tag != der::context(4)) continue;  // only directoryName [4] carries a DN
+      std::string serial = first_attribute(base.value, kSerialNumber);
+      if (!serial.empty()) out.push_back(serial);
+    }
+    return out;
+  });
+}
+
+std::vector<CertificateExtension> certificate_extensions(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) {
+    std::vector<CertificateExtension> out;
+    for (const auto& e : p.extensions)
+      out.push_back({e.oid, e.critical, Bytes(e.value.begin(), e.value.end())});
+    return out;
+  });
+}
+
+bool signed_by(ByteView cert_der, const PublicKey& issuer) {
+  return with_parts(cert_der, [&issuer](const x509::Parts& p) {
+    der::Reader alg =
+        der::contents(der::single(p.signature_algorithm, der::kSequence, "signatureAlgorithm"));
+    std::string oid =
+        der::oid_text(alg.next(der::kOid, "signatureAlgorithm").value, "signatureAlgorithm");
+    if (oid != kEcdsaWithSha256)
+      throw CertificateError("certificate is signed with " + oid + ", not ecdsa-with-SHA256");
+    // RFC 5758 says the parameters are absent; a NULL changes nothing about the check.
+    alg.optional(der::kNull, "signatureAlgorithm parameters");
+    alg.expect_end("signatureAlgorithm");
+    Bytes raw;
+    try {
+      raw = signature_der_to_raw(p.signature);
+    } catch (const KeyError&) {
+      return false;
+    }
+    return issuer.verify(p.tbs, raw);
+  });
+}
+
+}  // namespace euiccsim::crypto

@@ -1,0 +1,242 @@
+#include "euiccsim/crypto/test_pki.hpp"
+
+#include <botan/hash.h>
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "der.hpp"
+#include "euiccsim/crypto/certificate.hpp"
+#include "x509.hpp"
+
+// The certificates are DER written by hand rather than by Botan's X509_CA::make_cert, whose
+// X509_Time refuses the eUICC profile's notAfter (9999, past Botan 2's year 3100 limit) and
+// whose Name_Constraints extension cannot be encoded in Botan 2.
+
+namespace euiccsim::crypto {
+
+namespace {
+
+constexpr const char* kEcdsaWithSha256 = "1.2.840.10045.4.3.2";
+constexpr const char* kOrganisation = "2.5.4.10";
+constexpr const char* kCommonName = "2.5.4.3";
+constexpr const char* kSerialNumber = "2.5.4.5";
+
+// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
+constexpr std::string_view kNotBefore = "250101000000Z";
+constexpr std::string_view kNotAfterCa = "20601231235959Z";
+constexpr std::string_view kNotAfterEuicc = "99991231235959Z";
+
+// KeyUsage bits (RFC 5280 §4.2.1.3).
+constexpr int kDigitalSignature = 0;
+constexpr int kKeyCertSign = 5;
+constexpr int kCrlSign = 6;
+
+ByteView text_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+Bytes utf8_string(std::string_view s) {
+  return der::encode(der::kUtf8String, text_bytes(s));
+}
+Bytes printable_string(std::string_view s) {
+  return der::encode(der::kPrintableString, text_bytes(s));
+}
+
+struct Attr {
+  const char* oid;
+  Bytes value;  // whole TLV
+};
+
+// One attribute per RDN, in the given order.
+Bytes name(std::initializer_list<Attr> attrs) {
+  Bytes rdns;
+  for (const Attr& a : attrs) {
+    Bytes atv = der::encode(der::kSequence, der::cat({der::oid(a.oid), a.value}));
+    Bytes rdn = der::encode(der::kSet, atv);
+    rdns.insert(rdns.end(), rdn.begin(), rdn.end());
+  }
+  return der::encode(der::kSequence, rdns);
+}
+
+Bytes extension(const char* oid, bool critical, ByteView value) {
+  static const Bytes kTrue = {der::kBoolean, 0x01, 0xFF};
+  return der::encode(der::kSequence,
+                     der::cat({der::oid(oid), critical ? ByteView(kTrue) : ByteView(),
+                               der::encode(der::kOctetString, value)}));
+}
+
+Bytes key_usage(std::initializer_list<int> bits) {
+  int last = 0;
+  std::uint16_t mask = 0;
+  for (int b : bits) {
+    mask = static_cast<std::uint16_t>(mask | (0x8000 >> b));
+    last = std::max(last, b);
+  }
+  // DER drops trailing zero bits: as many bytes as the last set bit needs.
+  Bytes contents = {static_cast<std::uint8_t>(7 - last % 8), static_cast<std::uint8_t>(mask >> 8)};
+  if (last >= 8) contents.push_back(static_cast<std::uint8_t>(mask));
+  return extension("2.5.29.15", true, der::encode(der::kBitString, contents));
+}
+
+Bytes basic_constraints_ca(std::optional<int> path_len) {
+  Bytes contents = {der::kBoolean, 0x01, 0xFF};
+  if (path_len) {
+    Bytes n = der::unsigned_integer_tlv(Bytes{static_cast<std::uint8_t>(*path_len)});
+    contents.insert(contents.end(), n.begin(), n.end());
+  }
+  return extension("2.5.29.19", true, der::encode(der::kSequence, contents));
+}
+
+Bytes certificate_policies(const char* role) {
+  Bytes info = der::encode(der::kSequence, der::oid(role));
+  return extension("2.5.29.32", true, der::encode(der::kSequence, info));
+}
+
+// RFC 5280 method 1: SHA-1 of the subjectPublicKey bits (here the uncompressed point).
+Bytes key_identifier(const PublicKey& key) {
+  auto sha1 = Botan::HashFunction::create_or_throw("SHA-1");
+  Bytes point = key.point();
+  sha1->update(point.data(), point.size());
+  auto digest = sha1->final();
+  return Bytes(digest.begin(), digest.end());
+}
+
+Bytes subject_key_id(const Bytes& id) {
+  return extension("2.5.29.14", false, der::encode(der::kOctetString, id));
+}
+
+Bytes authority_key_id(const Bytes& id) {
+  return extension("2.5.29.35", false,
+                   der::encode(der::kSequence, der::encode(der::context_primitive(0), id)));
+}
+
+Bytes name_constraints(const Bytes& permitted_name) {
+  // GeneralSubtree { base directoryName [4] (explicit: Name is a CHOICE) }, minimum 0 omitted.
+  Bytes subtree = der::encode(der::kSequence, der::encode(der::context(4), permitted_name));
+  Bytes permitted = der::encode(der::context(0), subtree);
+  return extension("2.5.29.30", true, der::encode(der::kSequence, permitted));
+}
+
+// Positive and exactly 16 content bytes: the top bit cleared (no sign octet needed) and the
+// next one set (no leading zero to strip).
+Bytes serial_number(Drbg& drbg) {
+  Bytes s = drbg.bytes(16);
+  s[0] = static_cast<std::uint8_t>((s[0] & 0x3F) | 0x40);
+  return der::unsigned_integer_tlv(s);
+}
+
+struct ToBeSigned {
+  Bytes serial;  // INTEGER TLV
+  ByteView issuer;
+  ByteView subject;
+  std::string_view not_after;
+  const PublicKey* subject_key;
+  std::vector<Bytes> extensions;
+};
+
+Bytes issue(const ToBeSigned& in, const PrivateKey& signer) {
+  const Bytes alg = der::encode(der::kSequence, der::oid(kEcdsaWithSha256));
+  Bytes extensions;
+  for (const Bytes& e : in.extensions) extensions.insert(extensions.end(), e.begin(), e.end());
+  const Bytes validity = der::encode(
+      der::kSequence, der::cat({der::encode(der::kUtcTime, text_bytes(kNotBefore)),
+                                der::encode(der::kGeneralizedTime, text_bytes(in.not_after))}));
+  const Bytes tbs = der::encode(
+      der::kSequence,
+      der::cat({der::encode(der::context(0), der::unsigned_integer_tlv(Bytes{2})),  // v3
+                in.serial, alg, in.issuer, validity, in.subject,
+                in.subject_key->subject_public_key_info(),
+                der::encode(der::context(3), der::encode(der::kSequence, extensions))}));
+  Bytes signature = signature_raw_to_der(signer.sign(tbs));
+  signature.insert(signature.begin(), 0x00);  // BIT STRING: no unused bits
+  return der::encode(der::kSequence, der::cat({tbs, alg, der::encode(der::kBitString, signature)}));
+}
+
+void check_key_matches(const Issued& issuer, const char* role) {
+  if (PublicKey::from_certificate(issuer.certificate) != issuer.key.public_key())
+    throw std::invalid_argument(std::string(role) + " key does not match its certificate");
+}
+
+bool all_digits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+Issued make_ci(const CiOptions& options, Drbg& drbg) {
+  PrivateKey key = PrivateKey::generate(options.curve, drbg);
+  PublicKey pub = key.public_key();
+  Bytes serial = serial_number(drbg);
+  Bytes subject = name({{kOrganisation, utf8_string(options.organisation)},
+                        {kCommonName, utf8_string(options.common_name)}});
+  ToBeSigned tbs{
+      .serial = serial,
+      .issuer = subject,
+      .subject = subject,
+      .not_after = kNotAfterCa,
+      .subject_key = &pub,
+      .extensions = {subject_key_id(key_identifier(pub)), basic_constraints_ca(std::nullopt),
+                     certificate_policies(kRoleCi), key_usage({kKeyCertSign, kCrlSign})}};
+  return {issue(tbs, key), key};
+}
+
+Issued make_eum(const Issued& ci, const EumOptions& options, Drbg& drbg) {
+  if (options.eid_prefix.empty() || options.eid_prefix.size() > 32 ||
+      !all_digits(options.eid_prefix))
+    throw std::invalid_argument("EUM EID prefix must be 1 to 32 decimal digits");
+  check_key_matches(ci, "CI");
+  PrivateKey key = PrivateKey::generate(ci.key.curve(), drbg);
+  PublicKey pub = key.public_key();
+  Bytes serial = serial_number(drbg);
+  x509::Parts ci_parts = x509::split(ci.certificate);
+  Bytes subject = name({{kOrganisation, utf8_string(options.organisation)},
+                        {kCommonName, utf8_string(options.common_name)}});
+  Bytes permitted = name({{kOrganisation, utf8_string(options.organisation)},
+                          {kSerialNumber, printable_string(options.eid_prefix)}});
+  ToBeSigned tbs{.serial = serial,
+                 .issuer = ci_parts.subject,
+                 .subject = subject,
+                 .not_after = kNotAfterCa,
+                 .subject_key = &pub,
+                 .extensions = {authority_key_id(subject_key_identifier(ci.certificate)),
+                                subject_key_id(key_identifier(pub)), key_usage({kKeyCertSign}),
+                                certificate_policies(kRoleEum), basic_constraints_ca(0),
+                                name_constraints(permitted)}};
+  return {issue(tbs, ci.key), key};
+}
+
+Issued make_euicc(const Issued& eum, std::string_view eid, Drbg& drbg) {
+  if (eid.size() != 32 || !all_digits(eid))
+    throw std::invalid_argument("EID must be 32 decimal digits");
+  std::vector<std::string> prefixes = permitted_serial_numbers(eum.certificate);
+  if (!prefixes.empty() && std::none_of(prefixes.begin(), prefixes.end(), [eid](const auto& p) {
+        return eid.substr(0, p.size()) == p;
+      })) {
+    throw std::invalid_argument("EID " + std::string(eid) +
+                                " is outside the EUM's permitted prefixes (" + prefixes.front() +
+                                (prefixes.size() > 1 ? ", ..." : "") + ")");
+  }
+  std::string organisation = subject_attribute(eum.certificate, kOrganisation);
+  if (organisation.empty()) throw std::invalid_argument("EUM certificate subject has no O");
+  check_key_matches(eum, "EUM");
+  PrivateKey key = PrivateKey::generate(eum.key.curve(), drbg);
+  PublicKey pub = key.public_key();
+  Bytes serial = serial_number(drbg);
+  x509::Parts eum_parts = x509::split(eum.certificate);
+  Bytes subject =
+      name({{kOrganisation, utf8_string(organisation)}, {kSerialNumber, printable_string(eid)}});
+  ToBeSigned tbs{.serial = serial,
+                 .issuer = eum_parts.subject,
+                 .subject = subject,
+                 .not_after = kNotAfterEuicc,
+                 .subject_key = &pub,
+                 .extensions = {authority_key_id(subject_key_identifier(eum.certificate)),
+                                subject_key_id(key_identifier(pub)), key_usage({kDigitalSignature}),
+                                certificate_policies(kRoleEuicc)}};
+  return {issue(tbs, eum.key), key};
+}
+
+}  // namespace euiccsim::crypto
