@@ -3,6 +3,7 @@
 // Ours first: asn1c's asn_system.h defines _BSD_SOURCE, which glibc only tolerates silently
 // once <features.h> has been read.
 #include "euiccsim/profiles/asn1.hpp"
+#include "euiccsim/profiles/asn1_fields.hpp"
 #include "euiccsim/profiles/package.hpp"
 
 #include <cstdlib>
@@ -19,20 +20,19 @@ using asn1::EncodeError;
 
 // ---- reading asn1c values ----
 
-Bytes bytes_of(const OCTET_STRING_t& s) { return Bytes(s.buf, s.buf + s.size); }
-SecureBytes secure_of(const OCTET_STRING_t& s) { return SecureBytes(s.buf, s.buf + s.size); }
+Bytes bytes_of(const OCTET_STRING_t& s) {
+  return Bytes(s.buf, s.buf + s.size);
+}
+SecureBytes secure_of(const OCTET_STRING_t& s) {
+  return SecureBytes(s.buf, s.buf + s.size);
+}
 std::optional<Bytes> opt_bytes(const OCTET_STRING_t* s) {
   if (s == nullptr) return std::nullopt;
   return bytes_of(*s);
 }
 
 std::string oid_text(const OBJECT_IDENTIFIER_t& oid) {
-  unsigned long arcs[32];
-  int n = OBJECT_IDENTIFIER_get_arcs(&oid, arcs, sizeof arcs[0], 32);
-  if (n <= 0 || n > 32) throw DecodeError("object identifier: malformed or too long", 0);
-  std::string text;
-  for (int i = 0; i < n; ++i) text += (i ? "." : "") + std::to_string(arcs[i]);
-  return text;
+  return asn1::oid_of(oid);
 }
 
 PeHeader header_of(const PEHeader_t& h) {
@@ -40,8 +40,8 @@ PeHeader header_of(const PEHeader_t& h) {
 }
 
 ProprietaryInfo proprietary_of(const ProprietaryInfo_t& p) {
-  return {opt_bytes(p.specialFileInformation), opt_bytes(p.fillPattern),
-          opt_bytes(p.repeatPattern), opt_bytes(p.maximumFileSize), opt_bytes(p.fileDetails)};
+  return {opt_bytes(p.specialFileInformation), opt_bytes(p.fillPattern), opt_bytes(p.repeatPattern),
+          opt_bytes(p.maximumFileSize), opt_bytes(p.fileDetails)};
 }
 
 Fcp fcp_of(const Fcp_t& f) {
@@ -65,7 +65,9 @@ File file_of(const File_t& f) {
     const auto* m = f.list.array[i];
     FileItem item;
     switch (m->present) {
-      case File__Member_PR_doNotCreate: item.kind = FileItem::Kind::DoNotCreate; break;
+      case File__Member_PR_doNotCreate:
+        item.kind = FileItem::Kind::DoNotCreate;
+        break;
       case File__Member_PR_fileDescriptor:
         item.kind = FileItem::Kind::Fcp;
         item.fcp = fcp_of(m->choice.fileDescriptor);
@@ -78,7 +80,8 @@ File file_of(const File_t& f) {
         item.kind = FileItem::Kind::FillContent;
         item.data = bytes_of(m->choice.fillFileContent);
         break;
-      default: throw DecodeError("File: unknown element", 0);
+      default:
+        throw DecodeError("File: unknown element", 0);
     }
     out.push_back(std::move(item));
   }
@@ -107,7 +110,8 @@ File file_management_of(const FileManagement_t& f) {
         item.kind = FileItem::Kind::FillContent;
         item.data = bytes_of(m->choice.fillFileContent);
         break;
-      default: throw DecodeError("FileManagement: unknown element", 0);
+      default:
+        throw DecodeError("FileManagement: unknown element", 0);
     }
     out.push_back(std::move(item));
   }
@@ -130,12 +134,11 @@ ProfileHeader profile_header_of(const ProfileHeader_t& h) {
   out.major_version = static_cast<std::uint8_t>(h.major_version);
   out.minor_version = static_cast<std::uint8_t>(h.minor_version);
   if (h.profileType)
-    out.profile_type = std::string(reinterpret_cast<const char*>(h.profileType->buf),
-                                   h.profileType->size);
+    out.profile_type =
+        std::string(reinterpret_cast<const char*>(h.profileType->buf), h.profileType->size);
   out.iccid = bytes_of(h.iccid);
   out.pol = opt_bytes(h.pol);
-  out.mandatory_services.names =
-      present_members(asn_DEF_ServicesList, &h.eUICC_Mandatory_services);
+  out.mandatory_services.names = present_members(asn_DEF_ServicesList, &h.eUICC_Mandatory_services);
   for (int i = 0; i < h.eUICC_Mandatory_GFSTEList.list.count; ++i)
     out.mandatory_gfste.push_back(oid_text(*h.eUICC_Mandatory_GFSTEList.list.array[i]));
   out.connectivity_parameters = opt_bytes(h.connectivityParameters);
@@ -189,7 +192,8 @@ std::uint8_t single_byte(const OCTET_STRING_t& s, const char* what) {
 
 PeValue value_of(const ProfileElement_t& pe) {
   switch (pe.present) {
-    case ProfileElement_PR_header: return profile_header_of(pe.choice.header);
+    case ProfileElement_PR_header:
+      return profile_header_of(pe.choice.header);
     case ProfileElement_PR_genericFileManagement: {
       const auto& g = pe.choice.genericFileManagement;
       GenericFileManagementPe out{header_of(g.gfm_header), {}};
@@ -284,9 +288,9 @@ PeValue value_of(const ProfileElement_t& pe) {
           key.counter = opt_bytes(k->keyCounterValue);
           for (int j = 0; j < k->keyComponents.list.count; ++j) {
             const auto* c = k->keyComponents.list.array[j];
-            key.components.push_back({bytes_of(c->keyType), secure_of(c->keyData),
-                                      c->macLength ? static_cast<std::uint8_t>(*c->macLength)
-                                                   : std::uint8_t{8}});
+            key.components.push_back(
+                {bytes_of(c->keyType), secure_of(c->keyData),
+                 c->macLength ? static_cast<std::uint8_t>(*c->macLength) : std::uint8_t{8}});
           }
           out.keys.push_back(std::move(key));
         }
@@ -328,13 +332,15 @@ PeValue value_of(const ProfileElement_t& pe) {
       return NonStandardPe{header_of(n.nonStandard_header), oid_text(n.issuerID),
                            bytes_of(n.content)};
     }
-    case ProfileElement_PR_end: return EndPe{header_of(pe.choice.end.end_header)};
+    case ProfileElement_PR_end:
+      return EndPe{header_of(pe.choice.end.end_header)};
     case ProfileElement_PR_rfu1:
     case ProfileElement_PR_rfu2:
     case ProfileElement_PR_rfu3:
     case ProfileElement_PR_rfu4:
     case ProfileElement_PR_rfu5:
-    case ProfileElement_PR_NOTHING: return UnknownPe{};
+    case ProfileElement_PR_NOTHING:
+      return UnknownPe{};
     default: {
       const auto& alt = asn_DEF_ProfileElement.elements[pe.present - 1];
       return template_of(alt, reinterpret_cast<const char*>(&pe) + alt.memb_offset);
@@ -344,39 +350,17 @@ PeValue value_of(const ProfileElement_t& pe) {
 
 // ---- building asn1c values ----
 
-template <class T>
-T* alloc() {
-  void* p = std::calloc(1, sizeof(T));
-  if (p == nullptr) throw std::bad_alloc();
-  return static_cast<T*>(p);
-}
-
+using asn1::alloc;
+using asn1::append;
+using asn1::set_oid;
 void set(OCTET_STRING_t& dst, ByteView src) {
-  if (OCTET_STRING_fromBuf(&dst, reinterpret_cast<const char*>(src.data()),
-                           static_cast<int>(src.size())) != 0)
-    throw std::bad_alloc();
+  asn1::set_octets(dst, src);
 }
 OCTET_STRING_t* make_octets(ByteView src) {
-  auto* s = alloc<OCTET_STRING_t>();
-  set(*s, src);
-  return s;
+  return asn1::new_octets(src);
 }
 OCTET_STRING_t* make_octets(const std::optional<Bytes>& src) {
   return src ? make_octets(ByteView(*src)) : nullptr;
-}
-
-void set_oid(OBJECT_IDENTIFIER_t& dst, const std::string& text) {
-  long arcs[32];
-  int n = OBJECT_IDENTIFIER_parse_arcs(text.c_str(), static_cast<ssize_t>(text.size()), arcs, 32,
-                                       nullptr);
-  if (n < 2 || n > 32) throw EncodeError("not an object identifier: " + text);
-  if (OBJECT_IDENTIFIER_set_arcs(&dst, arcs, sizeof arcs[0], n) != 0)
-    throw EncodeError("cannot encode object identifier " + text);
-}
-
-template <class List, class Item>
-void append(List& list, Item* item) {
-  if (asn_sequence_add(&list, item) != 0) throw std::bad_alloc();
 }
 
 void set_header(PEHeader_t& dst, const PeHeader& h) {
@@ -411,7 +395,9 @@ void set_file(File_t& dst, const File& file) {
     auto* m = alloc<Member>();
     append(dst.list, m);
     switch (item.kind) {
-      case FileItem::Kind::DoNotCreate: m->present = File__Member_PR_doNotCreate; break;
+      case FileItem::Kind::DoNotCreate:
+        m->present = File__Member_PR_doNotCreate;
+        break;
       case FileItem::Kind::Fcp:
         m->present = File__Member_PR_fileDescriptor;
         set_fcp(m->choice.fileDescriptor, item.fcp);
@@ -424,7 +410,8 @@ void set_file(File_t& dst, const File& file) {
         m->present = File__Member_PR_fillFileContent;
         set(m->choice.fillFileContent, item.data);
         break;
-      case FileItem::Kind::FilePath: throw EncodeError("a template File has no filePath");
+      case FileItem::Kind::FilePath:
+        throw EncodeError("a template File has no filePath");
     }
   }
 }
@@ -451,7 +438,8 @@ void set_file_management(FileManagement_t& dst, const File& file) {
         m->present = FileManagement__Member_PR_fillFileContent;
         set(m->choice.fillFileContent, item.data);
         break;
-      case FileItem::Kind::DoNotCreate: throw EncodeError("FileManagement has no doNotCreate");
+      case FileItem::Kind::DoNotCreate:
+        throw EncodeError("FileManagement has no doNotCreate");
     }
   }
 }
@@ -669,7 +657,8 @@ Bytes encode_pe(const ProfileElement& pe) {
                      std::holds_alternative<CdmaParameterPe>(pe.value) ||
                      std::holds_alternative<UnknownPe>(pe.value);
   if (lossy) {
-    if (pe.der.empty()) throw EncodeError("encoding " + pe.kind + " from its fields is not supported");
+    if (pe.der.empty())
+      throw EncodeError("encoding " + pe.kind + " from its fields is not supported");
     return pe.der;
   }
   auto owned = asn1::make(asn_DEF_ProfileElement);

@@ -4,6 +4,14 @@
 meson must know a custom target's outputs before it runs, and asn1c decides them: so the build
 first asks `--list` (at configure time) and then runs `--outdir DIR` (at build time) with the
 same modules. asn1c writes into the current directory, so both run it in a scratch directory.
+With `--base`, modules another library compiles already (the profile package module that
+SGP.22 imports UICCCapability from) resolve the imports but their files are left to that library.
+
+One change fixes asn1c: a derived type's "inherit" routine, run on the type's first use,
+overwrote the type's own constraint check with its base type's, so after one decode a
+constrained type (Iccid ::= OCTET STRING (SIZE(10))) stopped checking its size. In types with
+a real check that line is dropped; types without one ("Replace with underlying type checker")
+need it, and keep it.
 
 Two changes make the headers compile as C++:
  * generated names that are C++ keywords (an ASN.1 member called `delete`, `class`, ...) get a
@@ -57,6 +65,21 @@ SET_OF_CXX = """#ifdef __cplusplus
 """
 
 
+INHERITED_CHECK = re.compile(
+    r'^\ttd->check_constraints = asn_DEF_\w+\.check_constraints;\n', re.MULTILINE)
+
+
+def keep_own_constraints(path):
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    if 'Replace with underlying type checker' in text:
+        return
+    fixed = INHERITED_CHECK.sub('', text)
+    if fixed != text:
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(fixed)
+
+
 def patch_set_of(path):
     with open(path, encoding='utf-8') as f:
         text = f.read()
@@ -71,12 +94,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--list', action='store_true', help='print the files asn1c generates')
     parser.add_argument('--outdir', help='write the generated files here')
+    parser.add_argument('--base', action='append', default=[],
+                        help='a module another library already compiles: it resolves IMPORTS, '
+                             'and every file compiling it alone produces is left out')
     parser.add_argument('modules', nargs='+')
     args = parser.parse_args()
     if shutil.which('asn1c') is None:
         sys.exit('asn1c not found: install the Debian package "asn1c" (tools/setup.sh does)')
     with tempfile.TemporaryDirectory(prefix='asn1c-') as work:
-        files = run_asn1c(args.modules, work)
+        files = run_asn1c(args.base + args.modules, work)
+        if args.base:
+            with tempfile.TemporaryDirectory(prefix='asn1c-base-') as base_work:
+                provided = set(run_asn1c(args.base, base_work))
+            files = [f for f in files if f not in provided]
         if args.list:
             print('\n'.join(files))
             return
@@ -91,6 +121,8 @@ def main():
                 patch_set_of(dst)
             elif not os.path.islink(os.path.join(work, name)) and name not in SKELETONS:
                 rename_keywords(dst)
+                if name.endswith('.c'):
+                    keep_own_constraints(dst)
 
 
 if __name__ == '__main__':

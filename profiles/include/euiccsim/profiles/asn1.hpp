@@ -72,6 +72,7 @@ class Value {
   T* operator->() const { return static_cast<T*>(owned_.get()); }
   T& operator*() const { return *static_cast<T*>(owned_.get()); }
   T* get() const { return static_cast<T*>(owned_.get()); }
+  explicit operator bool() const { return static_cast<bool>(owned_); }
 
  private:
   Owned owned_;
