@@ -1,14 +1,69 @@
 #include "euiccsim/applets/card_state.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 namespace euiccsim {
 
 std::string Version::str() const {
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(revision);
 }
 
-}  // namespace euiccsim
+std::optional<Version> Version::parse(std::string_view text) {
+  std::array<std::uint8_t, 3> parts{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto dot = text.find('.');
+    if ((i < 2) != (dot != std::string_view::npos)) return std::nullopt;
+    auto part = text.substr(0, dot);
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || v > 255)
+      return std::nullopt;
+    parts[i] = static_cast<std::uint8_t>(v);
+    text = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  }
+  return Version{parts[0], parts[1], parts[2]};
+}
 
-namespace euiccsim {
+namespace quirk {
+const std::vector<std::string>& all() {
+  static const std::vector<std::string> names{kEnableByAidOnly, kRefuseIccidSearch, kCatBusy};
+  return names;
+}
+}  // namespace quirk
+
+const char* notification_event_name(NotificationEvent e) {
+  switch (e) {
+    case NotificationEvent::kInstall:
+      return "install";
+    case NotificationEvent::kEnable:
+      return "enable";
+    case NotificationEvent::kDisable:
+      return "disable";
+    case NotificationEvent::kDelete:
+      return "delete";
+  }
+  return "?";
+}
+
+const char* profile_class_name(ProfileClass c) {
+  switch (c) {
+    case ProfileClass::kTest:
+      return "test";
+    case ProfileClass::kProvisioning:
+      return "provisioning";
+    case ProfileClass::kOperational:
+      return "operational";
+  }
+  return "?";
+}
+
+std::optional<ProfileClass> parse_profile_class(std::string_view name) {
+  for (auto c : {ProfileClass::kTest, ProfileClass::kProvisioning, ProfileClass::kOperational}) {
+    if (name == profile_class_name(c)) return c;
+  }
+  return std::nullopt;
+}
 
 Bytes CardState::next_isdp_aid() const {
   for (std::uint16_t n = 0x0010;; ++n) {
@@ -24,8 +79,48 @@ Bytes CardState::next_isdp_aid() const {
 
 Bytes CardState::add_profile(profiles::InstalledProfile profile, bool enabled) {
   Bytes aid = next_isdp_aid();
-  profiles.push_back(ProfileSlot{aid, enabled, std::move(profile)});
+  profiles.push_back(ProfileSlot{aid, enabled, std::move(profile), {}, false});
   return aid;
+}
+
+ProfileSlot* CardState::find_by_aid(ByteView aid) {
+  for (auto& p : profiles) {
+    if (std::equal(p.isdp_aid.begin(), p.isdp_aid.end(), aid.begin(), aid.end())) return &p;
+  }
+  return nullptr;
+}
+
+ProfileSlot* CardState::find_by_iccid(ByteView iccid_bcd) {
+  for (auto& p : profiles) {
+    auto bcd = p.profile.iccid.swapped_bcd();
+    if (std::equal(bcd.begin(), bcd.end(), iccid_bcd.begin(), iccid_bcd.end())) return &p;
+  }
+  return nullptr;
+}
+
+ProfileSlot* CardState::enabled_profile() {
+  for (auto& p : profiles) {
+    if (p.enabled) return &p;
+  }
+  return nullptr;
+}
+
+const ProfileSlot* CardState::enabled_profile() const {
+  for (const auto& p : profiles) {
+    if (p.enabled) return &p;
+  }
+  return nullptr;
+}
+
+std::uint64_t CardState::occupied_memory() const {
+  std::uint64_t total = 0;
+  for (const auto& p : profiles) total += p.profile.occupied_memory();
+  return total;
+}
+
+std::uint64_t CardState::free_memory() const {
+  auto used = occupied_memory();
+  return used >= config.memory_capacity ? 0 : config.memory_capacity - used;
 }
 
 }  // namespace euiccsim

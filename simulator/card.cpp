@@ -67,9 +67,35 @@ void Card::install(std::unique_ptr<applets::Applet> applet) {
   applets_.push_back(std::move(applet));
 }
 
+namespace {
+std::optional<Bytes> enabled_aid(const CardState& s) {
+  if (const auto* p = s.enabled_profile()) return p->isdp_aid;
+  return std::nullopt;
+}
+}  // namespace
+
+void Card::profile_refresh(unsigned keep, applets::AppletContext& ctx) {
+  // As after the terminal's reset that follows a REFRESH: every other logical channel closes
+  // and the basic channel loses its selection; the channel that asked keeps its ISD-R session,
+  // so the LPA can read its answer and notifications.
+  for (unsigned i = 0; i < kChannels; ++i) {
+    if (i == keep || !channels_[i].open) continue;
+    if (i == 0) {
+      if (channels_[0].selected) channels_[0].selected->deselect(ctx);
+      channels_[0] = Channel{};
+      channels_[0].open = true;
+    } else {
+      close_channel(i, ctx);
+    }
+  }
+  active_profile_ = enabled_aid(state_);
+  ++refreshes_;
+}
+
 void Card::cold_state() {
   for (auto& c : channels_) c = Channel{};
   channels_[0].open = true;
+  active_profile_ = enabled_aid(state_);
   for (auto& a : applets_) a->reset();
   terminal_capability_.reset();
   protocol_ = Protocol::kT0;
@@ -150,6 +176,7 @@ Bytes Card::transmit(ByteView raw) {
         channels_[ch].chain.clear();
         r = Response::status(sw::kNoPreciseDiagnosis);
       }
+      bool persisted = true;
       if (ctx.state_changed()) {
         try {
           if (persist_) persist_(state_);
@@ -158,8 +185,10 @@ Bytes Card::transmit(ByteView raw) {
           ctx.roll_back();
           channels_[ch].drop_pending();
           r = Response::status(sw::kMemoryFailure);
+          persisted = false;
         }
       }
+      if (persisted && ctx.refresh_requested()) profile_refresh(ch, ctx);
     }
   }
   Bytes out = r.encode();

@@ -1,6 +1,7 @@
 #include "euiccsim/simulator/card_image.hpp"
 
 #include <botan/hash.h>
+#include <botan/mem_ops.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "euiccsim/applets/tlv.hpp"
 
@@ -31,6 +33,30 @@ constexpr std::uint32_t kTagProfile = 0xA2;
 constexpr std::uint32_t kTagIsdpAid = 0x80;
 constexpr std::uint32_t kTagEnabled = 0x81;
 constexpr std::uint32_t kTagInstalled = 0xA2;
+// Added in version 3 (docs/card-image.md): the personality's EUICCInfo2 values and quirks,
+// the ECASD identity, configured addresses, notifications, profile metadata.
+constexpr std::uint32_t kTagProfileVersion = 0x84;
+constexpr std::uint32_t kTagFirmwareVersion = 0x85;
+constexpr std::uint32_t kTagTs102241Version = 0x86;
+constexpr std::uint32_t kTagGpVersion = 0x87;
+constexpr std::uint32_t kTagPpVersion = 0x88;
+constexpr std::uint32_t kTagSas = 0x89;
+constexpr std::uint32_t kTagUiccCapability = 0x8A;
+constexpr std::uint32_t kTagRspCapability = 0x8B;
+constexpr std::uint32_t kTagCategory = 0x8C;
+constexpr std::uint32_t kTagForbiddenPprs = 0x8D;
+constexpr std::uint32_t kTagMemoryCapacity = 0x8E;
+constexpr std::uint32_t kTagVolatileMemory = 0x8F;
+constexpr std::uint32_t kTagQuirk = 0x90;
+constexpr std::uint32_t kTagRatRule = 0xB1;   // 80 PPR mask, 81 consent, A2 operator...
+constexpr std::uint32_t kTagIdentity = 0xA3;  // 80 key, 81 eUICC cert, 82 EUM cert, 83 CI...
+constexpr std::uint32_t kTagDefaultDp = 0x84;
+constexpr std::uint32_t kTagRootDs = 0x85;
+constexpr std::uint32_t kTagNotification = 0xA6;  // 80 seq, 81 event, 82 address, 83 ICCID, 84 DER
+constexpr std::uint32_t kTagLastSeq = 0x87;
+constexpr std::uint32_t kTagTestFallback = 0x88;  // ISD-P AID
+constexpr std::uint32_t kTagMetadata = 0xA3;      // in an ISD-P
+constexpr std::uint32_t kTagPreloaded = 0x84;     // in an ISD-P
 
 Bytes sha256(ByteView data) {
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -42,93 +68,318 @@ Bytes sha256(ByteView data) {
 std::string as_string(ByteView v) {
   return std::string(v.begin(), v.end());
 }
+ByteView text(const std::string& s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+Bytes byte(std::uint64_t v) {
+  return tlv::encode_uint(v, 1);
+}
+
+void append_operator(Bytes& out, std::uint32_t tag, const OperatorId& o) {
+  Bytes v;
+  tlv::append(v, 0x80, o.mcc_mnc);
+  if (o.gid1) tlv::append(v, 0x81, *o.gid1);
+  if (o.gid2) tlv::append(v, 0x82, *o.gid2);
+  tlv::append(out, tag, v);
+}
+
+Bytes encode_metadata(const ProfileMetadata& m) {
+  Bytes v;
+  if (m.nickname) tlv::append(v, 0x80, text(*m.nickname));
+  tlv::append(v, 0x81, text(m.service_provider_name));
+  tlv::append(v, 0x82, text(m.profile_name));
+  if (m.icon_type) tlv::append(v, 0x83, byte(*m.icon_type));
+  if (!m.icon.empty()) tlv::append(v, 0x84, m.icon);
+  tlv::append(v, 0x85, byte(static_cast<std::uint8_t>(m.profile_class)));
+  for (const auto& n : m.notification_config) {
+    Bytes c;
+    tlv::append(c, 0x80, byte(static_cast<std::uint8_t>(n.event)));
+    tlv::append(c, 0x81, text(n.address));
+    tlv::append(v, 0xA6, c);
+  }
+  if (m.profile_owner) append_operator(v, 0xA7, *m.profile_owner);
+  if (!m.dp_proprietary_data.empty()) tlv::append(v, 0x88, m.dp_proprietary_data);
+  if (m.pprs) tlv::append(v, 0x89, byte(*m.pprs));
+  if (!m.service_specific_data.empty()) tlv::append(v, 0x8A, m.service_specific_data);
+  return v;
+}
 
 Bytes encode_body(const CardState& s) {
   Bytes body;
   tlv::append(body, kTagEid, s.eid.bytes());
   Bytes cfg;
   const auto& c = s.config;
-  tlv::append(
-      cfg, kTagPersonality,
-      ByteView(reinterpret_cast<const std::uint8_t*>(c.personality.data()), c.personality.size()));
+  tlv::append(cfg, kTagPersonality, text(c.personality));
   tlv::append(cfg, kTagIsdrAid, c.isdr_aid);
   tlv::append(cfg, kTagEcasdAid, c.ecasd_aid);
-  tlv::append(cfg, kTagSvn, Bytes{c.svn.major, c.svn.minor, c.svn.revision});
+  tlv::append(cfg, kTagSvn, c.svn.bytes());
+  tlv::append(cfg, kTagProfileVersion, c.profile_version.bytes());
+  tlv::append(cfg, kTagFirmwareVersion, c.firmware_version.bytes());
+  if (c.ts102241_version) tlv::append(cfg, kTagTs102241Version, c.ts102241_version->bytes());
+  if (c.globalplatform_version) tlv::append(cfg, kTagGpVersion, c.globalplatform_version->bytes());
+  tlv::append(cfg, kTagPpVersion, c.pp_version.bytes());
+  tlv::append(cfg, kTagSas, text(c.sas_accreditation_number));
+  tlv::append(cfg, kTagUiccCapability, tlv::encode_uint(c.uicc_capability, 4));
+  tlv::append(cfg, kTagRspCapability, tlv::encode_uint(c.rsp_capability, 4));
+  if (c.euicc_category) tlv::append(cfg, kTagCategory, byte(*c.euicc_category));
+  if (c.forbidden_pprs) tlv::append(cfg, kTagForbiddenPprs, byte(*c.forbidden_pprs));
+  tlv::append(cfg, kTagMemoryCapacity, tlv::encode_uint(c.memory_capacity, 8));
+  tlv::append(cfg, kTagVolatileMemory, tlv::encode_uint(c.volatile_memory, 8));
+  for (const auto& q : c.quirks) tlv::append(cfg, kTagQuirk, text(q));
+  for (const auto& r : c.rat) {
+    Bytes rule;
+    tlv::append(rule, 0x80, byte(r.ppr_ids));
+    tlv::append(rule, 0x81, byte(r.consent_required ? 1 : 0));
+    for (const auto& o : r.allowed_operators) append_operator(rule, 0xA2, o);
+    tlv::append(cfg, kTagRatRule, rule);
+  }
   tlv::append(body, kTagConfig, cfg);
   for (const auto& p : s.profiles) {
     Bytes slot;
     tlv::append(slot, kTagIsdpAid, p.isdp_aid);
     tlv::append(slot, kTagEnabled, Bytes{static_cast<std::uint8_t>(p.enabled ? 1 : 0)});
     tlv::append(slot, kTagInstalled, profiles::serialize(p.profile));
+    tlv::append(slot, kTagMetadata, encode_metadata(p.metadata));
+    tlv::append(slot, kTagPreloaded, byte(p.preloaded ? 1 : 0));
     tlv::append(body, kTagProfile, slot);
   }
+  if (!s.identity.empty()) {
+    Bytes id;
+    tlv::append(id, 0x80, s.identity.euicc_private_key);
+    tlv::append(id, 0x81, s.identity.euicc_certificate);
+    tlv::append(id, 0x82, s.identity.eum_certificate);
+    for (const auto& ci : s.identity.ci_certificates) tlv::append(id, 0x83, ci);
+    tlv::append(body, kTagIdentity, id);
+    // The key passed through a plain vector here; scrub it so the secret does not linger.
+    Botan::secure_scrub_memory(id.data(), id.size());
+  }
+  if (!s.default_dp_address.empty()) tlv::append(body, kTagDefaultDp, text(s.default_dp_address));
+  tlv::append(body, kTagRootDs, text(s.root_ds_address));
+  for (const auto& n : s.notifications) {
+    Bytes v;
+    tlv::append(v, 0x80, tlv::encode_uint(n.seq_number, 8));
+    tlv::append(v, 0x81, byte(static_cast<std::uint8_t>(n.event)));
+    tlv::append(v, 0x82, text(n.address));
+    if (!n.iccid.empty()) tlv::append(v, 0x83, n.iccid);
+    tlv::append(v, 0x84, n.der);
+    tlv::append(body, kTagNotification, v);
+  }
+  tlv::append(body, kTagLastSeq, tlv::encode_uint(s.last_seq_number, 8));
+  if (s.test_fallback_aid) tlv::append(body, kTagTestFallback, *s.test_fallback_aid);
   return body;
 }
 
-// Each field exactly once, nothing unknown: an image is never half understood.
-std::vector<tlv::Tlv> fields(ByteView v, std::initializer_list<std::uint32_t> known,
-                             const char* where) {
-  auto all = tlv::read_all(v);
-  if (!all) throw ImageError(std::string("malformed ") + where);
-  for (const auto& f : *all) {
-    int seen = 0;
-    for (const auto& g : *all) seen += g.tag == f.tag;
-    if (std::find(known.begin(), known.end(), f.tag) == known.end()) {
-      throw ImageError(std::string("unknown field ") +
-                       to_hex(tlv::encode_uint(f.tag, f.tag > 0xFF ? 2 : 1)) + " in " + where);
-    }
-    if (seen > 1) throw ImageError(std::string("repeated field in ") + where);
+// The fields of one constructed value: each known tag once (or, if declared repeatable, any
+// number of times), nothing unknown. An image is never half understood.
+class Fields {
+ public:
+  Fields(ByteView v, const char* where) : where_(where) {
+    auto all = tlv::read_all(v);
+    if (!all) throw ImageError(std::string("malformed ") + where);
+    all_ = std::move(*all);
   }
-  if (all->size() != known.size()) throw ImageError(std::string("missing field in ") + where);
-  return *all;
+  std::optional<ByteView> optional(std::uint32_t tag) {
+    known_.push_back(tag);
+    std::optional<ByteView> found;
+    for (const auto& f : all_) {
+      if (f.tag != tag) continue;
+      if (found) throw ImageError(std::string("repeated field in ") + where_);
+      found = f.value;
+    }
+    return found;
+  }
+  ByteView required(std::uint32_t tag) {
+    auto v = optional(tag);
+    if (!v) throw ImageError(std::string("missing field in ") + where_);
+    return *v;
+  }
+  std::vector<ByteView> repeated(std::uint32_t tag) {
+    known_.push_back(tag);
+    std::vector<ByteView> out;
+    for (const auto& f : all_) {
+      if (f.tag == tag) out.push_back(f.value);
+    }
+    return out;
+  }
+  // Call once every field was asked for.
+  void finish() const {
+    for (const auto& f : all_) {
+      if (std::find(known_.begin(), known_.end(), f.tag) == known_.end()) {
+        throw ImageError(std::string("unknown field ") +
+                         to_hex(tlv::encode_uint(f.tag, f.tag > 0xFF ? 2 : 1)) + " in " + where_);
+      }
+    }
+  }
+
+ private:
+  const char* where_;
+  std::vector<tlv::Tlv> all_;
+  std::vector<std::uint32_t> known_;
+};
+
+Version version_of(ByteView v, const char* what) {
+  if (v.size() != 3) throw ImageError(std::string("bad ") + what + " field");
+  return Version{v[0], v[1], v[2]};
+}
+std::uint64_t uint_of(ByteView v, std::size_t max_width, const char* what) {
+  auto n = tlv::decode_uint(v);
+  if (v.empty() || v.size() > max_width || !n)
+    throw ImageError(std::string("bad ") + what + " field");
+  return *n;
+}
+std::uint8_t small_of(ByteView v, unsigned max, const char* what) {
+  auto n = uint_of(v, 1, what);
+  if (n > max) throw ImageError(std::string("bad ") + what + " field");
+  return static_cast<std::uint8_t>(n);
+}
+Bytes bytes_of(ByteView v) {
+  return Bytes(v.begin(), v.end());
 }
 
-// Version 1 has the identity and configuration; version 2 adds the ISD-Ps after them.
-CardState decode_body(ByteView body, std::uint16_t version) {
-  auto all = tlv::read_all(body);
-  if (!all) throw ImageError("malformed image body");
-  Bytes head;
-  std::vector<tlv::Tlv> slots;
-  for (const auto& f : *all) {
-    if (version >= 2 && f.tag == kTagProfile)
-      slots.push_back(f);
-    else
-      tlv::append(head, f.tag, f.value);
+OperatorId operator_of(ByteView v) {
+  Fields f(v, "operator");
+  OperatorId o;
+  o.mcc_mnc = bytes_of(f.required(0x80));
+  if (o.mcc_mnc.size() != 3) throw ImageError("bad operator MCC/MNC");
+  if (auto g = f.optional(0x81)) o.gid1 = bytes_of(*g);
+  if (auto g = f.optional(0x82)) o.gid2 = bytes_of(*g);
+  f.finish();
+  return o;
+}
+
+ProfileMetadata metadata_of(ByteView v) {
+  Fields f(v, "profile metadata");
+  ProfileMetadata m;
+  if (auto n = f.optional(0x80)) m.nickname = as_string(*n);
+  m.service_provider_name = as_string(f.required(0x81));
+  m.profile_name = as_string(f.required(0x82));
+  if (auto t = f.optional(0x83)) m.icon_type = small_of(*t, 1, "icon type");
+  if (auto i = f.optional(0x84)) m.icon = bytes_of(*i);
+  m.profile_class = static_cast<ProfileClass>(small_of(f.required(0x85), 2, "profile class"));
+  for (auto c : f.repeated(0xA6)) {
+    Fields n(c, "notification configuration");
+    NotificationConfig nc;
+    nc.event = static_cast<NotificationEvent>(small_of(n.required(0x80), 3, "notification event"));
+    nc.address = as_string(n.required(0x81));
+    n.finish();
+    m.notification_config.push_back(std::move(nc));
   }
-  auto top = fields(head, {kTagEid, kTagConfig}, "image body");
-  auto eid = Eid::from_bytes(tlv::find(top, kTagEid)->value);
-  if (!eid) throw ImageError("the EID field is not a valid EID");
-  CardState s(*eid);
-  auto cfg = fields(tlv::find(top, kTagConfig)->value,
-                    {kTagPersonality, kTagIsdrAid, kTagEcasdAid, kTagSvn}, "card configuration");
-  auto& c = s.config;
-  c.personality = as_string(tlv::find(cfg, kTagPersonality)->value);
+  if (auto o = f.optional(0xA7)) m.profile_owner = operator_of(*o);
+  if (auto d = f.optional(0x88)) m.dp_proprietary_data = bytes_of(*d);
+  if (auto p = f.optional(0x89)) m.pprs = small_of(*p, 7, "profile policy rules");
+  if (auto d = f.optional(0x8A)) m.service_specific_data = bytes_of(*d);
+  f.finish();
+  return m;
+}
+
+void decode_config(ByteView v, CardConfig& c, std::uint16_t version) {
+  Fields cfg(v, "card configuration");
+  c.personality = as_string(cfg.required(kTagPersonality));
   if (c.personality != "sgp22") throw ImageError("unknown personality '" + c.personality + "'");
   auto aid_of = [&](std::uint32_t tag, const char* name) {
-    auto v = tlv::find(cfg, tag)->value;
-    if (v.size() < 5 || v.size() > 16) throw ImageError(std::string("bad ") + name + " AID");
-    return Bytes(v.begin(), v.end());
+    auto a = cfg.required(tag);
+    if (a.size() < 5 || a.size() > 16) throw ImageError(std::string("bad ") + name + " AID");
+    return bytes_of(a);
   };
   c.isdr_aid = aid_of(kTagIsdrAid, "ISD-R");
   c.ecasd_aid = aid_of(kTagEcasdAid, "ECASD");
-  auto svn = tlv::find(cfg, kTagSvn)->value;
-  if (svn.size() != 3) throw ImageError("bad SVN field");
-  c.svn = Version{svn[0], svn[1], svn[2]};
-  for (const auto& slot : slots) {
-    auto f = fields(slot.value, {kTagIsdpAid, kTagEnabled, kTagInstalled}, "ISD-P");
+  c.svn = version_of(cfg.required(kTagSvn), "SVN");
+  if (version >= 3) {
+    c.profile_version = version_of(cfg.required(kTagProfileVersion), "profile version");
+    c.firmware_version = version_of(cfg.required(kTagFirmwareVersion), "firmware version");
+    auto ts = cfg.optional(kTagTs102241Version);
+    c.ts102241_version = ts ? std::optional(version_of(*ts, "TS 102 241 version")) : std::nullopt;
+    auto gp = cfg.optional(kTagGpVersion);
+    c.globalplatform_version = gp ? std::optional(version_of(*gp, "GP version")) : std::nullopt;
+    c.pp_version = version_of(cfg.required(kTagPpVersion), "PP version");
+    c.sas_accreditation_number = as_string(cfg.required(kTagSas));
+    c.uicc_capability =
+        static_cast<std::uint32_t>(uint_of(cfg.required(kTagUiccCapability), 4, "UICC capability"));
+    c.rsp_capability =
+        static_cast<std::uint32_t>(uint_of(cfg.required(kTagRspCapability), 4, "RSP capability"));
+    auto cat = cfg.optional(kTagCategory);
+    c.euicc_category = cat ? std::optional(small_of(*cat, 3, "eUICC category")) : std::nullopt;
+    auto fp = cfg.optional(kTagForbiddenPprs);
+    c.forbidden_pprs = fp ? std::optional(small_of(*fp, 7, "forbidden PPRs")) : std::nullopt;
+    c.memory_capacity = uint_of(cfg.required(kTagMemoryCapacity), 8, "memory capacity");
+    c.volatile_memory = uint_of(cfg.required(kTagVolatileMemory), 8, "volatile memory");
+    c.quirks.clear();
+    for (auto q : cfg.repeated(kTagQuirk)) {
+      auto name = as_string(q);
+      const auto& known = quirk::all();
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        throw ImageError("unknown quirk '" + name + "'");
+      c.quirks.insert(name);
+    }
+    for (auto r : cfg.repeated(kTagRatRule)) {
+      Fields rf(r, "RAT rule");
+      RatRule rule;
+      rule.ppr_ids = small_of(rf.required(0x80), 7, "RAT PPR");
+      rule.consent_required = small_of(rf.required(0x81), 1, "RAT consent") == 1;
+      for (auto o : rf.repeated(0xA2)) rule.allowed_operators.push_back(operator_of(o));
+      rf.finish();
+      c.rat.push_back(std::move(rule));
+    }
+  }
+  cfg.finish();
+}
+
+// Version 1 has the identity and configuration; version 2 adds the ISD-Ps after them;
+// version 3 the fields of the ISD-R and ECASD issue. Older images load with the defaults.
+CardState decode_body(ByteView body, std::uint16_t version) {
+  Fields top(body, "image body");
+  auto eid = Eid::from_bytes(top.required(kTagEid));
+  if (!eid) throw ImageError("the EID field is not a valid EID");
+  CardState s(*eid);
+  decode_config(top.required(kTagConfig), s.config, version);
+  for (auto slot : version >= 2 ? top.repeated(kTagProfile) : std::vector<ByteView>{}) {
+    Fields f(slot, "ISD-P");
     ProfileSlot p;
-    p.isdp_aid = Bytes(tlv::find(f, kTagIsdpAid)->value.begin(), tlv::find(f, kTagIsdpAid)->value.end());
+    p.isdp_aid = bytes_of(f.required(kTagIsdpAid));
     if (p.isdp_aid.size() < 5 || p.isdp_aid.size() > 16) throw ImageError("bad ISD-P AID");
-    auto enabled = tlv::find(f, kTagEnabled)->value;
-    if (enabled.size() != 1 || enabled[0] > 1) throw ImageError("bad ISD-P state");
-    p.enabled = enabled[0] == 1;
+    p.enabled = small_of(f.required(kTagEnabled), 1, "ISD-P state") == 1;
     try {
-      p.profile = profiles::deserialize_profile(tlv::find(f, kTagInstalled)->value);
+      p.profile = profiles::deserialize_profile(f.required(kTagInstalled));
     } catch (const std::runtime_error& e) {
       throw ImageError(std::string("ISD-P ") + to_hex(p.isdp_aid) + ": " + e.what());
     }
+    if (version >= 3) {
+      p.metadata = metadata_of(f.required(kTagMetadata));
+      p.preloaded = small_of(f.required(kTagPreloaded), 1, "preloaded flag") == 1;
+    }
+    f.finish();
     s.profiles.push_back(std::move(p));
   }
+  if (version >= 3) {
+    if (auto id = top.optional(kTagIdentity)) {
+      Fields f(*id, "identity");
+      auto key = f.required(0x80);
+      s.identity.euicc_private_key.assign(key.begin(), key.end());
+      s.identity.euicc_certificate = bytes_of(f.required(0x81));
+      s.identity.eum_certificate = bytes_of(f.required(0x82));
+      for (auto ci : f.repeated(0x83)) s.identity.ci_certificates.push_back(bytes_of(ci));
+      f.finish();
+    }
+    if (auto dp = top.optional(kTagDefaultDp)) s.default_dp_address = as_string(*dp);
+    s.root_ds_address = as_string(top.required(kTagRootDs));
+    for (auto nv : top.repeated(kTagNotification)) {
+      Fields f(nv, "notification");
+      PendingNotification n;
+      n.seq_number = uint_of(f.required(0x80), 8, "sequence number");
+      n.event = static_cast<NotificationEvent>(small_of(f.required(0x81), 3, "notification event"));
+      n.address = as_string(f.required(0x82));
+      if (auto i = f.optional(0x83)) n.iccid = bytes_of(*i);
+      n.der = bytes_of(f.required(0x84));
+      f.finish();
+      s.notifications.push_back(std::move(n));
+    }
+    s.last_seq_number = uint_of(top.required(kTagLastSeq), 8, "last sequence number");
+    if (auto f = top.optional(kTagTestFallback)) {
+      if (f->size() < 5 || f->size() > 16) throw ImageError("bad test fall-back AID");
+      s.test_fallback_aid = bytes_of(*f);
+    }
+  }
+  top.finish();
   return s;
 }
 
@@ -193,6 +444,7 @@ CardState decode_image(ByteView file) {
   switch (version) {
     case 1:
     case 2:
+    case 3:
       return decode_body(body, version);
     default:
       throw ImageError("card image version " + std::to_string(version) + " is not supported");

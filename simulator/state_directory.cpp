@@ -1,5 +1,8 @@
 #include "euiccsim/simulator/state_directory.hpp"
 
+#include "euiccsim/applets/isdp/profile_state.hpp"
+#include "euiccsim/simulator/identity.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -72,8 +75,10 @@ CardState StateDirectory::create(const NewCard& options, crypto::Drbg& drbg) con
     eid = Eid::generate(options.eid_prefix, drbg);
   }
   CardState state(eid);
-  for (std::size_t i = 0; i < options.profiles.size(); ++i)
-    state.add_profile(options.profiles[i], i == 0);
+  state.config = options.config;
+  issue_identity(state, state_directory_issuer(dir_, drbg), drbg);
+  for (const auto& p : options.profiles)
+    applets::isdp::preload(state, p.profile, p.metadata, p.enabled);
   save(state);
   return state;
 }

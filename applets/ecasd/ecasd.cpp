@@ -1,7 +1,11 @@
 #include "euiccsim/applets/ecasd.hpp"
 
+#include <stdexcept>
+
 #include "euiccsim/applets/security_domain.hpp"
 #include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/ecdsa.hpp"
 
 namespace euiccsim::applets {
 
@@ -21,3 +25,36 @@ apdu::Response Ecasd::process(AppletContext& ctx, const apdu::Command& cmd) {
 }
 
 }  // namespace euiccsim::applets
+
+namespace euiccsim::applets::ecasd {
+
+Bytes sign(const CardIdentity& identity, ByteView message) {
+  if (identity.euicc_private_key.empty()) throw std::runtime_error("the card has no eUICC key");
+  return crypto::PrivateKey::from_pkcs8(identity.euicc_private_key).sign(message);
+}
+
+std::vector<Bytes> ci_pkids_for_verification(const CardIdentity& identity) {
+  std::vector<Bytes> out;
+  for (const auto& ci : identity.ci_certificates) {
+    try {
+      out.push_back(crypto::subject_key_identifier(ci));
+    } catch (const crypto::CertificateError&) {
+      // A CI without a key identifier cannot be named in ES10; it is skipped, not fatal.
+    }
+  }
+  return out;
+}
+
+std::vector<Bytes> ci_pkids_for_signing(const CardIdentity& identity) {
+  // The card signs with one key, certified through its EUM by the CI the EUM names.
+  std::vector<Bytes> out;
+  if (identity.eum_certificate.empty()) return out;
+  try {
+    auto aki = crypto::authority_key_identifier(identity.eum_certificate);
+    if (!aki.empty()) out.push_back(aki);
+  } catch (const crypto::CertificateError&) {
+  }
+  return out;
+}
+
+}  // namespace euiccsim::applets::ecasd

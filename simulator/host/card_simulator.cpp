@@ -1,6 +1,7 @@
 #include "euiccsim/simulator/card_simulator.hpp"
 
 #include "euiccsim/simulator/euicc.hpp"
+#include "euiccsim/simulator/identity.hpp"
 #include "euiccsim/simulator/state_directory.hpp"
 
 namespace euiccsim {
@@ -21,7 +22,9 @@ CardSimulator::CardSimulator(Options o) {
   auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "card") : crypto::Drbg::from_os();
   std::optional<CardState> state;
   sim::Card::Persist persist;
-  if (o.state_dir) {
+  if (o.state) {
+    state = std::move(o.state);
+  } else if (o.state_dir) {
     sim::StateDirectory dir(*o.state_dir);
     if (o.eid && dir.contains(*o.eid)) {
       state = dir.load(*o.eid);
@@ -47,6 +50,9 @@ CardSimulator::CardSimulator(Options o) {
       eid = Eid::generate("8900", id_drbg);
     }
     state.emplace(*eid);
+    // An in-memory card gets a throw-away issuer of its own.
+    auto id_drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "issuer") : crypto::Drbg::from_os();
+    sim::issue_identity(*state, sim::make_test_issuer(id_drbg), id_drbg);
   }
   card_ = sim::make_euicc(std::move(*state), std::move(drbg), std::move(persist));
   if (o.trace) card_->set_trace(o.trace);

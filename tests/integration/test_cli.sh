@@ -152,9 +152,45 @@ contains "$work/out" "\"imsi\": \"001010123456789\"" "the reloaded profile has i
 expect 2 "card new refuses a duplicate ICCID" -- "$bin" --state "$work/pst" card new --profile "$work/p.der" --profile "$work/p.der"
 contains "$work/err" "already installed" "the refusal names the duplicate"
 
+# Factory preload with metadata and personality, then ES10 in-process with `es10 --card`.
+sed 's/"iccid": "89001990000000000012"/"iccid": "89001990000000000020"/; s/"imsi": "001010123456789"/"imsi": "001010123456780"/' \
+  "$spec" >"$work/p2.json"
+"$bin" profile build "$work/p2.json" -o "$work/p2.der" >/dev/null
+es="$work/es10st"
+expect 0 "card new --preload with metadata, personality and --enable" -- "$bin" --state "$es" card new \
+  --eid 89049032123451234512345678901235 --svn 2.4.0 --firmware-version 1.2.3 --sas SAS-1 --quirk cat-busy \
+  --preload "$work/p.der" --profile-name "Lab" --spn "Lab SP" --class test --notify smdp.example.com --ppr ppr2 \
+  --preload "$work/p2.der" --profile-name "Other" --spn "Other SP" --class operational --notify none --ppr none \
+  --enable 89001990000000000020 --json
+contains "$work/out" "\"profile_name\": \"Lab\"" "the metadata is in the image"
+contains "$work/out" "\"quirks\": [
+    \"cat-busy\"" "the quirk is in the image"
+ec() { "$bin" --state "$es" es10 --card 89049032123451234512345678901235 "$@"; }
+expect 0 "es10 profiles (in-process)" -- ec profiles
+contains "$work/out" "<profileName>Lab</profileName>" "profileName from --profile-name"
+contains "$work/out" "<serviceProviderName>Other SP</serviceProviderName>" "serviceProviderName from --spn"
+contains "$work/out" "<profilePolicyRules>" "PPRs from --ppr"
+expect 0 "es10 info2 reports the personality" -- ec info2
+contains "$work/out" "<svn>02 04 00</svn>" "svn from --svn"
+contains "$work/out" "<euiccFirmwareVer>01 02 03</euiccFirmwareVer>" "firmware version"
+contains "$work/out" "<sasAcreditationNumber>SAS-1</sasAcreditationNumber>" "SAS number"
+expect 0 "es10 enable with the cat-busy quirk" -- ec enable 89001990000000000012
+contains "$work/out" "<enableResult>5</enableResult>" "catBusy"
+expect 0 "es10 --json" -- ec --json eid
+contains "$work/out" "\"response\":\"BF3E125A1089049032123451234512345678901235\"" "es10 --json has the response"
+expect 2 "es10 names a bad argument" -- ec enable 1234
+expect 2 "es10 refuses an unknown function" -- ec frobnicate
+expect 2 "--enable must name a preloaded ICCID" -- "$bin" --state "$work/es2" card new --preload "$work/p.der" --enable 89001990000000000020
+contains "$work/err" "no preloaded profile has ICCID" "the refusal names the ICCID"
+expect 2 "per-profile options come once per --preload" -- "$bin" --state "$work/es2" card new \
+  --preload "$work/p.der" --preload "$work/p2.der" --class test
+contains "$work/err" "once per --preload" "the refusal explains the rule"
+expect 2 "a bad --svn" -- "$bin" --state "$work/es2" card new --svn 2.x
+expect 2 "an unknown quirk" -- "$bin" --state "$work/es2" card new --quirk nope
+
 # Help and usage.
 for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo" \
-           "profile" "profile inspect" "profile validate" "profile build"; do
+           "profile" "profile inspect" "profile validate" "profile build" "es10"; do
   # shellcheck disable=SC2086
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"

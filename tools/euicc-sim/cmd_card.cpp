@@ -1,4 +1,5 @@
 // euicc-sim card new|list|show|rm
+#include <algorithm>
 #include <iostream>
 
 #include "common.hpp"
@@ -13,9 +14,69 @@ struct CardOptions {
   std::string eid;
   std::string eid_prefix = "8900";
   std::optional<std::uint64_t> seed;
-  std::vector<std::string> profile_files;
+  std::vector<std::string> preload_files;
+  std::string enable;
+  std::vector<std::string> profile_names, spns, classes, notify, pprs;
   bool no_profile = false;
+  // Personality.
+  std::string isdr_aid, svn, firmware_version, profile_version, pp_version, category;
+  std::optional<std::string> sas;
+  std::optional<std::uint64_t> memory;
+  std::vector<std::string> quirks;
+  std::vector<std::string> forbidden_pprs;
 };
+
+Version version_option(const std::string& name, const std::string& value) {
+  auto v = Version::parse(value);
+  if (!v) throw UsageError(name + ": '" + value + "' is not a version like 2.5.0");
+  return *v;
+}
+
+// --profile-name/--spn/--class: one value per --preload file, in the same order (or none).
+const std::string* per_profile(const std::vector<std::string>& values, std::size_t i,
+                               std::size_t count, const char* option) {
+  if (values.empty()) return nullptr;
+  if (values.size() != count) {
+    throw UsageError(std::string(option) + ": give it once per --preload file (" +
+                     std::to_string(count) + "), in the same order");
+  }
+  return &values[i];
+}
+
+CardConfig config_from(const CardOptions& o) {
+  CardConfig c;
+  if (!o.isdr_aid.empty()) {
+    try {
+      c.isdr_aid = from_hex(o.isdr_aid);
+    } catch (const HexError& e) {
+      throw UsageError(std::string("--isdr-aid: ") + e.what());
+    }
+    if (c.isdr_aid.size() < 5 || c.isdr_aid.size() > 16)
+      throw UsageError("--isdr-aid: an AID has 5 to 16 bytes");
+    if (c.isdr_aid == c.ecasd_aid) throw UsageError("--isdr-aid: that is the ECASD's AID");
+  }
+  if (!o.svn.empty()) c.svn = version_option("--svn", o.svn);
+  if (!o.firmware_version.empty())
+    c.firmware_version = version_option("--firmware-version", o.firmware_version);
+  if (!o.profile_version.empty())
+    c.profile_version = version_option("--profile-version", o.profile_version);
+  if (!o.pp_version.empty()) c.pp_version = version_option("--pp-version", o.pp_version);
+  if (o.sas) c.sas_accreditation_number = *o.sas;
+  if (!o.category.empty()) {
+    static const std::vector<std::string> names{"other", "basic", "medium", "contactless"};
+    auto it = std::find(names.begin(), names.end(), o.category);
+    if (it == names.end()) throw UsageError("--category: one of other, basic, medium, contactless");
+    c.euicc_category = static_cast<std::uint8_t>(it - names.begin());
+  }
+  if (o.memory) c.memory_capacity = *o.memory;
+  for (const auto& q : o.quirks) c.quirks.insert(q);
+  if (!o.forbidden_pprs.empty()) {
+    std::uint8_t mask = 0;
+    for (const auto& p : o.forbidden_pprs) mask |= p == "ppr1" ? kPpr1 : kPpr2;
+    c.forbidden_pprs = mask;
+  }
+  return c;
+}
 }  // namespace
 
 void add_card_commands(CLI::App& app, GlobalOptions& global) {
@@ -32,13 +93,74 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
   add->add_option("--eid-prefix", opts->eid_prefix,
                   "Digits a generated EID starts with (2 to 30, starting 89)")
       ->capture_default_str();
-  add->add_option("--seed", opts->seed, "Make the generated EID repeatable");
-  add->add_option("--profile", opts->profile_files,
-                  "Install this profile package (DER; repeatable; the first is enabled) instead "
-                  "of the built-in demo profile");
-  add->add_flag("--no-profile", opts->no_profile, "A card with no profile installed");
+  add->add_option("--seed", opts->seed, "Make the generated EID and keys repeatable");
+  add->add_option("--preload,--profile", opts->preload_files,
+                  "Install this profile package (DER, unprotected; repeatable) instead of the "
+                  "built-in demo profile")
+      ->group("Preloaded profiles (installed as a factory would)");
+  add->add_option("--enable", opts->enable,
+                  "ICCID of the preloaded profile to leave enabled ('none': all disabled; "
+                  "default: the first)")
+      ->group("Preloaded profiles (installed as a factory would)");
+  add->add_option("--profile-name", opts->profile_names,
+                  "profileName metadata, once per --preload (default: the package's profile "
+                  "type)")
+      ->group("Preloaded profiles (installed as a factory would)");
+  add->add_option("--spn", opts->spns,
+                  "serviceProviderName metadata, once per --preload (default: from EF.SPN)")
+      ->group("Preloaded profiles (installed as a factory would)");
+  add->add_option("--class", opts->classes,
+                  "profileClass, once per --preload: test, provisioning or operational "
+                  "(default operational)")
+      ->group("Preloaded profiles (installed as a factory would)")
+      ->check(CLI::IsMember({"test", "provisioning", "operational"}));
+  add->add_option("--notify", opts->notify,
+                  "Once per --preload: the FQDN its enable, disable and delete notifications go "
+                  "to ('none': no notifications)")
+      ->group("Preloaded profiles (installed as a factory would)");
+  add->add_option("--ppr", opts->pprs,
+                  "Once per --preload: its profile policy rules: none, ppr1, ppr2 or ppr1+ppr2")
+      ->group("Preloaded profiles (installed as a factory would)")
+      ->check(CLI::IsMember({"none", "ppr1", "ppr2", "ppr1+ppr2"}));
+  add->add_flag("--no-profile", opts->no_profile, "A card with no profile installed")
+      ->group("Preloaded profiles (installed as a factory would)");
+  const char* personality = "Personality (what the card reports and how it behaves)";
+  add->add_option("--isdr-aid", opts->isdr_aid,
+                  "ISD-R AID in hex (default A0000005591010FFFFFFFF8900000100)")
+      ->group(personality);
+  add->add_option("--svn", opts->svn, "SGP.22 version (default 2.5.0)")->group(personality);
+  add->add_option("--firmware-version", opts->firmware_version, "euiccFirmwareVer (default 0.1.0)")
+      ->group(personality);
+  add->add_option("--profile-version", opts->profile_version,
+                  "Profile package version supported (default 2.3.1)")
+      ->group(personality);
+  add->add_option("--pp-version", opts->pp_version, "Protection profile version (default 0.0.0)")
+      ->group(personality);
+  add->add_option("--sas", opts->sas, "SAS accreditation number (default empty)")
+      ->group(personality);
+  add->add_option("--category", opts->category,
+                  "euiccCategory: other, basic, medium or contactless (default basic)")
+      ->group(personality);
+  add->add_option("--memory", opts->memory,
+                  "Non-volatile memory for profiles, bytes (default 2097152)")
+      ->group(personality);
+  add->add_option("--quirk", opts->quirks,
+                  "Behave like some real cards (repeatable): enable-by-aid-only, "
+                  "refuse-iccid-search, cat-busy")
+      ->group(personality)
+      ->check(CLI::IsMember(quirk::all()));
+  add->add_option("--forbid-ppr", opts->forbidden_pprs,
+                  "forbiddenProfilePolicyRules in EUICCInfo2 (repeatable): ppr1, ppr2")
+      ->group(personality)
+      ->check(CLI::IsMember({"ppr1", "ppr2"}));
   add->add_flag("--json", opts->json, "Print the new card as JSON");
-  add->footer("Example:\n  euicc-sim card new --eid-prefix 89049032 --seed 1");
+  add->footer(
+      "Examples:\n"
+      "  euicc-sim card new --eid-prefix 89049032 --seed 1\n"
+      "  euicc-sim card new --preload ts48.der --class test --profile-name 'TS.48' \\\n"
+      "                     --preload op.der --class operational --profile-name 'Operator' \\\n"
+      "                     --enable 89000123456789012341\n"
+      "  euicc-sim card new --isdr-aid A0000005591010FFFFFFFF8900050500 --quirk cat-busy");
   add->callback([&global, opts] {
     sim::NewCard nc;
     if (!opts->eid.empty()) {
@@ -51,10 +173,49 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
         nc.eid_prefix.rfind("89", 0) != 0) {
       throw UsageError("--eid-prefix: must be 2 to 30 digits starting with 89");
     }
-    if (opts->no_profile && !opts->profile_files.empty())
-      throw UsageError("--profile and --no-profile exclude each other");
-    for (const auto& f : opts->profile_files) nc.profiles.push_back(profile_from_file(f, nc.profiles));
-    if (opts->profile_files.empty() && !opts->no_profile) nc.profiles.push_back(demo_profile());
+    nc.config = config_from(*opts);
+    if (opts->no_profile && !opts->preload_files.empty())
+      throw UsageError("--preload and --no-profile exclude each other");
+    const auto count = opts->preload_files.size();
+    std::vector<profiles::InstalledProfile> installed;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto profile = profile_from_file(opts->preload_files[i], installed);
+      sim::Preload p{profile, metadata_from_profile(profile), false};
+      if (auto v = per_profile(opts->profile_names, i, count, "--profile-name"))
+        p.metadata.profile_name = *v;
+      if (auto v = per_profile(opts->spns, i, count, "--spn"))
+        p.metadata.service_provider_name = *v;
+      if (auto v = per_profile(opts->classes, i, count, "--class"))
+        p.metadata.profile_class = *parse_profile_class(*v);
+      if (auto v = per_profile(opts->notify, i, count, "--notify"); v && *v != "none") {
+        for (auto e :
+             {NotificationEvent::kEnable, NotificationEvent::kDisable, NotificationEvent::kDelete})
+          p.metadata.notification_config.push_back({e, *v});
+      }
+      if (auto v = per_profile(opts->pprs, i, count, "--ppr"); v && *v != "none") {
+        p.metadata.pprs =
+            static_cast<std::uint8_t>((v->find("ppr1") != std::string::npos ? kPpr1 : 0) |
+                                      (v->find("ppr2") != std::string::npos ? kPpr2 : 0));
+      }
+      installed.push_back(std::move(profile));
+      nc.profiles.push_back(std::move(p));
+    }
+    if (count == 0) {
+      if (!opts->profile_names.empty() || !opts->spns.empty() || !opts->classes.empty() ||
+          !opts->notify.empty() || !opts->pprs.empty())
+        throw UsageError(
+            "--profile-name, --spn, --class, --notify and --ppr describe --preload files");
+      if (!opts->no_profile) nc.profiles.push_back(demo_preload());
+    }
+    if (opts->enable.empty()) {
+      if (!nc.profiles.empty()) nc.profiles.front().enabled = true;
+    } else if (opts->enable != "none") {
+      bool found = false;
+      for (auto& p : nc.profiles) {
+        if (p.profile.iccid.str() == opts->enable) p.enabled = found = true;
+      }
+      if (!found) throw UsageError("--enable: no preloaded profile has ICCID " + opts->enable);
+    }
     auto drbg =
         opts->seed ? crypto::Drbg::from_seed(*opts->seed, "identity") : crypto::Drbg::from_os();
     auto dir = global.state();
@@ -64,6 +225,12 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
     } else {
       std::cout << "created card " << state.eid.str() << "\n  image "
                 << dir.image_path(state.eid.str()).string() << '\n';
+      for (const auto& p : state.profiles) {
+        std::cout << "  profile " << p.profile.iccid.str() << " ("
+                  << profile_class_name(p.metadata.profile_class) << ", "
+                  << (p.enabled ? "enabled" : "disabled") << ") in ISD-P " << to_hex(p.isdp_aid)
+                  << '\n';
+      }
     }
   });
 

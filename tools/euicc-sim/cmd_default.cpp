@@ -15,7 +15,7 @@ int run_demo(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> s
   if (dir.list().empty()) {
     auto drbg = seed ? crypto::Drbg::from_seed(*seed, "identity") : crypto::Drbg::from_os();
     sim::NewCard nc;
-    nc.profiles.push_back(demo_profile());
+    nc.profiles.push_back(demo_preload());
     dir.create(nc, drbg);
     created = true;
   }

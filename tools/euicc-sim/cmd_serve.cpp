@@ -170,7 +170,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "identity-" + std::to_string(n))
                        : crypto::Drbg::from_os();
     sim::NewCard nc;
-    nc.profiles.push_back(demo_profile());
+    nc.profiles.push_back(demo_preload());
     auto s = dir.create(nc, drbg);
     say(o.json, json::Value::object().set("event", "created").set("eid", s.eid.str()),
         "created card " + s.eid.str() + (first_run && n == 0 ? " (first run)" : ""));

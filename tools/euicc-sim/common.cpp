@@ -55,28 +55,73 @@ std::string choose_card(const sim::StateDirectory& dir, const std::string& eid) 
 }
 
 json::Value card_json(const CardState& s, const std::filesystem::path& image) {
+  const auto& c = s.config;
   auto config = json::Value::object();
-  config.set("personality", s.config.personality)
-      .set("isd_r_aid", to_hex(s.config.isdr_aid))
-      .set("ecasd_aid", to_hex(s.config.ecasd_aid))
-      .set("svn", s.config.svn.str());
+  config.set("personality", c.personality)
+      .set("isd_r_aid", to_hex(c.isdr_aid))
+      .set("ecasd_aid", to_hex(c.ecasd_aid))
+      .set("svn", c.svn.str())
+      .set("profile_version", c.profile_version.str())
+      .set("firmware_version", c.firmware_version.str())
+      .set("pp_version", c.pp_version.str())
+      .set("sas_accreditation_number", c.sas_accreditation_number)
+      .set("memory_capacity", c.memory_capacity)
+      .set("free_memory", s.free_memory());
+  auto quirks = json::Value::array();
+  for (const auto& q : c.quirks) quirks.push(q);
+  config.set("quirks", std::move(quirks));
   auto o = json::Value::object();
   o.set("eid", s.eid.str())
       .set("image", image.string())
       .set("image_version", static_cast<int>(sim::kImageVersion))
       .set("config", std::move(config));
+  // Certificates are public; the private key is never printed.
+  auto identity = json::Value::object();
+  if (!s.identity.empty()) {
+    identity.set("euicc_certificate", to_hex(s.identity.euicc_certificate))
+        .set("eum_certificate", to_hex(s.identity.eum_certificate));
+    auto cis = json::Value::array();
+    for (const auto& ci : s.identity.ci_certificates) cis.push(to_hex(ci));
+    identity.set("ci_certificates", std::move(cis));
+  }
+  o.set("identity", std::move(identity));
+  auto addresses = json::Value::object();
+  if (!s.default_dp_address.empty()) addresses.set("default_dp_address", s.default_dp_address);
+  addresses.set("root_ds_address", s.root_ds_address);
+  o.set("configured_addresses", std::move(addresses));
   auto profiles = json::Value::array();
   for (const auto& p : s.profiles) {
+    const auto& m = p.metadata;
     auto j = json::Value::object();
     j.set("isdp_aid", to_hex(p.isdp_aid))
         .set("iccid", p.profile.iccid.str())
         .set("state", p.enabled ? "enabled" : "disabled")
+        .set("class", profile_class_name(m.profile_class))
+        .set("profile_name", m.profile_name)
+        .set("service_provider_name", m.service_provider_name)
+        .set("preloaded", p.preloaded)
         .set("profile_type", p.profile.profile_type)
         .set("occupied_memory", static_cast<std::uint64_t>(p.profile.occupied_memory()));
+    if (m.nickname) j.set("nickname", *m.nickname);
+    if (m.pprs) {
+      auto pprs = json::Value::array();
+      if (*m.pprs & kPpr1) pprs.push("ppr1");
+      if (*m.pprs & kPpr2) pprs.push("ppr2");
+      j.set("profile_policy_rules", std::move(pprs));
+    }
     if (auto imsi = p.profile.imsi()) j.set("imsi", *imsi);
     profiles.push(std::move(j));
   }
   o.set("profiles", std::move(profiles));
+  auto notifications = json::Value::array();
+  for (const auto& n : s.notifications) {
+    notifications.push(json::Value::object()
+                           .set("seq_number", n.seq_number)
+                           .set("event", notification_event_name(n.event))
+                           .set("address", n.address));
+  }
+  o.set("notifications", std::move(notifications));
+  o.set("last_seq_number", s.last_seq_number);
   return o;
 }
 
@@ -104,20 +149,45 @@ profiles::InstalledProfile demo_profile() {
   return profiles::install_package(profiles::encode_package(profiles::build_profile(spec)));
 }
 
-profiles::InstalledProfile profile_from_file(const std::string& path,
-                                             const std::vector<profiles::InstalledProfile>& others) {
+sim::Preload demo_preload() {
+  auto profile = demo_profile();
+  auto metadata = metadata_from_profile(profile);
+  metadata.profile_name = "euicc-sim demo";
+  metadata.profile_class = ProfileClass::kTest;
+  return sim::Preload{std::move(profile), std::move(metadata), true};
+}
+
+ProfileMetadata metadata_from_profile(const profiles::InstalledProfile& profile) {
+  ProfileMetadata m;
+  m.profile_name = profile.profile_type.substr(0, 64);
+  // EF.SPN (TS 31.102 §4.2.12): a display-condition byte, then the name in the GSM default
+  // alphabet, 'FF'-padded; its printable ASCII subset is taken as is.
+  if (const auto* usim = profile.naa(profiles::Naa::Kind::Usim)) {
+    if (const auto* ef = profile.find({usim->adf_fid, 0x6F46}); ef && ef->content.size() > 1) {
+      for (std::size_t i = 1; i < ef->content.size() && m.service_provider_name.size() < 32; ++i) {
+        auto c = ef->content[i];
+        if (c == 0xFF) break;
+        if (c >= 0x20 && c < 0x7F) m.service_provider_name.push_back(static_cast<char>(c));
+      }
+    }
+  }
+  return m;
+}
+
+profiles::InstalledProfile profile_from_file(
+    const std::string& path, const std::vector<profiles::InstalledProfile>& others) {
   Bytes der;
   try {
     der = read_file(path);
   } catch (const std::runtime_error& e) {
-    throw UsageError(std::string("--profile: ") + e.what());
+    throw UsageError(std::string("--preload: ") + e.what());
   }
   profiles::InstallOptions options;
   for (const auto& o : others) options.existing_iccids.push_back(o.iccid);
   try {
     return profiles::install_package(der, options);
   } catch (const profiles::InstallError& e) {
-    throw UsageError("--profile " + path + ": " + e.describe());
+    throw UsageError("--preload " + path + ": " + e.describe());
   }
 }
 

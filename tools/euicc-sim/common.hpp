@@ -47,12 +47,19 @@ Bytes read_file(const std::string& path);
 // The profile every new card gets unless told otherwise: a test profile made by the builder
 // (ICCID 89999000000000000007, IMSI 001010000000001), so a first run has something to list.
 profiles::InstalledProfile demo_profile();
+// The demo profile as every new card carries it: enabled, class test (it uses a public test
+// key), named "euicc-sim demo".
+sim::Preload demo_preload();
+// Metadata a factory takes from a package itself: serviceProviderName from EF.SPN, profileName
+// from the header's profile type; class operational.
+ProfileMetadata metadata_from_profile(const profiles::InstalledProfile& profile);
 // Decodes and installs a profile package file for a new card; one-line error naming the file.
 profiles::InstalledProfile profile_from_file(const std::string& path,
                                              const std::vector<profiles::InstalledProfile>& others);
 
 void add_card_commands(CLI::App& app, GlobalOptions& global);
 void add_apdu_command(CLI::App& app, GlobalOptions& global);
+void add_es10_command(CLI::App& app, GlobalOptions& global);
 void add_serve_command(CLI::App& app, GlobalOptions& global);
 void add_pcscd_command(CLI::App& app);
 void add_stdio_command(CLI::App& app, GlobalOptions& global);

@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
       "Exit status: 0 success, 1 failure, 2 usage error.");
   add_card_commands(app, global);
   add_apdu_command(app, global);
+  add_es10_command(app, global);
   add_serve_command(app, global);
   add_pcscd_command(app);
   add_stdio_command(app, global);

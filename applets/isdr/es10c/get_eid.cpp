@@ -1,19 +1,22 @@
+// GetEID (SGP.22 §5.7.20): GetEuiccDataRequest BF3E { 5C 01 5A } -> BF3E { 5A 10 EID }.
 #include "euiccsim/applets/isdr/es10.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/applets/rsp_asn1.hpp"
+
+#include <GetEuiccDataRequest.h>
+#include <GetEuiccDataResponse.h>
 
 namespace euiccsim::applets::es10c {
 
-apdu::Response get_eid(AppletContext& ctx, ByteView request) {
-  // GetEuiccDataRequest ::= [62] SEQUENCE { tagList [APPLICATION 28] Octet1 }, and the only
-  // tag SGP.22 defines for it is 5A (the EID).
-  auto top = tlv::read(request);
-  auto fields = top ? tlv::read_all(top->value) : std::nullopt;
-  if (!fields || fields->size() != 1) return apdu::Response::status(apdu::sw::kIncorrectData);
-  const auto& tag_list = (*fields)[0];
-  if (tag_list.tag != 0x5C || tag_list.value.size() != 1 || tag_list.value[0] != 0x5A) {
+apdu::Response get_eid(isdr::Es10Call& call, ByteView request) {
+  auto req = rsp::decode_request<GetEuiccDataRequest_t>(asn_DEF_GetEuiccDataRequest, request);
+  // The function has no error code: a request it cannot read, or a tag list other than the
+  // EID's, has no ASN.1 answer.
+  if (!req || req->tagList.size != 1 || req->tagList.buf[0] != 0x5A) {
     return apdu::Response::status(apdu::sw::kIncorrectData);
   }
-  return apdu::Response::ok(tlv::encode(kGetEidTag, tlv::encode(0x5A, ctx.state().eid.bytes())));
+  auto rsp = rsp::make<GetEuiccDataResponse_t>(asn_DEF_GetEuiccDataResponse);
+  asn1::set_octets(rsp->eidValue, call.ctx.state().eid.bytes());
+  return rsp::answer(asn_DEF_GetEuiccDataResponse, rsp);
 }
 
 }  // namespace euiccsim::applets::es10c

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <botan/hash.h>
+
 #include <fstream>
 
 #include "../support/temp_dir.hpp"
@@ -133,4 +135,94 @@ TEST_CASE("a failed save leaves the old image and no temporary file") {
   changed.config.svn = Version{1, 0, 0};
   CHECK_THROWS_AS(sim::save_image(path, changed, hooks), sim::ImageError);
   CHECK(read_file(path) == before);
+}
+
+namespace {
+// Every field version 3 added, each with a value other than its default.
+CardState full_sample() {
+  CardState s = sample();
+  auto& c = s.config;
+  c.profile_version = Version{3, 3, 1};
+  c.firmware_version = Version{1, 2, 3};
+  c.ts102241_version.reset();
+  c.pp_version = Version{1, 0, 0};
+  c.sas_accreditation_number = "SAS-TEST-1";
+  c.uicc_capability = 0x80000001;
+  c.rsp_capability = 0x3F;
+  c.euicc_category = 3;
+  c.forbidden_pprs = kPpr1;
+  c.memory_capacity = 123456789;
+  c.volatile_memory = 4096;
+  c.quirks = {quirk::kCatBusy, quirk::kEnableByAidOnly};
+  c.rat.push_back(
+      RatRule{kPpr1 | kPpr2, {OperatorId{from_hex("00F110"), from_hex("01"), {}}}, true});
+  s.identity.euicc_private_key = SecureBytes{1, 2, 3, 4};
+  s.identity.euicc_certificate = from_hex("3003020101");
+  s.identity.eum_certificate = from_hex("3003020102");
+  s.identity.ci_certificates = {from_hex("3003020103"), from_hex("3003020104")};
+  s.default_dp_address = "smdp.example.com";
+  s.root_ds_address = "ds.example.com";
+  ProfileSlot slot;
+  slot.isdp_aid = from_hex("A0000005591010FFFFFFFF8900001000");
+  slot.enabled = true;
+  slot.preloaded = true;
+  auto& m = slot.metadata;
+  m.nickname = "mine";
+  m.service_provider_name = "SP";
+  m.profile_name = "Name";
+  m.icon_type = 1;
+  m.icon = from_hex("89504E47");
+  m.profile_class = ProfileClass::kProvisioning;
+  m.notification_config = {{NotificationEvent::kEnable, "a.example"},
+                           {NotificationEvent::kDelete, "b.example"}};
+  m.profile_owner = OperatorId{from_hex("00F110"), {}, from_hex("FF")};
+  m.dp_proprietary_data = from_hex("30050603883701");
+  m.pprs = kPpr2;
+  m.service_specific_data = from_hex("3000");
+  s.profiles.push_back(slot);
+  s.notifications.push_back(PendingNotification{7, NotificationEvent::kEnable, "a.example",
+                                                from_hex("98001090000000000021"),
+                                                from_hex("3000")});
+  s.last_seq_number = 9;
+  return s;
+}
+}  // namespace
+
+TEST_CASE("version 3 keeps personality, identity, addresses, metadata and notifications") {
+  auto s = full_sample();
+  auto image = sim::encode_image(s);
+  CHECK(sim::decode_image(image) == s);
+  CHECK(sim::encode_image(sim::decode_image(image)) == image);
+  // Defaults survive as well (absent optional fields are not invented on the way back).
+  CardState plain(*Eid::parse("89049032123451234512345678901235"));
+  CHECK(sim::decode_image(sim::encode_image(plain)) == plain);
+}
+
+TEST_CASE("a version 2 image still loads, with version 3's defaults") {
+  // Version 2 body: EID, then the version 1 configuration (personality, AIDs, SVN).
+  Bytes body = from_hex(
+      "801089049032123451234512345678901235"
+      "A1308005736770323281"
+      "10A0000005591010FFFFFFFF8900000100"
+      "8210A0000005591010FFFFFFFF8900000200"
+      "8303020500");
+  Bytes file{'E', 'U',  'I',  'C',  'C',  'S',  'I',
+             'M', 0x00, 0x02, 0x00, 0x00, 0x00, static_cast<std::uint8_t>(body.size())};
+  file.insert(file.end(), body.begin(), body.end());
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  h->update(file.data(), file.size());
+  auto digest = h->final();
+  file.insert(file.end(), digest.begin(), digest.end());
+  auto s = sim::decode_image(file);
+  CHECK(s.eid.str() == "89049032123451234512345678901235");
+  CHECK(s.config == CardConfig{});
+  CHECK(s.identity.empty());
+  CHECK(s.root_ds_address == "lpa.ds.gsma.com");
+  CHECK(s.last_seq_number == 0);
+}
+
+TEST_CASE("a version 3 image with an unknown quirk or a bad field is refused, naming it") {
+  auto s = full_sample();
+  s.config.quirks.insert("no-such-quirk");
+  CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(s)), Catch::Contains("unknown quirk"));
 }

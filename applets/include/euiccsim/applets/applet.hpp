@@ -34,10 +34,18 @@ class AppletContext {
   crypto::Drbg& drbg() { return drbg_; }
   unsigned channel() const { return channel_; }
 
+  // The command asks for a REFRESH (SGP.22 refreshFlag): once its response is out, the runtime
+  // resets the profile side of the card (the enabled profile's applications and the other
+  // channels) as after a card reset. Without it, a profile change reaches the terminal at the
+  // next reset.
+  void request_refresh() { refresh_ = true; }
+  bool refresh_requested() const { return refresh_; }
+
  private:
   CardState& state_;
   crypto::Drbg& drbg_;
   unsigned channel_;
+  bool refresh_ = false;
   std::optional<CardState> before_;
 };
 

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,16 +21,124 @@ struct Version {
   std::uint8_t major = 0, minor = 0, revision = 0;
   friend bool operator==(const Version&, const Version&) = default;
   std::string str() const;
+  Bytes bytes() const { return Bytes{major, minor, revision}; }
+  // "2.5.0" -> {2,5,0}; nothing unless three numbers 0..255 separated by dots.
+  static std::optional<Version> parse(std::string_view text);
 };
 
-// The personality a card was made with (`euicc-sim card new` options).
+// Behaviours of real cards that LPAs must cope with, switched on one by one (`card new
+// --quirk NAME`). Names are stable: scripts use them.
+namespace quirk {
+// ES10c Enable/Disable/DeleteProfile accept the ISD-P AID only; an ICCID is answered
+// iccidOrAidNotFound, as some cards do.
+inline constexpr const char* kEnableByAidOnly = "enable-by-aid-only";
+// GetProfilesInfo ignores an ICCID search criterion's match and reports incorrectInputValues.
+inline constexpr const char* kRefuseIccidSearch = "refuse-iccid-search";
+// A proactive session is "ongoing": profile state changes and memory reset answer catBusy.
+inline constexpr const char* kCatBusy = "cat-busy";
+// Every known switch, for `--help` and validation.
+const std::vector<std::string>& all();
+}  // namespace quirk
+
+// SGP.22 RulesAuthorisationTable entry: which PPRs which operators may set.
+struct OperatorId {
+  Bytes mcc_mnc;  // 3 bytes, TS 24.008 coding
+  std::optional<Bytes> gid1, gid2;
+  friend bool operator==(const OperatorId&, const OperatorId&) = default;
+};
+struct RatRule {
+  std::uint8_t ppr_ids = 0;  // PprIds bits as a mask: 1 pprUpdateControl, 2 ppr1, 4 ppr2
+  std::vector<OperatorId> allowed_operators;  // an mcc_mnc of 'EEEEEE'-style wildcards allowed
+  bool consent_required = false;
+  friend bool operator==(const RatRule&, const RatRule&) = default;
+};
+
+// The personality a card was made with (`euicc-sim card new` options). Read-only to ES10.
 struct CardConfig {
   // "sgp22": a consumer eUICC. The SGP.32 "iot" personality arrives with that issue.
   std::string personality = "sgp22";
   Bytes isdr_aid = aid::isd_r();
   Bytes ecasd_aid = aid::ecasd();
-  Version svn{2, 5, 0};  // SGP.22 version in the ISD-R SELECT response (E0/82)
+  Version svn{2, 5, 0};               // SGP.22 version (ISD-R SELECT E0/82, EUICCInfo1/2)
+  Version profile_version{2, 3, 1};   // TCA profile package version (EUICCInfo2)
+  Version firmware_version{0, 1, 0};  // euiccFirmwareVer
+  std::optional<Version> ts102241_version{Version{9, 2, 0}};
+  std::optional<Version> globalplatform_version{Version{2, 3, 1}};
+  Version pp_version{0, 0, 0};           // protection profile version (none certified)
+  std::string sas_accreditation_number;  // empty: not SAS accredited
+  // UICCCapability bits (TCA PE v3.3.1 numbering) as a mask: bit n = 1u << n. By default what
+  // the installer implements: usim, isim, csim, milenage, tuak128, tuak256, usimTestAlgorithm,
+  // javacard (applications as metadata), multiple usim/isim, berTlvFile, dfLink.
+  std::uint32_t uicc_capability = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6) |
+                                  (1u << 7) | (1u << 8) | (1u << 14) | (1u << 16) | (1u << 17) |
+                                  (1u << 19) | (1u << 20);
+  // RspCapability bits (SGP.22 v2.5) as a mask: bit n = 1u << n. By default
+  // additionalProfile and testProfileSupport.
+  std::uint32_t rsp_capability = (1u << 0) | (1u << 3);
+  // other 0, basicEuicc 1, mediumEuicc 2, contactlessEuicc 3
+  std::optional<std::uint8_t> euicc_category{1};
+  std::optional<std::uint8_t> forbidden_pprs;  // PprIds mask the card refuses at download
+  // Non-volatile memory the card offers to profiles, bytes; free memory in EUICCInfo2 is this
+  // less what installed profiles occupy.
+  std::uint64_t memory_capacity = 2 * 1024 * 1024;
+  std::uint64_t volatile_memory = 16 * 1024;  // free RAM reported in extCardResource
+  std::vector<RatRule> rat;
+  std::set<std::string> quirks;
+  bool has_quirk(const char* name) const { return quirks.count(name) != 0; }
   friend bool operator==(const CardConfig&, const CardConfig&) = default;
+};
+
+// The ECASD's content: who the card is and whom it trusts. The private key never leaves the
+// card image (SecureBytes; `card show` and traces never print it).
+struct CardIdentity {
+  SecureBytes euicc_private_key;  // PKCS#8 DER
+  Bytes euicc_certificate;        // DER, subject serialNumber = EID
+  Bytes eum_certificate;          // DER
+  // Trusted CI certificates (DER). Their subject key identifiers are the PKIDs of
+  // EUICCInfo1/2 for verification; the CI that issued the EUM is the one for signing.
+  std::vector<Bytes> ci_certificates;
+  bool empty() const { return euicc_certificate.empty(); }
+  friend bool operator==(const CardIdentity&, const CardIdentity&) = default;
+};
+
+// SGP.22 NotificationEvent bit numbers.
+enum class NotificationEvent : std::uint8_t {
+  kInstall = 0,
+  kEnable = 1,
+  kDisable = 2,
+  kDelete = 3
+};
+const char* notification_event_name(NotificationEvent e);
+
+struct NotificationConfig {
+  NotificationEvent event = NotificationEvent::kInstall;
+  std::string address;  // FQDN the notification goes to
+  friend bool operator==(const NotificationConfig&, const NotificationConfig&) = default;
+};
+
+enum class ProfileClass : std::uint8_t { kTest = 0, kProvisioning = 1, kOperational = 2 };
+const char* profile_class_name(ProfileClass c);
+std::optional<ProfileClass> parse_profile_class(std::string_view name);
+
+// PprIds mask bits.
+inline constexpr std::uint8_t kPprUpdateControl = 1 << 0;
+inline constexpr std::uint8_t kPpr1 = 1 << 1;  // disabling not allowed
+inline constexpr std::uint8_t kPpr2 = 1 << 2;  // deletion not allowed
+
+// The profile metadata (SGP.22 StoreMetadata, ProfileInfo) the ISD-P keeps for its profile.
+struct ProfileMetadata {
+  std::optional<std::string> nickname;  // set by the end user (SetNickname)
+  std::string service_provider_name;
+  std::string profile_name;
+  std::optional<std::uint8_t> icon_type;  // jpg 0, png 1
+  Bytes icon;
+  ProfileClass profile_class = ProfileClass::kOperational;
+  std::vector<NotificationConfig> notification_config;
+  std::optional<OperatorId> profile_owner;
+  Bytes dp_proprietary_data;         // DER of DpProprietaryData, empty if none
+  std::optional<std::uint8_t> pprs;  // PprIds mask, absent if none were set
+  Bytes service_specific_data;       // DER of VendorSpecificExtension, empty if none
+  friend bool operator==(const ProfileMetadata&, const ProfileMetadata&) = default;
 };
 
 // An ISD-P and the profile installed in it.
@@ -36,20 +146,57 @@ struct ProfileSlot {
   Bytes isdp_aid;
   bool enabled = false;
   profiles::InstalledProfile profile;
+  ProfileMetadata metadata;
+  // Installed at the factory (`card new --preload`) rather than downloaded in the field:
+  // eUICCMemoryReset's deleteFieldLoadedTestProfiles spares it.
+  bool preloaded = false;
+  const Iccid& iccid() const { return profile.iccid; }
   friend bool operator==(const ProfileSlot&, const ProfileSlot&) = default;
+};
+
+// A notification waiting for the LPA: its metadata for ListNotification and its signed
+// PendingNotification DER (OtherSignedNotification, or the BF37 installation result) as
+// RetrieveNotificationsList returns it, signed when the event happened.
+struct PendingNotification {
+  std::uint64_t seq_number = 0;
+  NotificationEvent event = NotificationEvent::kInstall;
+  std::string address;
+  Bytes iccid;  // 10 bytes as EF.ICCID holds it; empty if the notification has none
+  Bytes der;
+  friend bool operator==(const PendingNotification&, const PendingNotification&) = default;
 };
 
 struct CardState {
   explicit CardState(Eid e) : eid(std::move(e)) {}
   Eid eid;
   CardConfig config;
+  CardIdentity identity;
   std::vector<ProfileSlot> profiles;
+
+  // ES10a configured addresses.
+  std::string default_dp_address;  // empty: none configured
+  std::string root_ds_address = "lpa.ds.gsma.com";
+
+  // The profile a Test Profile's enabling displaced: disabling that Test Profile (or a memory
+  // reset deleting it) enables this one again (SGP.21 TPRO10).
+  std::optional<Bytes> test_fallback_aid;
+
+  std::vector<PendingNotification> notifications;
+  // The last sequence number given to a notification: only ever increases, and survives the
+  // removal of every notification (and a memory reset).
+  std::uint64_t last_seq_number = 0;
 
   // The AID for a new ISD-P: A0000005591010FFFFFFFF89 00 0010 00 onwards, never reused while
   // the card holds the previous one.
   Bytes next_isdp_aid() const;
   // Adds `profile` in a new ISD-P and returns that AID.
   Bytes add_profile(profiles::InstalledProfile profile, bool enabled);
+  ProfileSlot* find_by_aid(ByteView aid);
+  ProfileSlot* find_by_iccid(ByteView iccid_bcd);  // 10 bytes as in EF.ICCID / ES10
+  ProfileSlot* enabled_profile();
+  const ProfileSlot* enabled_profile() const;
+  std::uint64_t occupied_memory() const;
+  std::uint64_t free_memory() const;
   friend bool operator==(const CardState&, const CardState&) = default;
 };
 

@@ -1,6 +1,7 @@
 // ECASD: the eUICC Controlling Authority Security Domain, holder of the card's identity
-// (GSMA SGP.22 §2.4.3). Today it answers SELECT and GET DATA for the EID, the probe SGP.02
-// tools (pySim) use to recognise an eUICC.
+// (GSMA SGP.22 §2.4.3): the eUICC key pair, the eUICC and EUM certificates and the trusted CI
+// keys. It answers SELECT and GET DATA for the EID (the probe SGP.02 tools such as pySim use
+// to recognise an eUICC); the ISD-R asks it to sign.
 #pragma once
 
 #include "euiccsim/applets/applet.hpp"
@@ -20,3 +21,15 @@ class Ecasd final : public Applet {
 };
 
 }  // namespace euiccsim::applets
+
+namespace euiccsim::applets::ecasd {
+
+// Raw r||s ECDSA/SHA-256 signature of `message` with the eUICC private key (the 5F37 value).
+// Throws std::runtime_error if the card has no identity.
+Bytes sign(const CardIdentity& identity, ByteView message);
+// The CI PKIDs (subject key identifiers) the card trusts: euiccCiPKIdListForVerification.
+std::vector<Bytes> ci_pkids_for_verification(const CardIdentity& identity);
+// The PKIDs of the CIs that certified the card's own chain: euiccCiPKIdListForSigning.
+std::vector<Bytes> ci_pkids_for_signing(const CardIdentity& identity);
+
+}  // namespace euiccsim::applets::ecasd

@@ -62,6 +62,11 @@ class Card {
   const applets::Applet* selected(unsigned ch) const {
     return ch < kChannels ? channels_[ch].selected : nullptr;
   }
+  // The ISD-P whose profile the terminal sees: the enabled one as of the last reset or
+  // REFRESH. An enable or disable without refreshFlag changes it only at the next reset.
+  const std::optional<Bytes>& active_profile() const { return active_profile_; }
+  // REFRESHes performed since the card was made (EnableProfile/DisableProfile refreshFlag).
+  unsigned refreshes() const { return refreshes_; }
 
  private:
   struct Channel {
@@ -91,6 +96,7 @@ class Card {
   apdu::Response deliver(const apdu::Command& cmd, unsigned ch, apdu::Response r);
   apdu::Response next_chunk(Channel& c, std::size_t max);
   void close_channel(unsigned ch, applets::AppletContext& ctx);
+  void profile_refresh(unsigned keep, applets::AppletContext& ctx);
   void cold_state();
   void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
              std::chrono::steady_clock::time_point start);
@@ -106,6 +112,8 @@ class Card {
   bool powered_ = false;
   Bytes atr_;
   std::optional<Bytes> terminal_capability_;
+  std::optional<Bytes> active_profile_;
+  unsigned refreshes_ = 0;
   std::shared_ptr<TraceBus> trace_;
 };
 

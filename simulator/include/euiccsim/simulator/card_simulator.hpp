@@ -34,6 +34,8 @@ class CardSimulator {
     std::optional<std::filesystem::path> state_dir;
     // Open this card of state_dir, or give a new card this EID.
     std::optional<std::string> eid;
+    // Run this card state as it is (in memory; state_dir and eid are then ignored).
+    std::optional<CardState> state;
     // T=1 honours Le directly; T=0 answers case-4 commands with 61xx, as PC/SC clients see.
     sim::Protocol protocol = sim::Protocol::kT1;
     std::shared_ptr<sim::TraceBus> trace;

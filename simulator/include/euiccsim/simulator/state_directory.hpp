@@ -11,11 +11,19 @@
 
 namespace euiccsim::sim {
 
+// A profile a card leaves the factory with.
+struct Preload {
+  profiles::InstalledProfile profile;
+  ProfileMetadata metadata;
+  bool enabled = false;
+};
+
 struct NewCard {
   std::optional<Eid> eid;           // otherwise generated
   std::string eid_prefix = "8900";  // digits the generated EID starts with
-  // Installed in new ISD-Ps, in order; the first is enabled.
-  std::vector<profiles::InstalledProfile> profiles;
+  CardConfig config;
+  // Installed in new ISD-Ps, in order (at most one enabled).
+  std::vector<Preload> profiles;
 };
 
 class StateDirectory {
@@ -32,6 +40,7 @@ class StateDirectory {
   CardState load(const std::string& eid) const;
   void save(const CardState& state) const;
   // Creates the directory if needed and writes a new card's image; refuses an EID in use.
+  // The card's eUICC certificate comes from the directory's issuer (pki/, made on first use).
   CardState create(const NewCard& options, crypto::Drbg& drbg) const;
   void remove(const std::string& eid) const;
 

@@ -1,12 +1,73 @@
-// ES10 functions, one file each under applets/isdr/es10{a,b,c}/, named after SGP.22.
+// ES10 functions, one file each under applets/isdr/es10{a,b,c}/, named after SGP.22 v2.5 §5.7.
+//
+// Every handler receives the whole reassembled STORE DATA chain (one DER request) and answers
+// the whole DER response. ES10 errors are result codes inside the response (SGP.22 §5.7);
+// status words are kept for what has no ASN.1 answer (a request that is not even one TLV of
+// the function's tag, or a function without an error code whose request is malformed: 6A80).
 #pragma once
+
+#include <optional>
 
 #include "euiccsim/applets/applet.hpp"
 
+namespace euiccsim::applets::isdr {
+
+// The ISD-R's volatile state: gone on every reset, as on a real card.
+struct Session {
+  // The last GetEUICCChallenge answer, which AuthenticateServer must echo.
+  std::optional<Bytes> euicc_challenge;
+  // The transactionId of the download session under way: set by AuthenticateServer (the
+  // download issue); CancelSession answers invalidTransactionId unless it matches.
+  std::optional<Bytes> transaction_id;
+};
+
+struct Es10Call {
+  AppletContext& ctx;
+  Session& session;
+};
+
+using Handler = apdu::Response (*)(Es10Call& call, ByteView request);
+
+}  // namespace euiccsim::applets::isdr
+
+namespace euiccsim::applets::es10a {
+// GetEuiccConfiguredAddresses BF3C, §5.7.3
+apdu::Response get_euicc_configured_addresses(isdr::Es10Call&, ByteView);
+// SetDefaultDpAddress BF3F, §5.7.4
+apdu::Response set_default_dp_address(isdr::Es10Call&, ByteView);
+}  // namespace euiccsim::applets::es10a
+
+namespace euiccsim::applets::es10b {
+// GetEUICCInfo1 BF20 / GetEUICCInfo2 BF22, §5.7.8
+apdu::Response get_euicc_info1(isdr::Es10Call&, ByteView);
+apdu::Response get_euicc_info2(isdr::Es10Call&, ByteView);
+// GetEUICCChallenge BF2E, §5.7.7
+apdu::Response get_euicc_challenge(isdr::Es10Call&, ByteView);
+// ListNotification BF28, §5.7.9
+apdu::Response list_notification(isdr::Es10Call&, ByteView);
+// RetrieveNotificationsList BF2B, §5.7.10
+apdu::Response retrieve_notifications_list(isdr::Es10Call&, ByteView);
+// RemoveNotificationFromList BF30, §5.7.11
+apdu::Response remove_notification_from_list(isdr::Es10Call&, ByteView);
+// GetRAT BF43, §5.7.22
+apdu::Response get_rat(isdr::Es10Call&, ByteView);
+// CancelSession BF41, §5.7.14
+apdu::Response cancel_session(isdr::Es10Call&, ByteView);
+}  // namespace euiccsim::applets::es10b
+
 namespace euiccsim::applets::es10c {
-
-// GetEID, SGP.22 §5.7.20: BF3E { 5C 01 5A } -> BF3E { 5A 10 EID }.
-inline constexpr std::uint32_t kGetEidTag = 0xBF3E;
-apdu::Response get_eid(AppletContext& ctx, ByteView request);
-
+// GetProfilesInfo BF2D, §5.7.15
+apdu::Response get_profiles_info(isdr::Es10Call&, ByteView);
+// EnableProfile BF31, §5.7.16
+apdu::Response enable_profile(isdr::Es10Call&, ByteView);
+// DisableProfile BF32, §5.7.17
+apdu::Response disable_profile(isdr::Es10Call&, ByteView);
+// DeleteProfile BF33, §5.7.18
+apdu::Response delete_profile(isdr::Es10Call&, ByteView);
+// eUICCMemoryReset BF34, §5.7.19
+apdu::Response euicc_memory_reset(isdr::Es10Call&, ByteView);
+// GetEID BF3E, §5.7.20
+apdu::Response get_eid(isdr::Es10Call&, ByteView);
+// SetNickname BF29, §5.7.21
+apdu::Response set_nickname(isdr::Es10Call&, ByteView);
 }  // namespace euiccsim::applets::es10c

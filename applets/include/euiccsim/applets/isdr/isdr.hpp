@@ -3,19 +3,15 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 
 #include "euiccsim/applets/applet.hpp"
+#include "euiccsim/applets/isdr/es10.hpp"
 
 namespace euiccsim::applets {
 
 class IsdR final : public Applet {
  public:
-  // An ES10 function: the whole DER request in, the whole DER response out. A handler
-  // answers ES10 errors inside its response; status words are for transport faults only.
-  using Es10Handler = std::function<apdu::Response(AppletContext&, ByteView request)>;
-
   explicit IsdR(Bytes aid);
 
   const Bytes& aid() const override { return aid_; }
@@ -24,10 +20,15 @@ class IsdR final : public Applet {
   apdu::Response process(AppletContext& ctx, const apdu::Command& cmd) override;
   bool takes_store_data() const override { return true; }
   apdu::Response store_data(AppletContext& ctx, const Bytes& data) override;
+  void reset() override { session_ = {}; }
+
+  // The ES10 functions this ISD-R answers, by top-level tag (for listings and tests).
+  const std::map<std::uint32_t, isdr::Handler>& functions() const { return handlers_; }
 
  private:
   Bytes aid_;
-  std::map<std::uint32_t, Es10Handler> handlers_;  // by top-level tag
+  std::map<std::uint32_t, isdr::Handler> handlers_;
+  isdr::Session session_;
 };
 
 }  // namespace euiccsim::applets

@@ -1,0 +1,473 @@
+// euicc-sim es10: send one ES10 function to a card, as an LPA does, and print the answer
+// decoded. The card is a PC/SC reader (--reader: through pcscd, exactly the path lpac takes)
+// or a card of the state directory run in-process (--card).
+//
+// The request is built here from the function's fields with plain TLV code, and the answer is
+// decoded with the card's own ASN.1 module: a client whose encoder shares nothing with the
+// card's decoder, so a tag mistake on either side shows.
+#include <PCSC/winscard.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "common.hpp"
+#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/profiles/asn1.hpp"
+#include "euiccsim/simulator/euicc.hpp"
+
+#include <CancelSessionResponse.h>
+#include <DeleteProfileResponse.h>
+#include <DisableProfileResponse.h>
+#include <EUICCInfo1.h>
+#include <EUICCInfo2.h>
+#include <EnableProfileResponse.h>
+#include <EuiccConfiguredAddressesResponse.h>
+#include <EuiccMemoryResetResponse.h>
+#include <GetEuiccChallengeResponse.h>
+#include <GetEuiccDataResponse.h>
+#include <GetRatResponse.h>
+#include <ListNotificationResponse.h>
+#include <NotificationSentResponse.h>
+#include <ProfileInfoListResponse.h>
+#include <RetrieveNotificationsListResponse.h>
+#include <SetDefaultDpAddressResponse.h>
+#include <SetNicknameResponse.h>
+
+namespace euiccsim::tools {
+
+namespace {
+
+struct Es10Options {
+  std::string reader;
+  std::string card;
+  std::string isdr_aid = "A0000005591010FFFFFFFF8900000100";
+  std::size_t block_size = 120;
+  std::string get_response_cla = "80";
+  bool basic_channel = false;
+  bool json = false;
+  std::vector<std::string> args;
+};
+
+// One APDU exchange, whatever carries it.
+class Link {
+ public:
+  virtual ~Link() = default;
+  virtual Bytes transmit(const Bytes& apdu) = 0;
+};
+
+class PcscLink final : public Link {
+ public:
+  explicit PcscLink(const std::string& reader) {
+    LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx_);
+    if (rc != SCARD_S_SUCCESS)
+      throw std::runtime_error(std::string("PC/SC: ") + pcsc_stringify_error(rc));
+    // T=0 only and exclusive, as lpac connects.
+    rc = SCardConnect(ctx_, reader.c_str(), SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0, &card_,
+                      &protocol_);
+    if (rc != SCARD_S_SUCCESS) {
+      SCardReleaseContext(ctx_);
+      throw std::runtime_error("PC/SC reader '" + reader + "': " + pcsc_stringify_error(rc));
+    }
+  }
+  ~PcscLink() override {
+    SCardDisconnect(card_, SCARD_LEAVE_CARD);
+    SCardReleaseContext(ctx_);
+  }
+  Bytes transmit(const Bytes& apdu) override {
+    unsigned char r[258];
+    DWORD len = sizeof r;
+    LONG rc = SCardTransmit(card_, SCARD_PCI_T0, apdu.data(), static_cast<DWORD>(apdu.size()),
+                            nullptr, r, &len);
+    if (rc != SCARD_S_SUCCESS)
+      throw std::runtime_error(std::string("PC/SC transmit: ") + pcsc_stringify_error(rc));
+    return Bytes(r, r + len);
+  }
+
+ private:
+  SCARDCONTEXT ctx_ = 0;
+  SCARDHANDLE card_ = 0;
+  DWORD protocol_ = 0;
+};
+
+class InProcessLink final : public Link {
+ public:
+  InProcessLink(GlobalOptions& global, const std::string& eid) {
+    auto dir = global.state();
+    auto chosen = choose_card(dir, eid);
+    card_ = sim::make_euicc(dir.load(chosen), crypto::Drbg::from_os(),
+                            [dir](const CardState& s) { dir.save(s); });
+    if (auto bus = global.trace_bus()) card_->set_trace(bus);
+    card_->power_on();
+  }
+  Bytes transmit(const Bytes& apdu) override { return card_->transmit(apdu); }
+
+ private:
+  std::unique_ptr<sim::Card> card_;
+};
+
+std::uint16_t sw_of(const Bytes& r) {
+  if (r.size() < 2) throw std::runtime_error("the card is mute");
+  return static_cast<std::uint16_t>((r[r.size() - 2] << 8) | r.back());
+}
+
+// The response data of `apdu`, following 61xx with GET RESPONSE; throws on any status word
+// other than 9000.
+Bytes exchange(Link& link, Bytes apdu, std::uint8_t get_response_cla, const char* what) {
+  Bytes data;
+  Bytes r = link.transmit(apdu);
+  while (sw_of(r) >> 8 == 0x61) {
+    data.insert(data.end(), r.begin(), r.end() - 2);
+    r = link.transmit(Bytes{static_cast<std::uint8_t>(get_response_cla | (apdu[0] & 0x03)), 0xC0,
+                            0x00, 0x00, r[r.size() - 1]});
+  }
+  data.insert(data.end(), r.begin(), r.end() - 2);
+  if (sw_of(r) != 0x9000)
+    throw std::runtime_error(std::string(what) + ": status word " + apdu::sw_hex(sw_of(r)));
+  return data;
+}
+
+struct Function {
+  const char* name;
+  const char* usage;
+  const char* help;
+  const asn1::Type* response;
+};
+
+const std::vector<Function>& functions() {
+  static const std::vector<Function> all{
+      {"eid", "eid", "GetEID (BF3E)", &asn_DEF_GetEuiccDataResponse},
+      {"info1", "info1", "GetEUICCInfo1 (BF20)", &asn_DEF_EUICCInfo1},
+      {"info2", "info2", "GetEUICCInfo2 (BF22)", &asn_DEF_EUICCInfo2},
+      {"addresses", "addresses", "GetEuiccConfiguredAddresses (BF3C)",
+       &asn_DEF_EuiccConfiguredAddressesResponse},
+      {"set-default-dp", "set-default-dp FQDN", "SetDefaultDpAddress (BF3F); '' clears it",
+       &asn_DEF_SetDefaultDpAddressResponse},
+      {"challenge", "challenge", "GetEUICCChallenge (BF2E)", &asn_DEF_GetEuiccChallengeResponse},
+      {"profiles", "profiles [iccid=D|aid=HEX|class=N] [tags=HEX]",
+       "GetProfilesInfo (BF2D) with optional search criterion and tag list",
+       &asn_DEF_ProfileInfoListResponse},
+      {"enable", "enable ICCID|AID [refresh]", "EnableProfile (BF31); refreshFlag with 'refresh'",
+       &asn_DEF_EnableProfileResponse},
+      {"disable", "disable ICCID|AID [refresh]", "DisableProfile (BF32)",
+       &asn_DEF_DisableProfileResponse},
+      {"delete", "delete ICCID|AID", "DeleteProfile (BF33)", &asn_DEF_DeleteProfileResponse},
+      {"nickname", "nickname ICCID TEXT", "SetNickname (BF29)", &asn_DEF_SetNicknameResponse},
+      {"notifications", "notifications [install|enable|disable|delete]", "ListNotification (BF28)",
+       &asn_DEF_ListNotificationResponse},
+      {"retrieve", "retrieve [SEQ|install|enable|disable|delete]",
+       "RetrieveNotificationsList (BF2B)", &asn_DEF_RetrieveNotificationsListResponse},
+      {"remove", "remove SEQ", "RemoveNotificationFromList (BF30)",
+       &asn_DEF_NotificationSentResponse},
+      {"reset", "reset [operational] [test] [default-dp]",
+       "eUICCMemoryReset (BF34) with the given resetOptions", &asn_DEF_EuiccMemoryResetResponse},
+      {"rat", "rat", "GetRAT (BF43)", &asn_DEF_GetRatResponse},
+      {"cancel-session", "cancel-session TRANSACTION_ID_HEX REASON", "CancelSession (BF41)",
+       &asn_DEF_CancelSessionResponse},
+      {"raw", "raw HEX", "any DER request; the answer is printed as hex", nullptr},
+  };
+  return all;
+}
+
+ByteView text(const std::string& s) {
+  return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+}
+
+// DER INTEGER content of a non-negative number.
+Bytes der_uint(std::uint64_t v) {
+  Bytes b;
+  do {
+    b.insert(b.begin(), static_cast<std::uint8_t>(v & 0xFF));
+    v >>= 8;
+  } while (v != 0);
+  if (b.front() & 0x80) b.insert(b.begin(), 0x00);
+  return b;
+}
+
+std::uint64_t number(const std::string& s, const char* what) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+    throw UsageError(std::string(what) + ": '" + s + "' is not a number");
+  return std::stoull(s);
+}
+
+// A profile identifier: 18-20 digits are an ICCID (5A, nibble-swapped), hex of 10+ bytes an AID.
+Bytes profile_identifier(const std::string& id) {
+  if (id.size() <= 20 && id.find_first_not_of("0123456789") == std::string::npos) {
+    auto iccid = Iccid::parse(id);
+    if (!iccid) throw UsageError("'" + id + "': " + Iccid::why_invalid(id));
+    return tlv::encode(0x5A, iccid->swapped_bcd());
+  }
+  try {
+    auto aid = from_hex(id);
+    if (aid.size() < 5 || aid.size() > 16)
+      throw UsageError("'" + id + "': an AID has 5 to 16 bytes");
+    return tlv::encode(0x4F, aid);
+  } catch (const HexError&) {
+    throw UsageError("'" + id + "' is neither an ICCID nor an ISD-P AID");
+  }
+}
+
+// NotificationEvent with one bit: '07 80' install ... '04 10' delete.
+Bytes event_bits(const std::string& name) {
+  static const std::vector<std::string> names{"install", "enable", "disable", "delete"};
+  auto it = std::find(names.begin(), names.end(), name);
+  if (it == names.end()) throw UsageError("event: one of install, enable, disable, delete");
+  auto n = static_cast<unsigned>(it - names.begin());
+  return Bytes{static_cast<std::uint8_t>(7 - n), static_cast<std::uint8_t>(0x80 >> n)};
+}
+
+// The search criterion goes before the tag list, whichever order the user gave.
+Bytes prepend(Bytes head, const Bytes& tail) {
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
+  auto need = [&](std::size_t min, std::size_t max) {
+    if (a.size() < min || a.size() > max) {
+      for (const auto& f : functions()) {
+        if (fn == f.name) throw UsageError(std::string("usage: es10 ") + f.usage);
+      }
+    }
+  };
+  if (fn == "eid") return need(0, 0), from_hex("BF3E035C015A");
+  if (fn == "info1") return need(0, 0), from_hex("BF2000");
+  if (fn == "info2") return need(0, 0), from_hex("BF2200");
+  if (fn == "addresses") return need(0, 0), from_hex("BF3C00");
+  if (fn == "challenge") return need(0, 0), from_hex("BF2E00");
+  if (fn == "rat") return need(0, 0), from_hex("BF4300");
+  if (fn == "set-default-dp") return need(1, 1), tlv::encode(0xBF3F, tlv::encode(0x80, text(a[0])));
+  if (fn == "profiles") {
+    need(0, 2);
+    Bytes body;
+    for (const auto& arg : a) {
+      auto eq = arg.find('=');
+      if (eq == std::string::npos) throw UsageError("profiles: arguments are key=value");
+      auto key = arg.substr(0, eq), value = arg.substr(eq + 1);
+      if (key == "iccid") {
+        auto iccid = Iccid::parse(value);
+        if (!iccid) throw UsageError("iccid=" + value + ": " + Iccid::why_invalid(value));
+        body = prepend(tlv::encode(0xA0, tlv::encode(0x5A, iccid->swapped_bcd())), body);
+      } else if (key == "aid") {
+        body = prepend(tlv::encode(0xA0, tlv::encode(0x4F, from_hex(value))), body);
+      } else if (key == "class") {
+        body =
+            prepend(tlv::encode(0xA0, tlv::encode(0x95, der_uint(number(value, "class")))), body);
+      } else if (key == "tags") {
+        tlv::append(body, 0x5C, from_hex(value));
+      } else {
+        throw UsageError("profiles: unknown criterion '" + key + "'");
+      }
+    }
+    return tlv::encode(0xBF2D, body);
+  }
+  if (fn == "enable" || fn == "disable") {
+    need(1, 2);
+    if (a.size() == 2 && a[1] != "refresh") throw UsageError(fn + ": the second word is 'refresh'");
+    Bytes body = tlv::encode(0xA0, profile_identifier(a[0]));
+    tlv::append(body, 0x81, Bytes{static_cast<std::uint8_t>(a.size() == 2 ? 0xFF : 0x00)});
+    return tlv::encode(fn == "enable" ? 0xBF31 : 0xBF32, body);
+  }
+  if (fn == "delete") return need(1, 1), tlv::encode(0xBF33, profile_identifier(a[0]));
+  if (fn == "nickname") {
+    need(2, 2);
+    auto iccid = Iccid::parse(a[0]);
+    if (!iccid) throw UsageError("'" + a[0] + "': " + Iccid::why_invalid(a[0]));
+    Bytes body = tlv::encode(0x5A, iccid->swapped_bcd());
+    tlv::append(body, 0x90, text(a[1]));
+    return tlv::encode(0xBF29, body);
+  }
+  if (fn == "notifications") {
+    need(0, 1);
+    return tlv::encode(0xBF28, a.empty() ? Bytes{} : tlv::encode(0x81, event_bits(a[0])));
+  }
+  if (fn == "retrieve") {
+    need(0, 1);
+    if (a.empty()) return from_hex("BF2B00");
+    bool numeric = a[0].find_first_not_of("0123456789") == std::string::npos;
+    Bytes criterion = numeric ? tlv::encode(0x80, der_uint(number(a[0], "seq")))
+                              : tlv::encode(0x81, event_bits(a[0]));
+    return tlv::encode(0xBF2B, tlv::encode(0xA0, criterion));
+  }
+  if (fn == "remove") {
+    need(1, 1);
+    return tlv::encode(0xBF30, tlv::encode(0x80, der_uint(number(a[0], "seq"))));
+  }
+  if (fn == "reset") {
+    need(0, 3);
+    std::uint8_t bits = 0;
+    for (const auto& o : a) {
+      if (o == "operational")
+        bits |= 0x80;
+      else if (o == "test")
+        bits |= 0x40;
+      else if (o == "default-dp")
+        bits |= 0x20;
+      else
+        throw UsageError("reset: options are operational, test, default-dp");
+    }
+    // DER BIT STRING of three named bits: the unused-bit count drops trailing zeros.
+    Bytes value{0x00};
+    if (bits) {
+      unsigned unused = 0;
+      while (!(bits & (1u << unused))) ++unused;
+      value = Bytes{static_cast<std::uint8_t>(unused), bits};
+    }
+    return tlv::encode(0xBF34, tlv::encode(0x82, value));
+  }
+  if (fn == "cancel-session") {
+    need(2, 2);
+    Bytes body = tlv::encode(0x80, from_hex(a[0]));
+    tlv::append(body, 0x81, der_uint(number(a[1], "reason")));
+    return tlv::encode(0xBF41, body);
+  }
+  if (fn == "raw") return need(1, 1), from_hex(a[0]);
+  throw UsageError("unknown ES10 function '" + fn + "' (see: euicc-sim es10 --help)");
+}
+
+int collect_xer(const void* buffer, size_t size, void* out) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(buffer), size);
+  return 0;
+}
+
+// The answer in XER (X.693), the standard textual form of an ASN.1 value.
+std::string xer_of(const asn1::Type& type, ByteView der) {
+  std::size_t consumed = 0;
+  auto value = asn1::decode(type, der, consumed);
+  if (consumed != der.size()) throw asn1::DecodeError("trailing bytes after the answer", consumed);
+  std::string out;
+  xer_encode(const_cast<asn1::Type*>(&type), value.get(), XER_F_BASIC, collect_xer, &out);
+  return out;
+}
+
+int run(GlobalOptions& global, const Es10Options& o) {
+  if (o.args.empty()) throw UsageError("name an ES10 function (see: euicc-sim es10 --help)");
+  const std::string fn = o.args.front();
+  const std::vector<std::string> rest(o.args.begin() + 1, o.args.end());
+  Bytes request;
+  try {
+    request = build_request(fn, rest);
+  } catch (const HexError& e) {
+    throw UsageError(fn + ": " + e.what());
+  }
+  if (o.block_size < 1 || o.block_size > 255) throw UsageError("--block-size: 1 to 255");
+  if (o.get_response_cla != "00" && o.get_response_cla != "80")
+    throw UsageError("--get-response-cla: 00 or 80");
+  Bytes isdr;
+  try {
+    isdr = from_hex(o.isdr_aid);
+  } catch (const HexError& e) {
+    throw UsageError(std::string("--isdr-aid: ") + e.what());
+  }
+  if (!o.reader.empty() && !o.card.empty())
+    throw UsageError("--reader and --card exclude each other");
+  std::unique_ptr<Link> link;
+  if (!o.reader.empty()) {
+    link = std::make_unique<PcscLink>(o.reader);
+  } else {
+    link = std::make_unique<InProcessLink>(global, o.card);
+  }
+  const std::uint8_t gr_cla = o.get_response_cla == "80" ? 0x80 : 0x00;
+
+  // As lpac: a logical channel of its own, SELECT without Le, STORE DATA blocks without Le.
+  std::uint8_t ch = 0;
+  if (!o.basic_channel) {
+    Bytes r = link->transmit(from_hex("0070000001"));
+    if (r.size() != 3 || sw_of(r) != 0x9000)
+      throw std::runtime_error("MANAGE CHANNEL open failed: " + to_hex(r));
+    ch = r[0];
+  }
+  // The channel is closed on every path, a failure included, as lpac's finaliser does: a
+  // client that leaks channels leaves a card with none to give.
+  struct CloseChannel {
+    Link& link;
+    std::uint8_t ch;
+    ~CloseChannel() {
+      if (ch == 0) return;
+      try {
+        link.transmit(Bytes{0x00, 0x70, 0x80, ch, 0x00});
+      } catch (const std::exception&) {
+      }
+    }
+  } close_channel{*link, ch};
+  Bytes select{ch, 0xA4, 0x04, 0x00, static_cast<std::uint8_t>(isdr.size())};
+  select.insert(select.end(), isdr.begin(), isdr.end());
+  exchange(*link, select, gr_cla, "SELECT ISD-R");
+  Bytes answer;
+  const std::size_t blocks = (request.size() + o.block_size - 1) / o.block_size;
+  for (std::size_t i = 0; i < blocks; ++i) {
+    const bool last = i + 1 == blocks;
+    auto chunk = ByteView(request).subspan(
+        i * o.block_size, std::min(o.block_size, request.size() - i * o.block_size));
+    Bytes apdu{static_cast<std::uint8_t>(0x80 | ch), 0xE2,
+               static_cast<std::uint8_t>(last ? 0x91 : 0x11), static_cast<std::uint8_t>(i),
+               static_cast<std::uint8_t>(chunk.size())};
+    apdu.insert(apdu.end(), chunk.begin(), chunk.end());
+    Bytes data = exchange(*link, apdu, gr_cla, "STORE DATA");
+    if (!last && !data.empty())
+      throw std::runtime_error("the card answered an intermediate STORE DATA block with data");
+    if (last) answer = std::move(data);
+  }
+
+  const Function* f = nullptr;
+  for (const auto& g : functions()) {
+    if (fn == g.name) f = &g;
+  }
+  std::string decoded;
+  std::string error;
+  if (f != nullptr && f->response != nullptr) {
+    try {
+      decoded = xer_of(*f->response, answer);
+    } catch (const asn1::DecodeError& e) {
+      error = std::string("the answer does not decode as ") + f->response->name + ": " + e.what();
+    }
+  }
+  if (o.json) {
+    auto j = json::Value::object();
+    j.set("function", fn).set("request", to_hex(request)).set("response", to_hex(answer));
+    if (!decoded.empty()) j.set("xer", decoded);
+    if (!error.empty()) j.set("error", error);
+    std::cout << j.dump() << '\n';
+  } else {
+    std::cout << to_hex(answer) << '\n';
+    if (!decoded.empty()) std::cout << decoded << '\n';
+    if (!error.empty()) std::cerr << "euicc-sim: " << error << '\n';
+  }
+  return error.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_es10_command(CLI::App& app, GlobalOptions& global) {
+  auto o = std::make_shared<Es10Options>();
+  auto* cmd = app.add_subcommand(
+      "es10", "Send one ES10 function to a card (PC/SC reader or in-process) and decode it");
+  cmd->add_option("--reader", o->reader, "PC/SC reader name (through pcscd, as lpac does)");
+  cmd->add_option("--card", o->card, "EID of a card of the state directory, run in-process");
+  cmd->add_option("--isdr-aid", o->isdr_aid, "ISD-R AID to select")->capture_default_str();
+  cmd->add_option("--block-size", o->block_size,
+                  "STORE DATA block size (lpac sends 120, onomondo-ipa 255)")
+      ->capture_default_str();
+  cmd->add_option("--get-response-cla", o->get_response_cla,
+                  "CLA of GET RESPONSE: 80 (lpac) or 00 (onomondo-ipa)")
+      ->capture_default_str();
+  cmd->add_flag("--basic-channel", o->basic_channel,
+                "Use the basic channel instead of opening a logical channel");
+  cmd->add_flag("--json", o->json, "One JSON line: request, response hex, XER");
+  cmd->add_option("function", o->args, "The function and its arguments (below)")->required();
+  std::ostringstream footer;
+  footer << "Functions:\n";
+  for (const auto& f : functions()) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-48s %s\n", f.usage, f.help);
+    footer << line;
+  }
+  footer << "The answer prints as hex, then decoded (XER). Exit status 1 if it does not decode.\n"
+            "Examples:\n"
+            "  euicc-sim es10 --reader 'euicc-sim 00 00' info2\n"
+            "  euicc-sim es10 --card 89049032123451234512345678901235 enable 89999000000000000007 "
+            "refresh\n";
+  cmd->footer(footer.str());
+  cmd->callback([&global, o] { std::exit(run(global, *o)); });
+}
+
+}  // namespace euiccsim::tools
