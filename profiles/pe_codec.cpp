@@ -1,7 +1,5 @@
 // ProfileElement <-> asn1c structures. The only file of profiles/ that reads asn1c's types for
 // the profile package; everything above it works on package.hpp values.
-// Ours first: asn1c's asn_system.h defines _BSD_SOURCE, which glibc only tolerates silently
-// once <features.h> has been read.
 #include "euiccsim/profiles/asn1.hpp"
 #include "euiccsim/profiles/asn1_fields.hpp"
 #include "euiccsim/profiles/package.hpp"

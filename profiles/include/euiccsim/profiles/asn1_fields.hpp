@@ -4,8 +4,6 @@
 // Include after the generated headers of the types used.
 #pragma once
 
-// Standard and our headers first: asn1c's asn_system.h defines _BSD_SOURCE, which glibc
-// warns about unless features.h was read before.
 #include <cstdint>
 #include <cstdlib>
 #include <new>
