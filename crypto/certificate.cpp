@@ -120,11 +120,45 @@ auto with_parts(ByteView cert_der, F&& f) {
 }
 
 constexpr std::string_view kSubjectKeyIdentifier = "2.5.29.14";
+constexpr std::string_view kSubjectAltName = "2.5.29.17";
 constexpr std::string_view kNameConstraints = "2.5.29.30";
 constexpr std::string_view kCertificatePolicies = "2.5.29.32";
 constexpr std::string_view kAuthorityKeyIdentifier = "2.5.29.35";
 constexpr std::string_view kSerialNumber = "2.5.4.5";
 constexpr std::string_view kEcdsaWithSha256 = "1.2.840.10045.4.3.2";
+
+// RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ (years 1950-2049) or GeneralizedTime
+// YYYYMMDDHHMMSSZ, seconds present, no fractions, always Zulu.
+std::chrono::sys_seconds parse_time(const der::Tlv& t, const char* what) {
+  auto fail = [what](const char* problem) {
+    return CertificateError(std::string("certificate: ") + what + " " + problem);
+  };
+  const bool utc = t.tag == der::kUtcTime;
+  if (!utc && t.tag != der::kGeneralizedTime) throw fail("is not a time");
+  const std::size_t digits = utc ? 12 : 14;
+  if (t.value.size() != digits + 1 || t.value.back() != 'Z') throw fail("is not in DER form");
+  for (std::size_t i = 0; i < digits; ++i)
+    if (t.value[i] < '0' || t.value[i] > '9') throw fail("has a non-digit");
+  std::size_t pos = 0;
+  auto two = [&t, &pos] {
+    const int v = (t.value[pos] - '0') * 10 + (t.value[pos + 1] - '0');
+    pos += 2;
+    return v;
+  };
+  int year = two();
+  if (utc)
+    year += year < 50 ? 2000 : 1900;
+  else
+    year = year * 100 + two();
+  const unsigned month = static_cast<unsigned>(two());
+  const unsigned day = static_cast<unsigned>(two());
+  const int hour = two(), minute = two(), second = two();
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
+                                         std::chrono::day(day)};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 59) throw fail("is not a valid time");
+  return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+         std::chrono::seconds(second);
+}
 
 const char* short_name(std::string_view oid) {
   static constexpr std::pair<std::string_view, const char*> kNames[] = {
@@ -240,6 +274,30 @@ std::vector<std::string> permitted_serial_numbers(ByteView cert_der) {
       if (!serial.empty()) out.push_back(serial);
     }
     return out;
+  });
+}
+
+std::string subject_alt_name_registered_id(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) {
+    const x509::Extension* e = x509::find(p, kSubjectAltName);
+    if (!e) return std::string();
+    der::Reader names = der::contents(der::single(e->value, der::kSequence, "subjectAltName"));
+    while (!names.at_end()) {
+      der::Tlv name = names.next("GeneralName");
+      if (name.tag == der::context_primitive(8)) return der::oid_text(name.value, "registeredID");
+    }
+    return std::string();
+  });
+}
+
+Validity certificate_validity(ByteView cert_der) {
+  return with_parts(cert_der, [](const x509::Parts& p) {
+    der::Reader r = der::contents(der::single(p.validity, der::kSequence, "validity"));
+    Validity v;
+    v.not_before = parse_time(r.next("notBefore"), "notBefore");
+    v.not_after = parse_time(r.next("notAfter"), "notAfter");
+    r.expect_end("validity");
+    return v;
   });
 }
 

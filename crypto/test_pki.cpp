@@ -164,6 +164,68 @@ bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// GeneralName choices (RFC 5280 §4.2.1.6), IMPLICIT: dNSName [2] IA5String, registeredID [8]
+// OBJECT IDENTIFIER.
+Bytes subject_alt_name(std::string_view dns_name, std::string_view registered_id) {
+  Bytes names;
+  if (!dns_name.empty()) {
+    Bytes dns = der::encode(der::context_primitive(2), text_bytes(dns_name));
+    names.insert(names.end(), dns.begin(), dns.end());
+  }
+  if (!registered_id.empty()) {
+    Bytes oid = der::oid(registered_id);
+    oid[0] = der::context_primitive(8);
+    names.insert(names.end(), oid.begin(), oid.end());
+  }
+  return extension("2.5.29.17", false, der::encode(der::kSequence, names));
+}
+
+enum class ServerRole { kAuth, kPb, kTls };
+
+// SGP.26's test SM-DP+ certificates (CERT_S_SM_DPauth/DPpb_ECDSA_*.der, read with openssl)
+// hold, in this order: AKI = the CI's SKI, SKI, subjectAltName registeredID 2.999.10, keyUsage
+// digitalSignature (critical), certificatePolicies id-rspRole-dp-auth / -dp-pb (critical), and
+// CRL distribution points; subject "O=ACME, CN=TEST SM-DP+", 10-year validity. Its TLS
+// certificate (CERT_S_SM_DP_TLS_NIST.der) has keyUsage digitalSignature and extendedKeyUsage
+// serverAuth + clientAuth (both critical), certificatePolicies id-rspRole-dp-tls NOT critical,
+// SKI, AKI, and subjectAltName dNSName + registeredID. These follow that layout, without the
+// CRL distribution points (there is no CRL to point at). The TLS policy stays non-critical as
+// in SGP.26 so that TLS stacks which do not process policies still accept the certificate.
+Issued make_server(const Issued& ci, const ServerOptions& options, ServerRole role, Drbg& drbg) {
+  check_key_matches(ci, "CI");
+  PrivateKey key = PrivateKey::generate(ci.key.curve(), drbg);
+  PublicKey pub = key.public_key();
+  Bytes serial = serial_number(drbg);
+  x509::Parts ci_parts = x509::split(ci.certificate);
+  Bytes subject = name({{kOrganisation, utf8_string(options.organisation)},
+                        {kCommonName, utf8_string(options.common_name)}});
+  const Bytes aki = authority_key_id(subject_key_identifier(ci.certificate));
+  const Bytes ski = subject_key_id(key_identifier(pub));
+  std::vector<Bytes> extensions;
+  if (role == ServerRole::kTls) {
+    const Bytes server_auth = der::oid("1.3.6.1.5.5.7.3.1");
+    const Bytes eku = extension("2.5.29.37", true, der::encode(der::kSequence, server_auth));
+    const Bytes policy = der::encode(der::kSequence, der::oid(kRoleDpTls));
+    extensions = {key_usage({kDigitalSignature}), eku,
+                  extension("2.5.29.32", false, der::encode(der::kSequence, policy)), ski, aki};
+    if (!options.dns_name.empty() || !options.registered_id.empty())
+      extensions.push_back(subject_alt_name(options.dns_name, options.registered_id));
+  } else {
+    extensions = {aki, ski};
+    if (!options.registered_id.empty())
+      extensions.push_back(subject_alt_name({}, options.registered_id));
+    extensions.push_back(key_usage({kDigitalSignature}));
+    extensions.push_back(certificate_policies(role == ServerRole::kAuth ? kRoleDpAuth : kRoleDpPb));
+  }
+  ToBeSigned tbs{.serial = serial,
+                 .issuer = ci_parts.subject,
+                 .subject = subject,
+                 .not_after = kNotAfterCa,
+                 .subject_key = &pub,
+                 .extensions = std::move(extensions)};
+  return {issue(tbs, ci.key), key};
+}
+
 }  // namespace
 
 Issued make_ci(const CiOptions& options, Drbg& drbg) {
@@ -237,6 +299,18 @@ Issued make_euicc(const Issued& eum, std::string_view eid, Drbg& drbg) {
                                 subject_key_id(key_identifier(pub)), key_usage({kDigitalSignature}),
                                 certificate_policies(kRoleEuicc)}};
   return {issue(tbs, eum.key), key};
+}
+
+Issued make_dp_auth(const Issued& ci, const ServerOptions& options, Drbg& drbg) {
+  return make_server(ci, options, ServerRole::kAuth, drbg);
+}
+
+Issued make_dp_pb(const Issued& ci, const ServerOptions& options, Drbg& drbg) {
+  return make_server(ci, options, ServerRole::kPb, drbg);
+}
+
+Issued make_dp_tls(const Issued& ci, const ServerOptions& options, Drbg& drbg) {
+  return make_server(ci, options, ServerRole::kTls, drbg);
 }
 
 }  // namespace euiccsim::crypto

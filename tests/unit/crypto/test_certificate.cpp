@@ -8,6 +8,7 @@
 #include <botan/x509cert.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -337,4 +338,46 @@ TEST_CASE("SGP.26 reference PKI: keys match certificates, chains and facts check
   CHECK(authority_key_identifier(card.certificate) == subject_key_identifier(eum));
   CHECK_THROWS_AS(make_euicc(sgp26_eum, "89000123456789012345678901234567", drbg),
                   std::invalid_argument);
+}
+
+TEST_CASE("certificate facts: subjectAltName registeredID and validity times") {
+  using namespace std::chrono_literals;
+  const Chain c = make_chain(Curve::kNistP256, 11);
+  CHECK(subject_alt_name_registered_id(c.ci.certificate).empty());
+  CHECK(subject_alt_name_registered_id(c.euicc.certificate).empty());
+  Validity v = certificate_validity(c.euicc.certificate);
+  CHECK(v.not_before == std::chrono::sys_days(2025y / 1 / 1));
+  // Past system_clock's nanosecond range (2262): why Validity holds seconds.
+  CHECK(v.not_after == std::chrono::sys_days(9999y / 12 / 31) + 23h + 59min + 59s);
+
+  // The signature does not matter to these readers, so times can be edited in place.
+  const Bytes before = ascii("250101000000Z");
+  auto with_not_before = [&](std::string_view text) {
+    return replace_all(c.euicc.certificate, before, ascii(text));
+  };
+  // UTCTime years 50-99 are 19xx (RFC 5280 §4.1.2.5.1).
+  CHECK(certificate_validity(with_not_before("500228120001Z")).not_before ==
+        std::chrono::sys_days(1950y / 2 / 28) + 12h + 1s);
+  CHECK(certificate_validity(with_not_before("491231235959Z")).not_before ==
+        std::chrono::sys_days(2049y / 12 / 31) + 23h + 59min + 59s);
+  for (const char* bad : {"500229000000Z", "251301000000Z", "250101240000Z", "250101006000Z",
+                          "25010100000AZ", "2501010000000", "250101000000+"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(certificate_validity(with_not_before(bad)), CertificateError);
+  }
+
+  const fs::path dir = test::reference_dir() / "sgp26";
+  if (!fs::is_directory(dir)) {
+    WARN("skipped: no SGP.26 reference directory at " << dir.string());
+    return;
+  }
+  CHECK(subject_alt_name_registered_id(read(dir / "CERT_CI_ECDSA_NIST.der")) == "2.999.1");
+  CHECK(subject_alt_name_registered_id(read(dir / "CERT_EUM_ECDSA_NIST.der")) == "2.999.5");
+  const Bytes auth = read(dir / "CERT_S_SM_DPauth_ECDSA_NIST.der");
+  CHECK(subject_alt_name_registered_id(auth) == "2.999.10");
+  // The TLS certificate lists a dNSName before the registeredID.
+  CHECK(subject_alt_name_registered_id(read(dir / "CERT_S_SM_DP_TLS_NIST.der")) == "2.999.10");
+  v = certificate_validity(auth);
+  CHECK(v.not_before == std::chrono::sys_days(2020y / 4 / 1) + 8h + 31min + 30s);
+  CHECK(v.not_after == std::chrono::sys_days(2030y / 3 / 30) + 8h + 31min + 30s);
 }

@@ -5,6 +5,7 @@
 // times after the year 3100, and every SGP.22 eUICC certificate says notAfter 9999-12-31.
 #pragma once
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -41,6 +42,19 @@ std::vector<std::string> certificate_policies(ByteView cert_der);
 // The serialNumber values of directoryName permitted subtrees in nameConstraints: for an EUM
 // certificate, the EID prefixes it may issue. Empty if there are none.
 std::vector<std::string> permitted_serial_numbers(ByteView cert_der);
+
+// The first registeredID of the subjectAltName extension, dotted; empty if there is none. In
+// an SM-DP+ certificate it is the SM-DP+ OID (smdpOid), 2.999.10 in SGP.26.
+std::string subject_alt_name_registered_id(ByteView cert_der);
+
+// notBefore and notAfter, UTCTime or GeneralizedTime, in whole seconds: sys_seconds rather
+// than system_clock's nanoseconds, which end in 2262 and so cannot hold an eUICC
+// certificate's 9999-12-31. Only the DER forms (YYMMDDHHMMSSZ, YYYYMMDDHHMMSSZ) are accepted.
+struct Validity {
+  std::chrono::sys_seconds not_before;
+  std::chrono::sys_seconds not_after;
+};
+Validity certificate_validity(ByteView cert_der);
 
 struct CertificateExtension {
   std::string oid;  // dotted

@@ -20,6 +20,9 @@ namespace euiccsim::crypto {
 inline constexpr const char* kRoleCi = "2.23.146.1.2.1.0";
 inline constexpr const char* kRoleEuicc = "2.23.146.1.2.1.1";
 inline constexpr const char* kRoleEum = "2.23.146.1.2.1.2";
+inline constexpr const char* kRoleDpTls = "2.23.146.1.2.1.3";
+inline constexpr const char* kRoleDpAuth = "2.23.146.1.2.1.4";
+inline constexpr const char* kRoleDpPb = "2.23.146.1.2.1.5";
 
 // A certificate and its private key.
 struct Issued {
@@ -59,5 +62,24 @@ Issued make_eum(const Issued& ci, const EumOptions&, Drbg&);
 // falls outside the EUM's nameConstraints prefixes, or the EUM key does not match its
 // certificate.
 Issued make_euicc(const Issued& eum, std::string_view eid, Drbg&);
+
+struct ServerOptions {
+  std::string organisation = "euicc-sim";
+  std::string common_name = "euicc-sim Test SM-DP+";
+  // subjectAltName registeredID: the SM-DP+ OID (SGP.26 uses 2.999.10).
+  std::string registered_id = "2.999.10";
+  // subjectAltName dNSName, TLS certificates only.
+  std::string dns_name = "localhost";
+};
+
+// Issued by the CI on the CI's curve, as SGP.26's test SM-DP+ certificates are: subject {O, CN},
+// keyUsage digitalSignature (critical), AKI = the CI's SKI, SKI, certificatePolicies with the
+// role (id-rspRole-dp-auth / -dp-pb / -dp-tls), subjectAltName registeredID; TLS adds
+// extendedKeyUsage serverAuth and the dNSName. Valid 2025-01-01 to 2060-12-31. An empty
+// registered_id or dns_name is left out; std::invalid_argument for a malformed registered_id
+// or a CI key that does not match its certificate.
+Issued make_dp_auth(const Issued& ci, const ServerOptions&, Drbg&);
+Issued make_dp_pb(const Issued& ci, const ServerOptions&, Drbg&);
+Issued make_dp_tls(const Issued& ci, const ServerOptions&, Drbg&);
 
 }  // namespace euiccsim::crypto
