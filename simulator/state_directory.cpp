@@ -76,7 +76,11 @@ CardState StateDirectory::create(const NewCard& options, crypto::Drbg& drbg) con
   }
   CardState state(eid);
   state.config = options.config;
-  issue_identity(state, state_directory_issuer(dir_, drbg), drbg);
+  if (options.issuer) {
+    issue_identity(state, *options.issuer, drbg);
+  } else {
+    issue_identity(state, state_directory_issuer(dir_, drbg), drbg);
+  }
   for (const auto& p : options.profiles)
     applets::isdp::preload(state, p.profile, p.metadata, p.enabled);
   save(state);

@@ -188,9 +188,88 @@ contains "$work/err" "once per --preload" "the refusal explains the rule"
 expect 2 "a bad --svn" -- "$bin" --state "$work/es2" card new --svn 2.x
 expect 2 "an unknown quirk" -- "$bin" --state "$work/es2" card new --quirk nope
 
+# Test PKIs: `pki init` (docs/pki.md), and cards issued from any EUM.
+hex_of() { od -An -tx1 -v "$1" | tr -d ' \n' | tr a-f A-F; }
+one_line() { [ "$(wc -l <"$work/err")" -eq 1 ] && pass "$1 is one line" || fail "$1 is one line"; }
+pk="$work/pki"
+expect 0 "pki init, both curves" -- "$bin" pki init "$pk" --curve both --seed 3
+missing="" badmode=""
+for c in nist brainpool; do
+  for f in ci.der ci.pem ci.key.pem eum.der eum.key.pem dp-auth.der dp-auth.key.pem dp-pb.der \
+           dp-pb.key.pem dp-tls.der dp-tls.key.pem dp-tls.chain.pem eim.der eim.key.pem; do
+    [ -s "$pk/$c/$f" ] || missing="$missing $c/$f"
+  done
+  for k in "$pk/$c"/*.key.pem; do [ "$(stat -c %a "$k")" = 600 ] || badmode="$badmode $k"; done
+done
+[ -z "$missing" ] && pass "pki init writes every file of both curves" || fail "pki init is missing:$missing"
+[ -z "$badmode" ] && pass "pki init keys are mode 0600" || fail "keys not 0600:$badmode"
+[ "$(wc -l <"$work/out")" -eq 28 ] && pass "pki init prints one line per file" || fail "pki init prints one line per file"
+if grep -q "PRIVATE KEY" "$work/out"; then fail "pki init prints no key"; else pass "pki init prints no key"; fi
+if ls -a "$pk"/* | grep -q '\.tmp'; then fail "pki init leaves no temporary file"; else pass "pki init leaves no temporary file"; fi
+expect 1 "pki init refuses a non-empty directory" -- "$bin" pki init "$pk"
+contains "$work/err" "not empty" "the refusal says not empty"
+one_line "the refusal"
+expect 0 "pki init --force --json over it" -- "$bin" pki init "$pk" --force --curve nist --seed 3 --json
+contains "$work/out" "\"role\": \"eim-certificate\"" "--json lists the eIM certificate"
+contains "$work/out" "\"mode\": \"0600\"" "--json gives key modes"
+"$bin" pki init "$work/pki-nist" --curve nist --seed 3 >/dev/null
+cmp -s "$pk/nist/dp-pb.der" "$work/pki-nist/nist/dp-pb.der" && pass "a seed repeats a curve's PKI" || fail "a seed repeats a curve's PKI"
+expect 2 "pki init with a bad --eum-prefix" -- "$bin" pki init "$work/pki-bad" --eum-prefix 12
+expect 2 "pki init with a bad --smdp-oid" -- "$bin" pki init "$work/pki-bad" --smdp-oid 2.x
+if command -v openssl >/dev/null; then
+  x509() { openssl x509 -inform der -in "$1" -noout -ext "$2" 2>/dev/null; }
+  x509 "$pk/nist/dp-auth.der" certificatePolicies | grep -q "2.23.146.1.2.1.4" && pass "openssl: DPauth has id-rspRole-dp-auth" || fail "openssl: DPauth has id-rspRole-dp-auth"
+  x509 "$pk/brainpool/dp-pb.der" certificatePolicies | grep -q "2.23.146.1.2.1.5" && pass "openssl: DPpb has id-rspRole-dp-pb" || fail "openssl: DPpb has id-rspRole-dp-pb"
+  x509 "$pk/nist/eum.der" nameConstraints | grep -q "serialNumber *= *89" && pass "openssl: the EUM has nameConstraints" || fail "openssl: the EUM has nameConstraints"
+  x509 "$pk/nist/eim.der" subjectAltName | grep -q "Registered ID:2.999.20" && pass "openssl: the eIM certificate has its registeredID" || fail "openssl: the eIM certificate has its registeredID"
+  x509 "$pk/nist/eim.der" keyUsage | grep -q "Digital Signature" && pass "openssl: the eIM certificate signs" || fail "openssl: the eIM certificate signs"
+  openssl verify -CAfile "$pk/nist/ci.pem" "$pk/nist/dp-tls.chain.pem" >/dev/null 2>&1 && pass "openssl: the TLS chain verifies" || fail "openssl: the TLS chain verifies"
+else
+  echo "skip - openssl checks of the PKI (no openssl)"
+fi
+
+expect 0 "card new --pki, brainpool" -- "$bin" --state "$work/ist" card new --pki "$pk" --curve brainpool --json
+contains "$work/out" "$(hex_of "$pk/brainpool/ci.der")" "the card trusts the PKI's brainpool CI"
+contains "$work/out" "$(hex_of "$pk/brainpool/eum.der")" "the card carries the PKI's brainpool EUM"
+"$bin" pki init "$work/pki-p" --curve nist --eum-prefix 89049032 >/dev/null
+expect 0 "card new --pki with an EUM prefix" -- "$bin" --state "$work/ist" card new --pki "$work/pki-p" --json
+contains "$work/out" "\"eid\": \"89049032" "the EID is derived from the EUM's prefix"
+expect 2 "card new --eid outside the EUM's prefix" -- "$bin" --state "$work/ist" card new --pki "$work/pki-p" \
+  --eid 89001012012341234012345678901224
+contains "$work/err" "outside the EUM's permitted prefix 89049032" "the refusal names the prefix"
+one_line "the refusal"
+expect 1 "card new with an EUM and the wrong CI" -- "$bin" --state "$work/ist" card new \
+  --eum-cert "$pk/nist/eum.der" --eum-key "$pk/nist/eum.key.pem" --ci-cert "$pk/brainpool/ci.der"
+contains "$work/err" "which none of the given CI certificates has" "the refusal says the CI is missing"
+one_line "the refusal"
+expect 2 "card new --eum-cert without --ci-cert" -- "$bin" --state "$work/ist" card new \
+  --eum-cert "$pk/nist/eum.der" --eum-key "$pk/nist/eum.key.pem"
+expect 0 "card new with a user's EUM, a PEM CI and a second CI" -- "$bin" --state "$work/ist" card new \
+  --eum-cert "$pk/nist/eum.der" --eum-key "$pk/nist/eum.key.pem" \
+  --ci-cert "$pk/brainpool/ci.der" --ci-cert "$pk/nist/ci.pem"
+contains "$work/out" "and 1 more" "the card trusts both CIs"
+[ ! -e "$work/ist/pki" ] && pass "no state PKI is made for cards with their own issuer" || fail "no state PKI is made for cards with their own issuer"
+expect 0 "card new in a fresh state directory" -- "$bin" --state "$work/fresh" card new
+[ -s "$work/fresh/pki/nist/dp-auth.der" ] && [ -s "$work/fresh/pki/brainpool/eim.der" ] \
+  && pass "a fresh state directory gets pki init's layout" || fail "a fresh state directory gets pki init's layout"
+ref=${EUICCSIM_REFERENCE:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/reference}
+if [ -d "$ref/sgp26" ]; then
+  s26="$ref/sgp26"
+  expect 0 "card new from SGP.26's test EUM" -- "$bin" --state "$work/ist" card new --json \
+    --eum-cert "$s26/CERT_EUM_ECDSA_NIST.der" --eum-key "$s26/SK_EUM_ECDSA_NIST.pem" \
+    --ci-cert "$s26/CERT_CI_ECDSA_NIST.der"
+  contains "$work/out" "\"eid\": \"89049032" "the SGP.26 card's EID starts 89049032"
+  expect 1 "SGP.26's EUM with only the brainpool CI" -- "$bin" --state "$work/ist" card new \
+    --eum-cert "$s26/CERT_EUM_ECDSA_NIST.der" --eum-key "$s26/SK_EUM_ECDSA_NIST.pem" \
+    --ci-cert "$s26/CERT_CI_ECDSA_BRP.der"
+  contains "$work/err" "F54172BDF98A95D65CBEB88A38A1C11D800A85C3" "the refusal names the EUM's CI key"
+else
+  echo "skip - SGP.26 EUM tests (no $ref/sgp26)"
+fi
+
 # Help and usage.
 for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo" \
-           "profile" "profile inspect" "profile validate" "profile build" "es10"; do
+           "profile" "profile inspect" "profile validate" "profile build" "es10" "pki" "pki init"; do
   # shellcheck disable=SC2086
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"

@@ -3,7 +3,9 @@
 #include <iostream>
 
 #include "common.hpp"
+#include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/simulator/card_image.hpp"
+#include "euiccsim/simulator/identity.hpp"
 #include "serve_status.hpp"
 
 namespace euiccsim::tools {
@@ -24,7 +26,35 @@ struct CardOptions {
   std::optional<std::uint64_t> memory;
   std::vector<std::string> quirks;
   std::vector<std::string> forbidden_pprs;
+  // Issuer.
+  std::string pki, curve = "nist", eum_cert, eum_key;
+  std::vector<std::string> ci_certs;
 };
+
+// Who issues the new card: a PKI directory's EUM, a user's EUM, or the state directory's own
+// test PKI; plus any further CIs to trust. IssuerError names the file or the mismatch.
+sim::CardIssuer card_issuer_from(const CardOptions& o, const sim::StateDirectory& dir) {
+  if (!o.pki.empty() && (!o.eum_cert.empty() || !o.eum_key.empty()))
+    throw UsageError("--pki and --eum-cert/--eum-key exclude each other");
+  if (o.eum_cert.empty() != o.eum_key.empty())
+    throw UsageError("--eum-cert and --eum-key go together");
+  if (!o.eum_cert.empty() && o.ci_certs.empty())
+    throw UsageError(
+        "--eum-cert needs --ci-cert: the CI that issued the EUM (and any more to trust)");
+  const auto curve =
+      o.curve == "brainpool" ? crypto::Curve::kBrainpoolP256r1 : crypto::Curve::kNistP256;
+  const std::vector<std::filesystem::path> cis(o.ci_certs.begin(), o.ci_certs.end());
+  if (!o.eum_cert.empty()) return sim::load_card_issuer(o.eum_cert, o.eum_key, cis);
+  sim::CardIssuer issuer = [&] {
+    if (!o.pki.empty()) return sim::pki_directory_issuer(o.pki, curve);
+    // Its own stream: making the directory's PKI on first use leaves the card's EID what the
+    // same --seed gave before.
+    auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "state-pki") : crypto::Drbg::from_os();
+    return sim::state_directory_issuer(dir.path(), drbg, curve);
+  }();
+  sim::add_trusted_cis(issuer, cis);
+  return issuer;
+}
 
 Version version_option(const std::string& name, const std::string& value) {
   auto v = Version::parse(value);
@@ -153,15 +183,38 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
                   "forbiddenProfilePolicyRules in EUICCInfo2 (repeatable): ppr1, ppr2")
       ->group(personality)
       ->check(CLI::IsMember({"ppr1", "ppr2"}));
+  const char* issuer_group = "Issuer (default: the state directory's own test PKI, pki/)";
+  add->add_option("--pki", opts->pki,
+                  "Issue from this test PKI's EUM (euicc-sim pki init DIR) and trust its CI")
+      ->group(issuer_group);
+  add->add_option("--curve", opts->curve,
+                  "Which EUM of --pki (or of the state directory's PKI): nist or brainpool")
+      ->check(CLI::IsMember({"nist", "brainpool"}))
+      ->capture_default_str()
+      ->group(issuer_group);
+  add->add_option("--eum-cert", opts->eum_cert,
+                  "Issue from this EUM certificate (DER or PEM), e.g. SGP.26's test EUM")
+      ->group(issuer_group);
+  add->add_option("--eum-key", opts->eum_key, "The EUM's private key (PEM, PKCS#8 or SEC1)")
+      ->group(issuer_group);
+  add->add_option("--ci-cert", opts->ci_certs,
+                  "Trust this CI certificate (DER or PEM; repeatable). With --eum-cert, the "
+                  "EUM's issuer must be one of them")
+      ->group(issuer_group);
   add->add_flag("--json", opts->json, "Print the new card as JSON");
   add->footer(
+      "Without --eid, a card issued from an EUM whose nameConstraints permit a prefix gets an\n"
+      "EID starting with it (--eid-prefix may narrow it).\n"
       "Examples:\n"
       "  euicc-sim card new --eid-prefix 89049032 --seed 1\n"
+      "  euicc-sim card new --pki /tmp/pki --curve brainpool\n"
+      "  euicc-sim card new --eum-cert CERT_EUM_ECDSA_NIST.der --eum-key SK_EUM_ECDSA_NIST.pem \\\n"
+      "                     --ci-cert CERT_CI_ECDSA_NIST.der\n"
       "  euicc-sim card new --preload ts48.der --class test --profile-name 'TS.48' \\\n"
       "                     --preload op.der --class operational --profile-name 'Operator' \\\n"
       "                     --enable 89000123456789012341\n"
       "  euicc-sim card new --isdr-aid A0000005591010FFFFFFFF8900050500 --quirk cat-busy");
-  add->callback([&global, opts] {
+  add->callback([&global, opts, add] {
     sim::NewCard nc;
     if (!opts->eid.empty()) {
       if (auto why = Eid::why_invalid(opts->eid); !why.empty()) throw UsageError("--eid: " + why);
@@ -216,15 +269,35 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       }
       if (!found) throw UsageError("--enable: no preloaded profile has ICCID " + opts->enable);
     }
+    auto dir = global.state();
+    auto issuer = card_issuer_from(*opts, dir);
+    if (nc.eid) {
+      if (auto why = sim::why_eid_outside(issuer, nc.eid->str()); !why.empty())
+        throw UsageError("--eid: " + why);
+    } else {
+      try {
+        nc.eid_prefix = sim::eid_prefix_for(issuer, nc.eid_prefix, add->count("--eid-prefix") > 0);
+      } catch (const sim::IssuerError& e) {
+        throw UsageError(e.what());
+      }
+    }
+    const std::string eum_name = crypto::subject_name(issuer.eum.certificate);
+    const std::string ci_pkid = to_hex(crypto::subject_key_identifier(issuer.trusted_cis.front()));
+    nc.issuer = std::move(issuer);
     auto drbg =
         opts->seed ? crypto::Drbg::from_seed(*opts->seed, "identity") : crypto::Drbg::from_os();
-    auto dir = global.state();
     auto state = dir.create(nc, drbg);
     if (opts->json) {
       std::cout << card_json(state, dir.image_path(state.eid.str())).dump(2) << '\n';
     } else {
       std::cout << "created card " << state.eid.str() << "\n  image "
-                << dir.image_path(state.eid.str()).string() << '\n';
+                << dir.image_path(state.eid.str()).string() << '\n'
+                << "  issued by EUM '" << eum_name << "', trusting CI " << ci_pkid
+                << (state.identity.ci_certificates.size() > 1
+                        ? " and " + std::to_string(state.identity.ci_certificates.size() - 1) +
+                              " more"
+                        : std::string())
+                << '\n';
       for (const auto& p : state.profiles) {
         std::cout << "  profile " << p.profile.iccid.str() << " ("
                   << profile_class_name(p.metadata.profile_class) << ", "

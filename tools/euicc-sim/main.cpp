@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   add_stdio_command(app, global);
   add_demo_command(app, global);
   add_profile_commands(app);
+  add_pki_commands(app);
 
   try {
     app.parse(argc, argv);

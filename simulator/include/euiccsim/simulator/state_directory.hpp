@@ -8,6 +8,7 @@
 
 #include "euiccsim/applets/card_state.hpp"
 #include "euiccsim/crypto/drbg.hpp"
+#include "euiccsim/simulator/identity.hpp"
 
 namespace euiccsim::sim {
 
@@ -21,6 +22,9 @@ struct Preload {
 struct NewCard {
   std::optional<Eid> eid;           // otherwise generated
   std::string eid_prefix = "8900";  // digits the generated EID starts with
+  // Who issues the card's eUICC certificate and which CIs it trusts; otherwise the state
+  // directory's own test PKI (pki/, made on first use).
+  std::optional<CardIssuer> issuer;
   CardConfig config;
   // Installed in new ISD-Ps, in order (at most one enabled).
   std::vector<Preload> profiles;
@@ -40,7 +44,8 @@ class StateDirectory {
   CardState load(const std::string& eid) const;
   void save(const CardState& state) const;
   // Creates the directory if needed and writes a new card's image; refuses an EID in use.
-  // The card's eUICC certificate comes from the directory's issuer (pki/, made on first use).
+  // The card's eUICC certificate comes from options.issuer, else from the directory's own
+  // issuer (pki/, made on first use).
   CardState create(const NewCard& options, crypto::Drbg& drbg) const;
   void remove(const std::string& eid) const;
 
