@@ -8,7 +8,7 @@ bool Tlv::constructed() const {
   return (first & 0x20) != 0;
 }
 
-std::optional<Tlv> read(ByteView in) {
+std::optional<Header> read_header(ByteView in) {
   std::size_t pos = 0;
   if (in.empty()) return std::nullopt;
   std::uint32_t tag = in[pos++];
@@ -30,11 +30,16 @@ std::optional<Tlv> read(ByteView in) {
     length = 0;
     for (std::size_t i = 0; i < n; ++i) length = (length << 8) | in[pos++];
   }
-  if (length > in.size() - pos) return std::nullopt;
+  return Header{tag, pos, length};
+}
+
+std::optional<Tlv> read(ByteView in) {
+  auto h = read_header(in);
+  if (!h || h->length > in.size() - h->header_size) return std::nullopt;
   Tlv t;
-  t.tag = tag;
-  t.value = in.subspan(pos, length);
-  t.size = pos + length;
+  t.tag = h->tag;
+  t.value = in.subspan(h->header_size, h->length);
+  t.size = h->header_size + h->length;
   return t;
 }
 

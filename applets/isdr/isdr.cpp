@@ -17,6 +17,8 @@ IsdR::IsdR(Bytes aid) : aid_(std::move(aid)) {
       {0xBF30, es10b::remove_notification_from_list},
       {0xBF43, es10b::get_rat},
       {0xBF41, es10b::cancel_session},
+      {0xBF38, es10b::authenticate_server},
+      {0xBF21, es10b::prepare_download},
       {0xBF2D, es10c::get_profiles_info},
       {0xBF31, es10c::enable_profile},
       {0xBF32, es10c::disable_profile},
@@ -39,13 +41,19 @@ apdu::Response IsdR::process(AppletContext&, const apdu::Command&) {
 }
 
 apdu::Response IsdR::store_data(AppletContext& ctx, const Bytes& data) {
+  isdr::Es10Call call{ctx, session_};
+  // A Bound Profile Package comes in pieces that are not whole TLVs (§5.7.6): the BF36 header
+  // opens it, and everything until it closes continues it.
+  auto head = tlv::read_header(data);
+  if (es10b::continues_bound_profile_package(session_, data) || (head && head->tag == 0xBF36)) {
+    return es10b::load_bound_profile_package(call, data);
+  }
   auto top = tlv::read(data);
   if (!top || top->size != data.size()) return apdu::Response::status(apdu::sw::kIncorrectData);
   auto it = handlers_.find(top->tag);
   // An ES10 function this card does not offer: no ASN.1 answer exists for it, so the
   // transport says "referenced data not found".
   if (it == handlers_.end()) return apdu::Response::status(apdu::sw::kReferencedDataNotFound);
-  isdr::Es10Call call{ctx, session_};
   return it->second(call, data);
 }
 

@@ -1,16 +1,26 @@
 // CancelSession (SGP.22 v2.5 §5.7.14): CancelSessionRequest BF41 { 80 transactionId, 81 reason }
-// -> BF41 { A0 cancelSessionResponseOk (signed) } or { 81 cancelSessionResponseError:
-// invalidTransactionId 5, undefinedError 127 }.
+// -> BF41 { A0 cancelSessionResponseOk { 30 euiccCancelSessionSigned { 80 transactionId, 81
+// smdpOid, 82 reason }, 5F37 euiccCancelSessionSignature } } or { 81 cancelSessionResponseError:
+// invalidTransactionId 5, undefinedError 127 }. EuiccCancelSessionSigned has no tagged
+// component, so AUTOMATIC TAGS numbers all three (unlike ProfileInstallationResultData, whose
+// smdpOid keeps its universal 06).
 //
-// Only a download session can be cancelled, and the session belongs to the transactionId that
-// AuthenticateServer accepted (isdr::Session::transaction_id).
+// Only a download session can be cancelled, at any step from AuthenticateServer to the last
+// piece of the package, and only by its transactionId. The eUICC signs the DER of
+// euiccCancelSessionSigned (the SM-DP+ checks it at ES9+.CancelSession) and forgets the
+// session: nothing of the download was ever written to the card image.
 #include "euiccsim/applets/isdr/es10.hpp"
-#include "euiccsim/applets/rsp_asn1.hpp"
 
 #include <CancelSessionRequest.h>
 #include <CancelSessionResponse.h>
+#include <OBJECT_IDENTIFIER.h>
 
 #include <algorithm>
+
+#include "../download_session.hpp"
+#include "euiccsim/applets/ecasd.hpp"
+#include "euiccsim/applets/rsp_asn1.hpp"
+#include "euiccsim/applets/tlv.hpp"
 
 namespace euiccsim::applets::es10b {
 
@@ -34,15 +44,25 @@ apdu::Response cancel_session(isdr::Es10Call& call, ByteView request) {
     return error(CancelSessionResponse__cancelSessionResponseError_undefinedError);
   }
 
-  const auto& session = call.session.transaction_id;
-  const ByteView asked(req->transactionId.buf, static_cast<std::size_t>(req->transactionId.size));
-  if (!session || !std::equal(asked.begin(), asked.end(), session->begin(), session->end())) {
+  const auto* session = call.session.download.get();
+  const Bytes asked = asn1::bytes_of(req->transactionId);
+  if (!session || asked != session->transaction_id) {
     return error(CancelSessionResponse__cancelSessionResponseError_invalidTransactionId);
   }
-  // The session matches. Its signed cancelSessionResponseOk (euiccCancelSessionSigned with the
-  // SM-DP+ OID, signed by the eUICC) needs the download session's state, which comes with the
-  // download issue; until then the card cannot produce it and says so with the catch-all.
-  return error(CancelSessionResponse__cancelSessionResponseError_undefinedError);
+
+  auto rsp = rsp::make<CancelSessionResponse_t>(asn_DEF_CancelSessionResponse);
+  rsp->present = CancelSessionResponse_PR_cancelSessionResponseOk;
+  auto& ok = rsp->choice.cancelSessionResponseOk;
+  auto& signed_part = ok.euiccCancelSessionSigned;
+  asn1::set_octets(signed_part.transactionId, session->transaction_id);
+  asn1::set_oid(signed_part.smdpOid, session->smdp_oid);
+  signed_part.reason = req->reason;
+  const Bytes tbs = asn1::encode(asn_DEF_EuiccCancelSessionSigned, &signed_part);
+  asn1::set_octets(ok.euiccCancelSessionSignature,
+                   ecasd::sign(call.ctx.state().identity, tbs));
+  auto answer = rsp::answer(asn_DEF_CancelSessionResponse, rsp);
+  if (answer.sw == apdu::sw::kOk) call.session.download.reset();
+  return answer;
 }
 
 }  // namespace euiccsim::applets::es10b

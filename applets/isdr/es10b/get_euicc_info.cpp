@@ -63,11 +63,7 @@ apdu::Response get_euicc_info1(isdr::Es10Call& call, ByteView request) {
   return rsp::answer(asn_DEF_EUICCInfo1, rsp);
 }
 
-apdu::Response get_euicc_info2(isdr::Es10Call& call, ByteView request) {
-  auto req = rsp::decode_request<GetEuiccInfo2Request_t>(asn_DEF_GetEuiccInfo2Request, request);
-  if (!req) return apdu::Response::status(apdu::sw::kIncorrectData);
-
-  const auto& state = call.ctx.state();
+Bytes euicc_info2(const CardState& state) {
   const auto& config = state.config;
   auto rsp = rsp::make<EUICCInfo2_t>(asn_DEF_EUICCInfo2);
   asn1::set_octets(rsp->profileVersion, config.profile_version.bytes());
@@ -100,7 +96,13 @@ apdu::Response get_euicc_info2(isdr::Es10Call& call, ByteView request) {
   // certificationDataObject, treProperties, treProductReference and
   // additionalEuiccProfilePackageVersions describe certifications and hardware a simulator
   // does not have: left out.
-  return rsp::answer(asn_DEF_EUICCInfo2, rsp);
+  return asn1::encode(asn_DEF_EUICCInfo2, rsp.get());
+}
+
+apdu::Response get_euicc_info2(isdr::Es10Call& call, ByteView request) {
+  auto req = rsp::decode_request<GetEuiccInfo2Request_t>(asn_DEF_GetEuiccInfo2Request, request);
+  if (!req) return apdu::Response::status(apdu::sw::kIncorrectData);
+  return apdu::Response::ok(euicc_info2(call.ctx.state()));
 }
 
 }  // namespace euiccsim::applets::es10b

@@ -310,21 +310,4 @@ TEST_CASE("CancelSession without a download session: invalidTransactionId, or un
   }
 }
 
-TEST_CASE("CancelSession compares against the session's transactionId") {
-  auto state = test::es10_state({});
-  auto drbg = crypto::Drbg::from_seed(5, "cancel");
-  applets::AppletContext ctx(state, drbg, 0);
-  applets::isdr::Session session;
-  applets::isdr::Es10Call call{ctx, session};
-  session.transaction_id = from_hex("01020304");
-  // Another transaction, or a prefix of this one, is not this session.
-  CHECK(hex(applets::es10b::cancel_session(call, from_hex("BF4109800401020305810100")).data) ==
-        "BF4103810105");
-  const Bytes prefix = from_hex("BF41088003010203810100");
-  CHECK(hex(applets::es10b::cancel_session(call, prefix).data) == "BF4103810105");
-  // The matching session: its signed answer comes with the download session; until then the
-  // card reports undefinedError rather than a success it cannot sign.
-  const Bytes same = from_hex("BF4109800401020304810100");
-  CHECK(hex(applets::es10b::cancel_session(call, same).data) == "BF410381017F");
-  CHECK_FALSE(ctx.state_changed());
-}
+// CancelSession against a real download session: test_es10b_download.cpp.

@@ -17,8 +17,18 @@ struct Tlv {
   ByteView value;
   std::size_t size = 0;  // header plus value
   bool constructed() const;
+  // The whole TLV, header included (it lies just before `value` in the same buffer).
+  ByteView bytes() const { return ByteView(value.data() - (size - value.size()), size); }
 };
 
+// A tag and length alone, whether or not the value follows: a Bound Profile Package reaches
+// the card as pieces that open a constructed TLV here and fill it in later calls.
+struct Header {
+  std::uint32_t tag = 0;
+  std::size_t header_size = 0;  // tag and length bytes
+  std::size_t length = 0;       // of the value
+};
+std::optional<Header> read_header(ByteView in);
 // The first TLV of `in`, or nothing if `in` does not start with a well-formed one.
 std::optional<Tlv> read(ByteView in);
 // Every TLV of `in` in order; nothing unless `in` is exactly a concatenation of TLVs.

@@ -6,19 +6,24 @@
 // the function's tag, or a function without an error code whose request is malformed: 6A80).
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "euiccsim/applets/applet.hpp"
 
 namespace euiccsim::applets::isdr {
 
-// The ISD-R's volatile state: gone on every reset, as on a real card.
+// A download under way (applets/isdr/download_session.hpp): from AuthenticateServer to the
+// end of LoadBoundProfilePackage or CancelSession.
+struct DownloadSession;
+
+// The ISD-R's volatile state: gone on every reset, as on a real card, so a download
+// interrupted by a power loss leaves no session behind.
 struct Session {
   // The last GetEUICCChallenge answer, which AuthenticateServer must echo.
   std::optional<Bytes> euicc_challenge;
-  // The transactionId of the download session under way: set by AuthenticateServer (the
-  // download issue); CancelSession answers invalidTransactionId unless it matches.
-  std::optional<Bytes> transaction_id;
+  // Shared only so this header needs no complete type; one owner, the ISD-R.
+  std::shared_ptr<DownloadSession> download;
 };
 
 struct Es10Call {
@@ -53,6 +58,19 @@ apdu::Response remove_notification_from_list(isdr::Es10Call&, ByteView);
 apdu::Response get_rat(isdr::Es10Call&, ByteView);
 // CancelSession BF41, §5.7.14
 apdu::Response cancel_session(isdr::Es10Call&, ByteView);
+// AuthenticateServer BF38, §5.7.13
+apdu::Response authenticate_server(isdr::Es10Call&, ByteView);
+// PrepareDownload BF21, §5.7.5
+apdu::Response prepare_download(isdr::Es10Call&, ByteView);
+// LoadBoundProfilePackage BF36, §5.7.6: one call per piece of the package (§2.5.5), the first
+// starting with the BF36 header, the others continuing it (A0, A1, 88, A2, A3, 86 ...).
+apdu::Response load_bound_profile_package(isdr::Es10Call&, ByteView);
+// Whether `request` continues a Bound Profile Package under way rather than being a function
+// of its own.
+bool continues_bound_profile_package(const isdr::Session&, ByteView request);
+
+// The card's EUICCInfo2 DER (BF22 ...), also signed into euiccSigned1 by AuthenticateServer.
+Bytes euicc_info2(const CardState& state);
 }  // namespace euiccsim::applets::es10b
 
 namespace euiccsim::applets::es10c {

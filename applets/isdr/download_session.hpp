@@ -1,0 +1,54 @@
+// The state of one profile download inside the ISD-R (SGP.22 v2.5 §3.1.3): created by a
+// successful AuthenticateServer, advanced by PrepareDownload and the pieces of
+// LoadBoundProfilePackage, dropped by CancelSession, by the end of the package, by any
+// error of the package, and by a card reset (it lives only in the ISD-R's volatile session).
+//
+// Nothing here reaches the card image until the package installs: a power loss at any
+// earlier point leaves no trace of the download.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "bpp_stream.hpp"
+#include "euiccsim/applets/card_state.hpp"
+#include "euiccsim/applets/isdr/es10.hpp"
+#include "euiccsim/crypto/ecdsa.hpp"
+#include "euiccsim/crypto/scp03t.hpp"
+#include "euiccsim/profiles/installer.hpp"
+
+namespace euiccsim::applets::isdr {
+
+struct DownloadSession {
+  enum class Stage : std::uint8_t {
+    kAuthenticated,  // AuthenticateServer accepted; PrepareDownload next
+    kPrepared,       // PrepareDownload answered; the package next
+    kLoading,        // InitialiseSecureChannel accepted; segments arriving
+  };
+  Stage stage = Stage::kAuthenticated;
+
+  // From AuthenticateServer.
+  Bytes transaction_id;
+  std::string server_address;
+  std::string smdp_oid;  // dotted: the DPauth certificate's subjectAltName registeredID
+  Bytes ci_pkid;         // euiccCiPKIdToBeUsed
+  Bytes euicc_signature1;  // raw r||s: smdpSignature2 covers it (PROTOCOL.md §4.2)
+
+  // From PrepareDownload: the DPpb key that signs BF23, and the one-time key pair whose
+  // private half exists only here (otSK.EUICC.ECKA, SGP.22 §2.6.4).
+  std::optional<crypto::PublicKey> dp_pb_key;
+  std::optional<crypto::PrivateKey> otsk;
+  Bytes otpk;  // 04||X||Y, as sent in euiccSigned2
+
+  // LoadBoundProfilePackage.
+  BppStream stream;
+  std::optional<crypto::BspReceiver> bsp;
+  SecureBytes configure_isdp;        // plaintext of A0's 87 segments
+  SecureBytes store_metadata;        // content of A1's 88 segments
+  SecureBytes replace_session_keys;  // plaintext of A2's 87 segments
+  Bytes metadata_iccid;  // 10 bytes as StoreMetadata sent it
+  std::optional<ProfileMetadata> metadata;
+  std::optional<profiles::Installer> installer;
+};
+
+}  // namespace euiccsim::applets::isdr

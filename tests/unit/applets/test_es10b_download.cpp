@@ -1,0 +1,403 @@
+// A whole SGP.22 download against the card, in process: the LPA role (tools/lpa) between the
+// ISD-R (AuthenticateServer, PrepareDownload, LoadBoundProfilePackage) and the test SM-DP+
+// (tools/smdp), whose binding is written apart from the card's receiver. Then the ways a
+// download must fail, each with its exact result code, and what the card keeps afterwards.
+#include <catch.hpp>
+
+#include <AuthenticateServerResponse.h>
+#include <CancelSessionResponse.h>
+#include <PrepareDownloadResponse.h>
+#include <ProfileInstallationResult.h>
+
+#include "../support/es10_card.hpp"
+#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/profiles/asn1_fields.hpp"
+#include "lpa/download.hpp"
+#include "smdp/binder.hpp"
+#include "smdp/server.hpp"
+
+using namespace euiccsim;
+
+namespace {
+
+std::string hex(const Bytes& b) { return to_hex(b); }
+
+// A card and an SM-DP+ sharing one test PKI on `curve`.
+struct World {
+  crypto::Drbg drbg;
+  sim::Issuer issuer;
+  CardSimulator card;
+  std::unique_ptr<smdp::Server> server;
+  std::optional<crypto::Issued> dp_pb;
+
+  explicit World(crypto::Curve curve = crypto::Curve::kNistP256, std::uint64_t seed = 11)
+      : drbg(crypto::Drbg::from_seed(seed, "download")), issuer(make_issuer(curve, drbg)),
+        card(make_card(issuer, drbg)) {
+    auto dp_auth = crypto::make_dp_auth(issuer.ci, {}, drbg);
+    dp_pb.emplace(crypto::make_dp_pb(issuer.ci, {}, drbg));
+    smdp::ServerConfig config{"smdp.example.com", dp_auth, *dp_pb, {issuer.ci.certificate}};
+    server = std::make_unique<smdp::Server>(std::move(config), drbg);
+  }
+
+  static sim::Issuer make_issuer(crypto::Curve curve, crypto::Drbg& drbg) {
+    crypto::CiOptions ci_options;
+    ci_options.curve = curve;
+    auto ci = crypto::make_ci(ci_options, drbg);
+    crypto::EumOptions eum_options;
+    eum_options.eid_prefix = "89049032";
+    auto eum = crypto::make_eum(ci, eum_options, drbg);
+    return sim::Issuer{ci, eum};
+  }
+  static CardSimulator make_card(const sim::Issuer& issuer, crypto::Drbg& drbg) {
+    CardState state(*Eid::parse("89049032123451234512345678901235"));
+    sim::issue_identity(state, issuer, drbg);
+    return test::es10_card(std::move(state));
+  }
+
+  lpa::Es10 es10() {
+    return [this](ByteView request) { return card.es10(request); };
+  }
+  const CardState& state() { return card.card().state(); }
+};
+
+Bytes package(const std::string& iccid_payload) {
+  profiles::ProfileSpec spec;
+  spec.iccid = Iccid::parse(test::iccid_of(iccid_payload));
+  spec.imsi = "001010000000" + iccid_payload.substr(iccid_payload.size() - 3);
+  spec.profile_type = "download test";
+  auto k = from_hex("465B5CE8B199B49FAA5F0A2EE238A6BC");
+  auto opc = from_hex("CD63CB71954A9F4E48A5994E37A02BAF");
+  spec.k = SecureBytes(k.begin(), k.end());
+  spec.opc = SecureBytes(opc.begin(), opc.end());
+  return profiles::encode_package(profiles::build_profile(spec));
+}
+
+lpa::DownloadRequest request(const std::string& matching_id) {
+  lpa::DownloadRequest r;
+  r.smdp_address = "smdp.example.com";
+  r.matching_id = matching_id;
+  return r;
+}
+
+std::optional<tlv::Tlv> child(ByteView v, std::uint32_t tag) {
+  auto all = tlv::read_all(v);
+  return all ? tlv::find(*all, tag) : std::nullopt;
+}
+
+// ES9+ in between, with a hook to change what the server says before the card sees it.
+struct Tamper final : smdp::Es9Plus {
+  smdp::Es9Plus& inner;
+  std::function<void(smdp::InitiateAuthenticationResponse&)> on_initiate;
+  std::function<void(smdp::AuthenticateClientResponse&)> on_authenticate;
+  std::function<void(smdp::GetBoundProfilePackageResponse&)> on_package;
+  explicit Tamper(smdp::Es9Plus& s) : inner(s) {}
+  smdp::InitiateAuthenticationResponse initiate_authentication(
+      const smdp::InitiateAuthenticationRequest& r) override {
+    auto x = inner.initiate_authentication(r);
+    if (on_initiate) on_initiate(x);
+    return x;
+  }
+  smdp::AuthenticateClientResponse authenticate_client(
+      const smdp::AuthenticateClientRequest& r) override {
+    auto x = inner.authenticate_client(r);
+    if (on_authenticate) on_authenticate(x);
+    return x;
+  }
+  smdp::GetBoundProfilePackageResponse get_bound_profile_package(
+      const smdp::GetBoundProfilePackageRequest& r) override {
+    auto x = inner.get_bound_profile_package(r);
+    if (on_package) on_package(x);
+    return x;
+  }
+  void handle_notification(const smdp::HandleNotificationRequest& r) override {
+    inner.handle_notification(r);
+  }
+  void cancel_session(const smdp::CancelSessionRequest& r) override { inner.cancel_session(r); }
+};
+
+// The BPP with its pieces as an LPA cuts them, one of them changed by `edit`, put back together.
+Bytes edit_piece(const Bytes& bpp, std::uint8_t tag, std::size_t nth,
+                 const std::function<void(Bytes&)>& edit) {
+  auto pieces = smdp::bpp_segments(bpp);
+  std::size_t seen = 0;
+  for (auto& p : pieces) {
+    if (p[0] == tag && seen++ == nth) edit(p);
+  }
+  Bytes out;
+  for (const auto& p : pieces) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+void check_profile_installed(World& w, const std::string& payload) {
+  const auto* slot = const_cast<CardState&>(w.state()).find_by_iccid(test::iccid_bytes(payload));
+  REQUIRE(slot != nullptr);
+  CHECK_FALSE(slot->enabled);
+}
+
+}  // namespace
+
+TEST_CASE("A profile downloads, installs and reports itself (NIST P-256)") {
+  World w;
+  w.server->add_profile({"MATCH-1", package("8999900000000000701"), std::nullopt, false});
+  std::vector<std::string> steps;
+  lpa::Progress progress;
+  progress.step = [&](lpa::Step s) { steps.push_back(lpa::step_name(s)); };
+  auto r = lpa::download(w.es10(), *w.server, request("MATCH-1"), progress);
+  CHECK(steps.size() == 8);
+  REQUIRE(r.installed);
+  CHECK(r.segments >= 6);
+  check_profile_installed(w, "8999900000000000701");
+
+  // The result: DER that round-trips through our module, signed by the eUICC over BF27.
+  auto pir = test::decode_exact<ProfileInstallationResult_t>(asn_DEF_ProfileInstallationResult,
+                                                            r.profile_installation_result);
+  CHECK(pir->profileInstallationResultData.finalResult.present ==
+        ProfileInstallationResultData__finalResult_PR_successResult);
+  auto body = tlv::read(r.profile_installation_result);
+  auto data = child(body->value, 0xBF27);
+  auto sig = child(body->value, 0x5F37);
+  REQUIRE(data);
+  REQUIRE(sig);
+  auto euicc_key = crypto::PublicKey::from_certificate(w.state().identity.euicc_certificate);
+  CHECK(euicc_key.verify(data->bytes(), sig->value));
+  CHECK(hex(r.isdp_aid) == hex(w.state().profiles.front().isdp_aid));
+  // StoreMetadata reached the ProfileInfo.
+  CHECK(w.state().profiles.front().metadata.profile_name.size() > 0);
+
+  // The install notification is pending, then delivered and removed.
+  REQUIRE(w.state().notifications.size() == 1);
+  CHECK(w.state().notifications.front().der == r.profile_installation_result);
+  CHECK(lpa::process_notifications(w.es10(), *w.server) == 1);
+  CHECK(w.server->notifications().size() == 1);
+  CHECK(w.state().notifications.empty());
+
+  // The new profile enables like any other.
+  Bytes enable_body = tlv::encode(0xA0, tlv::encode(0x5A, test::iccid_bytes("8999900000000000701")));
+  tlv::append(enable_body, 0x81, Bytes{0x00});
+  CHECK(hex(w.card.es10(tlv::encode(0xBF31, enable_body))) == "BF3103800100");
+  CHECK(w.state().profiles.front().enabled);
+}
+
+TEST_CASE("A profile downloads on brainpoolP256r1, and with a profile protection key") {
+  SECTION("brainpool") {
+    World w(crypto::Curve::kBrainpoolP256r1);
+    w.server->add_profile({"BRP", package("8999900000000000702"), std::nullopt, false});
+    auto r = lpa::download(w.es10(), *w.server, request("BRP"));
+    REQUIRE(r.installed);
+    check_profile_installed(w, "8999900000000000702");
+  }
+  SECTION("PPK (ReplaceSessionKeys in A2)") {
+    World w;
+    w.server->add_profile({"PPK", package("8999900000000000703"), std::nullopt, true});
+    auto r = lpa::download(w.es10(), *w.server, request("PPK"));
+    REQUIRE(r.installed);
+    check_profile_installed(w, "8999900000000000703");
+  }
+  SECTION("with a confirmation code") {
+    World w;
+    w.server->add_profile({"CC", package("8999900000000000704"), std::string("1234"), false});
+    auto without = request("CC");
+    CHECK_THROWS_AS(lpa::download(w.es10(), *w.server, without), lpa::DownloadError);
+    CHECK(w.state().profiles.empty());
+    auto with = request("CC");
+    with.confirmation_code = "1234";
+    CHECK(lpa::download(w.es10(), *w.server, with).installed);
+  }
+}
+
+TEST_CASE("AuthenticateServer refuses a server it cannot trust, with the exact code") {
+  World w;
+  w.server->add_profile({"M", package("8999900000000000710"), std::nullopt, false});
+  Tamper t(*w.server);
+  std::string expected;
+  SECTION("tampered serverSignature1") {
+    t.on_initiate = [](auto& x) { x.server_signature1.back() ^= 0x01; };
+    expected = "authenticateErrorCode 2";
+  }
+  SECTION("unknown CI") {
+    t.on_initiate = [](auto& x) { x.euicc_ci_pkid_to_be_used.back() ^= 0x01; };
+    expected = "authenticateErrorCode 7";
+  }
+  SECTION("a DPpb certificate presented as DPauth") {
+    t.on_initiate = [&](auto& x) { x.server_certificate = w.dp_pb->certificate; };
+    expected = "authenticateErrorCode 5";
+  }
+  try {
+    lpa::download(w.es10(), t, request("M"));
+    FAIL("the download went through");
+  } catch (const lpa::DownloadError& e) {
+    CHECK(e.step == "AuthenticateServer");
+    CHECK_THAT(e.what(), Catch::Contains(expected));
+  }
+  CHECK(w.state().profiles.empty());
+  CHECK(w.state().notifications.empty());
+}
+
+TEST_CASE("AuthenticateServer wants the card's latest challenge") {
+  World w;
+  w.server->add_profile({"M", package("8999900000000000711"), std::nullopt, false});
+  // The LPA's challenge is replaced by a fresher one before the card sees the server's answer.
+  Tamper t(*w.server);
+  t.on_initiate = [&](auto&) { w.card.es10(from_hex("BF2E00")); };
+  try {
+    lpa::download(w.es10(), t, request("M"));
+    FAIL("the download went through");
+  } catch (const lpa::DownloadError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("authenticateErrorCode 6"));
+  }
+}
+
+TEST_CASE("PrepareDownload refuses a tampered smdpSignature2 or a DPauth certificate") {
+  World w;
+  w.server->add_profile({"M", package("8999900000000000712"), std::nullopt, false});
+  Tamper t(*w.server);
+  std::string expected;
+  SECTION("tampered smdpSignature2") {
+    t.on_authenticate = [](auto& x) { x.smdp_signature2.back() ^= 0x80; };
+    expected = "downloadErrorCode 2";
+  }
+  SECTION("a DPpb certificate whose CI signature is broken") {
+    t.on_authenticate = [](auto& x) { x.smdp_certificate.back() ^= 0x01; };
+    expected = "downloadErrorCode 1";
+  }
+  try {
+    lpa::download(w.es10(), t, request("M"));
+    FAIL("the download went through");
+  } catch (const lpa::DownloadError& e) {
+    CHECK(e.step == "PrepareDownload");
+    CHECK_THAT(e.what(), Catch::Contains(expected));
+  }
+  CHECK(w.state().profiles.empty());
+}
+
+TEST_CASE("LoadBoundProfilePackage answers each broken piece with its command and reason") {
+  World w;
+  w.server->add_profile({"M", package("8999900000000000720"), std::nullopt, false});
+  Tamper t(*w.server);
+  int command = -1, reason = -1;
+  SECTION("tampered smdpSign in BF23") {
+    t.on_package = [](auto& x) {
+      x.bound_profile_package = edit_piece(x.bound_profile_package, 0xBF, 0,
+                                           [](Bytes& p) { p.back() ^= 0x01; });
+    };
+    command = 0, reason = 2;
+  }
+  SECTION("a flipped byte in the 87 of A0") {
+    t.on_package = [](auto& x) {
+      x.bound_profile_package = edit_piece(x.bound_profile_package, 0xA0, 0,
+                                           [](Bytes& p) { p[p.size() - 10] ^= 0x01; });
+    };
+    command = 1, reason = 8;
+  }
+  SECTION("a flipped byte in an 88") {
+    t.on_package = [](auto& x) {
+      x.bound_profile_package = edit_piece(x.bound_profile_package, 0x88, 0,
+                                           [](Bytes& p) { p[5] ^= 0x01; });
+    };
+    command = 2, reason = 8;
+  }
+  SECTION("a flipped byte in an 86") {
+    t.on_package = [](auto& x) {
+      x.bound_profile_package = edit_piece(x.bound_profile_package, 0x86, 0,
+                                           [](Bytes& p) { p[p.size() / 2] ^= 0x01; });
+    };
+    command = 5, reason = 8;
+  }
+  auto r = lpa::download(w.es10(), t, request("M"));
+  CHECK_FALSE(r.installed);
+  CHECK(r.bpp_command_id == command);
+  CHECK(r.error_reason == reason);
+  test::decode_exact<ProfileInstallationResult_t>(asn_DEF_ProfileInstallationResult,
+                                                  r.profile_installation_result);
+  // No ISD-P, the failed result kept for the server, and no session left.
+  CHECK(w.state().profiles.empty());
+  REQUIRE(w.state().notifications.size() == 1);
+  CHECK(w.state().notifications.front().der == r.profile_installation_result);
+  // A part of a package with no package under way is no ES10 function.
+  CHECK(w.card.transmit("80E2910003A30100").sw == 0x6A88);
+}
+
+TEST_CASE("Pieces out of order, twice the same ICCID, a cancelled session, a reset") {
+  World w;
+  w.server->add_profile({"A", package("8999900000000000730"), std::nullopt, false});
+  SECTION("86 segments swapped: the MAC chain breaks") {
+    Tamper t(*w.server);
+    t.on_package = [](auto& x) {
+      auto pieces = smdp::bpp_segments(x.bound_profile_package);
+      std::vector<std::size_t> idx;
+      for (std::size_t i = 0; i < pieces.size(); ++i) {
+        if (pieces[i][0] == 0x86) idx.push_back(i);
+      }
+      REQUIRE(idx.size() >= 2);
+      std::swap(pieces[idx[0]], pieces[idx[1]]);
+      x.bound_profile_package.clear();
+      for (const auto& p : pieces) {
+        x.bound_profile_package.insert(x.bound_profile_package.end(), p.begin(), p.end());
+      }
+    };
+    auto r = lpa::download(w.es10(), t, request("A"));
+    CHECK(r.bpp_command_id == 5);
+    CHECK(r.error_reason == 8);
+    CHECK(w.state().profiles.empty());
+  }
+  SECTION("the ICCID is already on the card") {
+    REQUIRE(lpa::download(w.es10(), *w.server, request("A")).installed);
+    auto r = lpa::download(w.es10(), *w.server, request("A"));
+    CHECK_FALSE(r.installed);
+    CHECK(r.bpp_command_id == 2);
+    CHECK(r.error_reason == 9);
+    CHECK(w.state().profiles.size() == 1);
+  }
+  SECTION("CancelSession after PrepareDownload: signed, and the package is refused") {
+    Tamper t(*w.server);
+    Bytes transaction_id;
+    t.on_package = [&](auto& x) {
+      transaction_id = x.transaction_id;
+      Bytes req;
+      tlv::append(req, 0x80, transaction_id);
+      tlv::append(req, 0x81, Bytes{0x01});  // postponed
+      const Bytes rsp = w.card.es10(tlv::encode(0xBF41, req));
+      auto ok = test::decode_exact<CancelSessionResponse_t>(asn_DEF_CancelSessionResponse, rsp);
+      REQUIRE(ok->present == CancelSessionResponse_PR_cancelSessionResponseOk);
+      const auto& signed_part = ok->choice.cancelSessionResponseOk.euiccCancelSessionSigned;
+      CHECK(asn1::oid_of(signed_part.smdpOid) == "2.999.10");
+      const Bytes tbs = asn1::encode(asn_DEF_EuiccCancelSessionSigned, &signed_part);
+      auto key = crypto::PublicKey::from_certificate(w.state().identity.euicc_certificate);
+      CHECK(key.verify(tbs, asn1::bytes_of(ok->choice.cancelSessionResponseOk
+                                               .euiccCancelSessionSignature)));
+      // The session is gone: a second cancel names no session.
+      CHECK(hex(w.card.es10(tlv::encode(0xBF41, req))) == "BF4103810105");
+    };
+    try {
+      lpa::download(w.es10(), t, request("A"));
+      FAIL("the package was accepted after CancelSession");
+    } catch (const lpa::DownloadError& e) {
+      CHECK(e.step == "LoadBoundProfilePackage");
+    }
+    CHECK(w.state().profiles.empty());
+    CHECK(w.state().notifications.empty());
+  }
+  SECTION("a reset in the middle of the package leaves no trace") {
+    Tamper t(*w.server);
+    Bytes bpp;
+    t.on_package = [&](auto& x) { bpp = x.bound_profile_package; };
+    // Stop the LPA after it fetched the package: feed half of it by hand.
+    auto es10 = w.es10();
+    lpa::Es10 stop_at_package = [&](ByteView req) {
+      if (!req.empty() && req[0] == 0xBF && req.size() > 1 && req[1] == 0x36) {
+        auto pieces = smdp::bpp_segments(bpp);
+        for (std::size_t i = 0; i < pieces.size() / 2; ++i) CHECK(w.card.es10(pieces[i]).empty());
+        w.card.reset();
+        w.card.select(aid::isd_r());
+        throw std::runtime_error("power lost");
+      }
+      return es10(req);
+    };
+    CHECK_THROWS_AS(lpa::download(stop_at_package, t, request("A")), lpa::DownloadError);
+    CHECK(w.state().profiles.empty());
+    CHECK(w.state().notifications.empty());
+    // The card works on: the same profile downloads in a new session.
+    CHECK(lpa::download(w.es10(), *w.server, request("A")).installed);
+  }
+}
