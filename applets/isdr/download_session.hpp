@@ -13,6 +13,7 @@
 #include "bpp_stream.hpp"
 #include "euiccsim/applets/card_state.hpp"
 #include "euiccsim/applets/isdr/es10.hpp"
+#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/ecdsa.hpp"
 #include "euiccsim/crypto/scp03t.hpp"
 #include "euiccsim/profiles/installer.hpp"
@@ -50,5 +51,15 @@ struct DownloadSession {
   std::optional<ProfileMetadata> metadata;
   std::optional<profiles::Installer> installer;
 };
+
+// The error alternative AuthenticateServer (BF38) and PrepareDownload (BF21) share:
+// `tag { A1 { 80 transactionId, 02 code } }` (every code fits one INTEGER byte).
+inline apdu::Response download_error(std::uint32_t function_tag, ByteView transaction_id,
+                                     long code) {
+  Bytes body;
+  tlv::append(body, 0x80, transaction_id);
+  tlv::append(body, 0x02, Bytes{static_cast<std::uint8_t>(code)});
+  return apdu::Response::ok(tlv::encode(function_tag, tlv::encode(0xA1, body)));
+}
 
 }  // namespace euiccsim::applets::isdr

@@ -144,6 +144,26 @@ std::string download_error_name(long code) {
   }
 }
 
+// The card's answer to AuthenticateServer (BF38) or PrepareDownload (BF21) as the LPA relays
+// it: schema-checked, then the items of its Ok alternative; its error alternative (A1 { 80
+// transactionId, 02 code }) ends the call as an error the eUICC reported.
+std::vector<der::Tlv> card_answer_items(const Bytes& answer, const asn1::Type& schema,
+                                        const char* field, const char* tag_name,
+                                        const char* function, const char* code_name,
+                                        std::string (*name_of)(long)) {
+  check_schema(schema, answer, field);
+  const std::string choice_name = std::string(tag_name) + " choice";
+  const der::Tlv choice =
+      der::read_exact(der::read_exact(answer, tag_name).value, choice_name.c_str());
+  auto items = der::children(choice.value);
+  if (choice.tag == 0xA1) {
+    const long code = small_int(der::need(items, 0x02, code_name).value);
+    fail(kEuiccReportedError, std::string("the eUICC refused ") + function + ": " +
+                                  name_of(code) + " (" + std::to_string(code) + ")");
+  }
+  return items;
+}
+
 std::string cancel_reason_name(long code) {
   switch (code) {
     case 0:
@@ -428,16 +448,10 @@ AuthenticateClientResponse Server::authenticate_client(const AuthenticateClientR
       if (session.euicc_key)
         fail(kUnknownTransaction, "authenticateClient was already done in this session");
 
-      const Bytes& asr = req.authenticate_server_response;
-      check_schema(asn_DEF_AuthenticateServerResponse, asr, "authenticateServerResponse");
-      const der::Tlv choice = der::read_exact(der::read_exact(asr, "BF38").value, "BF38 choice");
-      const auto items = der::children(choice.value);
-      if (choice.tag == 0xA1) {
-        const long code = small_int(der::need(items, 0x02, "authenticateErrorCode").value);
-        fail(kEuiccReportedError,
-             "the eUICC refused AuthenticateServer: " + authenticate_error_name(code) + " (" +
-                 std::to_string(code) + ")");
-      }
+      const auto items = card_answer_items(
+          req.authenticate_server_response, asn_DEF_AuthenticateServerResponse,
+          "authenticateServerResponse", "BF38", "AuthenticateServer", "authenticateErrorCode",
+          authenticate_error_name);
       // authenticateResponseOk: euiccSigned1, euiccSignature1, euiccCertificate, eumCertificate.
       const der::Tlv& signed1 = items.at(0);
       const der::Tlv& signature1 = items.at(1);
@@ -503,16 +517,10 @@ GetBoundProfilePackageResponse Server::get_bound_profile_package(
       if (!session.euicc_key)
         fail(kUnknownTransaction, "authenticateClient has not been done in this session");
 
-      const Bytes& pdr = req.prepare_download_response;
-      check_schema(asn_DEF_PrepareDownloadResponse, pdr, "prepareDownloadResponse");
-      const der::Tlv choice = der::read_exact(der::read_exact(pdr, "BF21").value, "BF21 choice");
-      const auto items = der::children(choice.value);
-      if (choice.tag == 0xA1) {
-        const long code = small_int(der::need(items, 0x02, "downloadErrorCode").value);
-        fail(kEuiccReportedError,
-             "the eUICC refused PrepareDownload: " + download_error_name(code) + " (" +
-                 std::to_string(code) + ")");
-      }
+      const auto items = card_answer_items(
+          req.prepare_download_response, asn_DEF_PrepareDownloadResponse,
+          "prepareDownloadResponse", "BF21", "PrepareDownload", "downloadErrorCode",
+          download_error_name);
       const der::Tlv& signed2 = items.at(0);
       const der::Tlv& signature2 = items.at(1);
       // euiccSignature2 covers euiccSigned2 and our whole smdpSignature2 TLV (§4.2).

@@ -45,10 +45,7 @@ enum : long {
 };
 
 apdu::Response error(ByteView transaction_id, long code) {
-  Bytes body;
-  tlv::append(body, 0x80, transaction_id);
-  tlv::append(body, 0x02, Bytes{static_cast<std::uint8_t>(code)});
-  return apdu::Response::ok(tlv::encode(0xBF38, tlv::encode(0xA1, body)));
+  return isdr::download_error(0xBF38, transaction_id, code);
 }
 
 long chain_error(crypto::ChainFailure f) {
