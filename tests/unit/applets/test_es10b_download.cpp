@@ -73,6 +73,16 @@ Bytes package(const std::string& iccid_payload) {
   return profiles::encode_package(profiles::build_profile(spec));
 }
 
+smdp::ProfileOffer offer(const std::string& matching_id, Bytes package,
+                         std::optional<std::string> confirmation_code, bool ppk) {
+  smdp::ProfileOffer o;
+  o.matching_id = matching_id;
+  o.package = std::move(package);
+  o.confirmation_code = std::move(confirmation_code);
+  o.ppk = ppk;
+  return o;
+}
+
 lpa::DownloadRequest request(const std::string& matching_id) {
   lpa::DownloadRequest r;
   r.smdp_address = "smdp.example.com";
@@ -139,7 +149,7 @@ void check_profile_installed(World& w, const std::string& payload) {
 
 TEST_CASE("A profile downloads, installs and reports itself (NIST P-256)") {
   World w;
-  w.server->add_profile({"MATCH-1", package("8999900000000000701"), std::nullopt, false});
+  w.server->add_profile(offer("MATCH-1", package("8999900000000000701"), std::nullopt, false));
   std::vector<std::string> steps;
   lpa::Progress progress;
   progress.step = [&](lpa::Step s) { steps.push_back(lpa::step_name(s)); };
@@ -182,21 +192,21 @@ TEST_CASE("A profile downloads, installs and reports itself (NIST P-256)") {
 TEST_CASE("A profile downloads on brainpoolP256r1, and with a profile protection key") {
   SECTION("brainpool") {
     World w(crypto::Curve::kBrainpoolP256r1);
-    w.server->add_profile({"BRP", package("8999900000000000702"), std::nullopt, false});
+    w.server->add_profile(offer("BRP", package("8999900000000000702"), std::nullopt, false));
     auto r = lpa::download(w.es10(), *w.server, request("BRP"));
     REQUIRE(r.installed);
     check_profile_installed(w, "8999900000000000702");
   }
   SECTION("PPK (ReplaceSessionKeys in A2)") {
     World w;
-    w.server->add_profile({"PPK", package("8999900000000000703"), std::nullopt, true});
+    w.server->add_profile(offer("PPK", package("8999900000000000703"), std::nullopt, true));
     auto r = lpa::download(w.es10(), *w.server, request("PPK"));
     REQUIRE(r.installed);
     check_profile_installed(w, "8999900000000000703");
   }
   SECTION("with a confirmation code") {
     World w;
-    w.server->add_profile({"CC", package("8999900000000000704"), std::string("1234"), false});
+    w.server->add_profile(offer("CC", package("8999900000000000704"), std::string("1234"), false));
     auto without = request("CC");
     CHECK_THROWS_AS(lpa::download(w.es10(), *w.server, without), lpa::DownloadError);
     CHECK(w.state().profiles.empty());
@@ -208,7 +218,7 @@ TEST_CASE("A profile downloads on brainpoolP256r1, and with a profile protection
 
 TEST_CASE("AuthenticateServer refuses a server it cannot trust, with the exact code") {
   World w;
-  w.server->add_profile({"M", package("8999900000000000710"), std::nullopt, false});
+  w.server->add_profile(offer("M", package("8999900000000000710"), std::nullopt, false));
   Tamper t(*w.server);
   std::string expected;
   SECTION("tampered serverSignature1") {
@@ -236,7 +246,7 @@ TEST_CASE("AuthenticateServer refuses a server it cannot trust, with the exact c
 
 TEST_CASE("AuthenticateServer wants the card's latest challenge") {
   World w;
-  w.server->add_profile({"M", package("8999900000000000711"), std::nullopt, false});
+  w.server->add_profile(offer("M", package("8999900000000000711"), std::nullopt, false));
   // The LPA's challenge is replaced by a fresher one before the card sees the server's answer.
   Tamper t(*w.server);
   t.on_initiate = [&](auto&) { w.card.es10(from_hex("BF2E00")); };
@@ -250,7 +260,7 @@ TEST_CASE("AuthenticateServer wants the card's latest challenge") {
 
 TEST_CASE("PrepareDownload refuses a tampered smdpSignature2 or a DPauth certificate") {
   World w;
-  w.server->add_profile({"M", package("8999900000000000712"), std::nullopt, false});
+  w.server->add_profile(offer("M", package("8999900000000000712"), std::nullopt, false));
   Tamper t(*w.server);
   std::string expected;
   SECTION("tampered smdpSignature2") {
@@ -273,7 +283,7 @@ TEST_CASE("PrepareDownload refuses a tampered smdpSignature2 or a DPauth certifi
 
 TEST_CASE("LoadBoundProfilePackage answers each broken piece with its command and reason") {
   World w;
-  w.server->add_profile({"M", package("8999900000000000720"), std::nullopt, false});
+  w.server->add_profile(offer("M", package("8999900000000000720"), std::nullopt, false));
   Tamper t(*w.server);
   int command = -1, reason = -1;
   SECTION("tampered smdpSign in BF23") {
@@ -320,7 +330,7 @@ TEST_CASE("LoadBoundProfilePackage answers each broken piece with its command an
 
 TEST_CASE("Pieces out of order, twice the same ICCID, a cancelled session, a reset") {
   World w;
-  w.server->add_profile({"A", package("8999900000000000730"), std::nullopt, false});
+  w.server->add_profile(offer("A", package("8999900000000000730"), std::nullopt, false));
   SECTION("86 segments swapped: the MAC chain breaks") {
     Tamper t(*w.server);
     t.on_package = [](auto& x) {
