@@ -5,15 +5,13 @@
 // The request is built here from the function's fields with plain TLV code, and the answer is
 // decoded with the card's own ASN.1 module: a client whose encoder shares nothing with the
 // card's decoder, so a tag mistake on either side shows.
-#include <PCSC/winscard.h>
-
 #include <iostream>
 #include <sstream>
 
 #include "common.hpp"
+#include "es10_link.hpp"
 #include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
-#include "euiccsim/simulator/euicc.hpp"
 
 #include <CancelSessionResponse.h>
 #include <DeleteProfileResponse.h>
@@ -47,84 +45,6 @@ struct Es10Options {
   bool json = false;
   std::vector<std::string> args;
 };
-
-// One APDU exchange, whatever carries it.
-class Link {
- public:
-  virtual ~Link() = default;
-  virtual Bytes transmit(const Bytes& apdu) = 0;
-};
-
-class PcscLink final : public Link {
- public:
-  explicit PcscLink(const std::string& reader) {
-    LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx_);
-    if (rc != SCARD_S_SUCCESS)
-      throw std::runtime_error(std::string("PC/SC: ") + pcsc_stringify_error(rc));
-    // T=0 only and exclusive, as lpac connects.
-    rc = SCardConnect(ctx_, reader.c_str(), SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0, &card_,
-                      &protocol_);
-    if (rc != SCARD_S_SUCCESS) {
-      SCardReleaseContext(ctx_);
-      throw std::runtime_error("PC/SC reader '" + reader + "': " + pcsc_stringify_error(rc));
-    }
-  }
-  ~PcscLink() override {
-    SCardDisconnect(card_, SCARD_LEAVE_CARD);
-    SCardReleaseContext(ctx_);
-  }
-  Bytes transmit(const Bytes& apdu) override {
-    unsigned char r[258];
-    DWORD len = sizeof r;
-    LONG rc = SCardTransmit(card_, SCARD_PCI_T0, apdu.data(), static_cast<DWORD>(apdu.size()),
-                            nullptr, r, &len);
-    if (rc != SCARD_S_SUCCESS)
-      throw std::runtime_error(std::string("PC/SC transmit: ") + pcsc_stringify_error(rc));
-    return Bytes(r, r + len);
-  }
-
- private:
-  SCARDCONTEXT ctx_ = 0;
-  SCARDHANDLE card_ = 0;
-  DWORD protocol_ = 0;
-};
-
-class InProcessLink final : public Link {
- public:
-  InProcessLink(GlobalOptions& global, const std::string& eid) {
-    auto dir = global.state();
-    auto chosen = choose_card(dir, eid);
-    card_ = sim::make_euicc(dir.load(chosen), crypto::Drbg::from_os(),
-                            [dir](const CardState& s) { dir.save(s); });
-    if (auto bus = global.trace_bus()) card_->set_trace(bus);
-    card_->power_on();
-  }
-  Bytes transmit(const Bytes& apdu) override { return card_->transmit(apdu); }
-
- private:
-  std::unique_ptr<sim::Card> card_;
-};
-
-std::uint16_t sw_of(const Bytes& r) {
-  if (r.size() < 2) throw std::runtime_error("the card is mute");
-  return static_cast<std::uint16_t>((r[r.size() - 2] << 8) | r.back());
-}
-
-// The response data of `apdu`, following 61xx with GET RESPONSE; throws on any status word
-// other than 9000.
-Bytes exchange(Link& link, Bytes apdu, std::uint8_t get_response_cla, const char* what) {
-  Bytes data;
-  Bytes r = link.transmit(apdu);
-  while (sw_of(r) >> 8 == 0x61) {
-    data.insert(data.end(), r.begin(), r.end() - 2);
-    r = link.transmit(Bytes{static_cast<std::uint8_t>(get_response_cla | (apdu[0] & 0x03)), 0xC0,
-                            0x00, 0x00, r[r.size() - 1]});
-  }
-  data.insert(data.end(), r.begin(), r.end() - 2);
-  if (sw_of(r) != 0x9000)
-    throw std::runtime_error(std::string(what) + ": status word " + apdu::sw_hex(sw_of(r)));
-  return data;
-}
 
 struct Function {
   const char* name;
@@ -360,52 +280,17 @@ int run(GlobalOptions& global, const Es10Options& o) {
   }
   if (!o.reader.empty() && !o.card.empty())
     throw UsageError("--reader and --card exclude each other");
-  std::unique_ptr<Link> link;
-  if (!o.reader.empty()) {
-    link = std::make_unique<PcscLink>(o.reader);
-  } else {
-    link = std::make_unique<InProcessLink>(global, o.card);
-  }
-  const std::uint8_t gr_cla = o.get_response_cla == "80" ? 0x80 : 0x00;
-
-  // As lpac: a logical channel of its own, SELECT without Le, STORE DATA blocks without Le.
-  std::uint8_t ch = 0;
-  if (!o.basic_channel) {
-    Bytes r = link->transmit(from_hex("0070000001"));
-    if (r.size() != 3 || sw_of(r) != 0x9000)
-      throw std::runtime_error("MANAGE CHANNEL open failed: " + to_hex(r));
-    ch = r[0];
-  }
-  // The channel is closed on every path, a failure included, as lpac's finaliser does: a
-  // client that leaks channels leaves a card with none to give.
-  struct CloseChannel {
-    Link& link;
-    std::uint8_t ch;
-    ~CloseChannel() {
-      if (ch == 0) return;
-      try {
-        link.transmit(Bytes{0x00, 0x70, 0x80, ch, 0x00});
-      } catch (const std::exception&) {
-      }
-    }
-  } close_channel{*link, ch};
-  Bytes select{ch, 0xA4, 0x04, 0x00, static_cast<std::uint8_t>(isdr.size())};
-  select.insert(select.end(), isdr.begin(), isdr.end());
-  exchange(*link, select, gr_cla, "SELECT ISD-R");
+  std::unique_ptr<Link> link =
+      o.reader.empty() ? open_in_process_link(global, o.card) : open_pcsc_link(o.reader);
+  Es10ChannelOptions channel_options;
+  channel_options.isdr_aid = isdr;
+  channel_options.block_size = o.block_size;
+  channel_options.get_response_cla = o.get_response_cla == "80" ? 0x80 : 0x00;
+  channel_options.basic_channel = o.basic_channel;
   Bytes answer;
-  const std::size_t blocks = (request.size() + o.block_size - 1) / o.block_size;
-  for (std::size_t i = 0; i < blocks; ++i) {
-    const bool last = i + 1 == blocks;
-    auto chunk = ByteView(request).subspan(
-        i * o.block_size, std::min(o.block_size, request.size() - i * o.block_size));
-    Bytes apdu{static_cast<std::uint8_t>(0x80 | ch), 0xE2,
-               static_cast<std::uint8_t>(last ? 0x91 : 0x11), static_cast<std::uint8_t>(i),
-               static_cast<std::uint8_t>(chunk.size())};
-    apdu.insert(apdu.end(), chunk.begin(), chunk.end());
-    Bytes data = exchange(*link, apdu, gr_cla, "STORE DATA");
-    if (!last && !data.empty())
-      throw std::runtime_error("the card answered an intermediate STORE DATA block with data");
-    if (last) answer = std::move(data);
+  {
+    Es10Channel channel(*link, channel_options);
+    answer = channel.call(request);
   }
 
   const Function* f = nullptr;
