@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
   add_demo_command(app, global);
   add_profile_commands(app);
   add_pki_commands(app);
+  add_smdp_commands(app);
+  add_lpa_commands(app, global);
 
   try {
     app.parse(argc, argv);

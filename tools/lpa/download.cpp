@@ -27,7 +27,10 @@ Bytes concat(std::initializer_list<ByteView> parts) {
   return out;
 }
 
+// A non-negative INTEGER of at most three bytes (sequence numbers, result codes); -1 for
+// anything else a card might send.
 int small_integer(ByteView v) {
+  if (v.empty() || v.size() > 3 || (v[0] & 0x80)) return -1;
   int n = 0;
   for (auto b : v) n = (n << 8) | b;
   return n;
@@ -96,6 +99,10 @@ DownloadResult download(const Es10& card, smdp::Es9Plus& server, const DownloadR
     } catch (const smdp::Es9Error& e) {
       throw DownloadError(step_name(s), std::string(e.what()) + " (subject " + e.subject_code +
                                             ", reason " + e.reason_code + ")");
+    } catch (const DownloadError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw DownloadError(step_name(s), e.what());  // transport: unreachable, TLS, timeout
     }
   };
 
@@ -127,7 +134,7 @@ DownloadResult download(const Es10& card, smdp::Es9Plus& server, const DownloadR
     // The server learns of the refusal through authenticateClient and ends its session.
     try {
       server.authenticate_client({ia.transaction_id, auth_rsp});
-    } catch (const smdp::Es9Error&) {
+    } catch (const std::exception&) {  // best effort: the card's refusal is the news
     }
     auto code = child(err->value, 0x02);
     throw DownloadError("AuthenticateServer",
@@ -168,7 +175,7 @@ DownloadResult download(const Es10& card, smdp::Es9Plus& server, const DownloadR
   if (auto err = child(*prep_body, 0xA1)) {
     try {
       server.get_bound_profile_package({ia.transaction_id, prep_rsp});
-    } catch (const smdp::Es9Error&) {
+    } catch (const std::exception&) {  // best effort: the card's refusal is the news
     }
     auto code = child(err->value, 0x02);
     throw DownloadError("PrepareDownload",
@@ -203,6 +210,15 @@ DownloadResult download(const Es10& card, smdp::Es9Plus& server, const DownloadR
                                     : "the card's answer is not a ProfileInstallationResult");
   }
   result.profile_installation_result = pir;
+  if (auto meta = child(data->value, 0xBF2F)) {
+    if (auto iccid = child(meta->value, 0x5A)) {
+      for (auto b : iccid->value) {
+        for (unsigned nibble : {b & 0x0Fu, unsigned(b >> 4)}) {
+          if (nibble <= 9) result.iccid += static_cast<char>('0' + nibble);
+        }
+      }
+    }
+  }
   if (auto ok = child(final_result->value, 0xA0)) {
     result.installed = true;
     if (auto aid = child(ok->value, 0x4F)) result.isdp_aid.assign(aid->value.begin(), aid->value.end());
@@ -213,20 +229,34 @@ DownloadResult download(const Es10& card, smdp::Es9Plus& server, const DownloadR
   return result;
 }
 
-std::size_t process_notifications(const Es10& card, smdp::Es9Plus& server,
-                                  const std::string& address) {
+std::vector<NotificationOutcome> process_notifications(const Es10& card,
+                                                       const ServerFor& server_for) {
   const Bytes list = card(Bytes{0xBF, 0x28, 0x00});
   auto body = value_of(list, 0xBF28);
   auto entries = body ? child(*body, 0xA0) : std::nullopt;
   if (!entries) throw DownloadError("ListNotification", "no notification list in the answer");
   auto all = tlv::read_all(entries->value);
   if (!all) throw DownloadError("ListNotification", "malformed notification list");
-  std::size_t delivered = 0;
+  std::vector<NotificationOutcome> outcomes;
   for (const auto& metadata : *all) {
     auto seq = child(metadata.value, 0x80);
-    auto to = child(metadata.value, 0x0C);
     if (!seq) continue;
-    if (!address.empty() && (!to || std::string(to->value.begin(), to->value.end()) != address)) {
+    NotificationOutcome out;
+    out.seq_number = small_integer(seq->value);
+    if (auto to = child(metadata.value, 0x0C)) out.address.assign(to->value.begin(), to->value.end());
+    // NotificationEvent: a BIT STRING whose first set bit names the operation.
+    if (auto ev = child(metadata.value, 0x81); ev && ev->value.size() >= 2) {
+      static const char* const names[] = {"install", "enable", "disable", "delete"};
+      for (unsigned i = 0; i < 4; ++i) {
+        if (ev->value[1] & (0x80 >> i)) {
+          out.event = names[i];
+          break;
+        }
+      }
+    }
+    smdp::Es9Plus* server = server_for(out.address);
+    if (server == nullptr) {
+      outcomes.push_back(out);
       continue;
     }
     Bytes search = tlv::encode(0xA0, tlv::encode(0x80, seq->value));
@@ -239,15 +269,31 @@ std::size_t process_notifications(const Es10& card, smdp::Es9Plus& server,
     }
     const ByteView pn = (*pending)[0].bytes();
     try {
-      server.handle_notification({Bytes(pn.begin(), pn.end())});
-    } catch (const smdp::Es9Error& e) {
-      throw DownloadError("ES9+.HandleNotification", e.what());
+      server->handle_notification({Bytes(pn.begin(), pn.end())});
+    } catch (const std::exception& e) {
+      out.error = e.what();
+      outcomes.push_back(out);
+      continue;
     }
     const Bytes removed = card(tlv::encode(0xBF30, tlv::encode(0x80, seq->value)));
     if (removed != Bytes{0xBF, 0x30, 0x03, 0x80, 0x01, 0x00}) {
       throw DownloadError("RemoveNotificationFromList", "the card answered " + to_hex(removed));
     }
-    ++delivered;
+    out.delivered = true;
+    outcomes.push_back(out);
+  }
+  return outcomes;
+}
+
+std::size_t process_notifications(const Es10& card, smdp::Es9Plus& server,
+                                  const std::string& address) {
+  auto outcomes = process_notifications(card, [&](const std::string& to) -> smdp::Es9Plus* {
+    return address.empty() || to == address ? &server : nullptr;
+  });
+  std::size_t delivered = 0;
+  for (const auto& o : outcomes) {
+    if (!o.error.empty()) throw DownloadError("ES9+.HandleNotification", o.error);
+    if (o.delivered) ++delivered;
   }
   return delivered;
 }

@@ -56,6 +56,7 @@ struct DownloadResult {
   Bytes transaction_id;
   Bytes profile_installation_result;  // BF37 as the card answered
   Bytes isdp_aid;                     // on success
+  std::string iccid;                  // of the notificationMetadata, as digits
   std::optional<int> bpp_command_id;  // on failure
   std::optional<int> error_reason;    // on failure
   std::size_t segments = 0;           // ES10b calls of the package
@@ -73,9 +74,27 @@ struct Progress {
 DownloadResult download(const Es10& card, smdp::Es9Plus& server, const DownloadRequest& request,
                         const Progress& progress = {});
 
+// What became of one pending notification.
+struct NotificationOutcome {
+  std::int64_t seq_number = 0;
+  std::string address;  // notificationAddress
+  std::string event;    // "install", "enable", "disable", "delete"
+  bool delivered = false;
+  std::string error;  // why not ("" when skipped or delivered)
+};
+// The server a notification address names, or nullptr to leave that notification alone.
+using ServerFor = std::function<smdp::Es9Plus*(const std::string& address)>;
+
 // Delivers every pending notification (ListNotification, RetrieveNotificationsList by
-// seqNumber, ES9+ handleNotification, RemoveNotificationFromList) whose address is
-// `address` (empty: any). Returns how many were delivered.
+// seqNumber, ES9+ handleNotification, RemoveNotificationFromList, in the card's order) to
+// the server `server_for` gives for its address. A notification the server could not take
+// (unreachable, refused) stays on the card, and the others are still tried; a card that
+// answers wrongly ends the run with DownloadError.
+std::vector<NotificationOutcome> process_notifications(const Es10& card,
+                                                       const ServerFor& server_for);
+
+// The same for one server: the notifications whose address is `address` (empty: any).
+// Returns how many were delivered; DownloadError for the first that was not.
 std::size_t process_notifications(const Es10& card, smdp::Es9Plus& server,
                                   const std::string& address = {});
 
