@@ -273,12 +273,39 @@ fi
 
 # Help and usage.
 for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo" \
-           "profile" "profile inspect" "profile validate" "profile build" "es10" "pki" "pki init"; do
+           "profile" "profile inspect" "profile validate" "profile build" "es10" "pki" "pki init" \
+           "smdp" "smdp serve" "lpa" "lpa download" "lpa notifications" "lpa notifications process"; do
   # shellcheck disable=SC2086
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"
 done
-contains "$work/out" "Example" "apdu --help has an example"
+for sub in "apdu" "es10" "pki init" "smdp serve" "lpa download"; do
+  # shellcheck disable=SC2086
+  "$bin" $sub --help >"$work/out" 2>&1
+  contains "$work/out" "Example" "$sub --help has an example"
+done
+# The SM-DP+ and the LPA role refuse bad options in one line (docs/download.md; the downloads
+# themselves run in tests/integration/pcsc/test_download.sh).
+mkdir -p "$work/no-profiles"
+expect 2 "smdp serve without a PKI" -- "$bin" smdp serve --pki "$work/nowhere" --profiles "$work/no-profiles"
+contains "$work/err" "nowhere" "the refusal names the PKI"
+one_line "the refusal"
+expect 2 "smdp serve with no profile" -- "$bin" smdp serve --pki "$pk" --curve nist --profiles "$work/no-profiles"
+contains "$work/err" "holds no .der or .json profile package" "the refusal says what is missing"
+expect 2 "smdp serve with a bad --listen" -- "$bin" smdp serve --pki "$pk" --profiles "$work" --listen 127.0.0.1:x
+expect 2 "smdp serve with a confirmation code for no profile" -- "$bin" smdp serve --pki "$pk" \
+  --profiles "$work/pki-nist" --confirmation-code nope=1234
+"$bin" --state "$work/lpa" card new --pki "$pk" --curve nist >/dev/null
+expect 1 "lpa download from an SM-DP+ that is not there" -- "$bin" --state "$work/lpa" lpa download \
+  --smdp localhost:1 --matching-id X --insecure-tls
+contains "$work/err" "cannot connect" "the failure says why"
+expect 2 "lpa download with a bad activation code" -- "$bin" --state "$work/lpa" lpa download \
+  --activation-code 'LPA:1$only'
+expect 2 "lpa download with --ca and --insecure-tls" -- "$bin" --state "$work/lpa" lpa download \
+  --smdp localhost:1 --matching-id X --insecure-tls --ca "$pk/nist/ci.pem"
+expect 0 "lpa notifications process with none pending" -- "$bin" --state "$work/lpa" lpa notifications \
+  process --json
+contains "$work/out" '"notifications":[]' "--json lists none"
 expect 2 "an unknown option" -- "$bin" --bogus
 expect 2 "an unknown card subcommand" -- "$bin" card frobnicate
 
