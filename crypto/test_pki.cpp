@@ -191,39 +191,50 @@ enum class ServerRole { kAuth, kPb, kTls };
 // SKI, AKI, and subjectAltName dNSName + registeredID. These follow that layout, without the
 // CRL distribution points (there is no CRL to point at). The TLS policy stays non-critical as
 // in SGP.26 so that TLS stacks which do not process policies still accept the certificate.
-Issued make_server(const Issued& ci, const ServerOptions& options, ServerRole role, Drbg& drbg) {
+// A certificate the CI issues to a server: a new key on the CI's curve (drawn first, then the
+// serial), subject {O, CN}, the extensions `extensions_for(aki, ski)` lists.
+template <class ExtensionsFor>
+Issued issue_by_ci(const Issued& ci, const std::string& organisation,
+                   const std::string& common_name, Drbg& drbg, ExtensionsFor&& extensions_for) {
   check_key_matches(ci, "CI");
   PrivateKey key = PrivateKey::generate(ci.key.curve(), drbg);
   PublicKey pub = key.public_key();
   Bytes serial = serial_number(drbg);
   x509::Parts ci_parts = x509::split(ci.certificate);
-  Bytes subject = name({{kOrganisation, utf8_string(options.organisation)},
-                        {kCommonName, utf8_string(options.common_name)}});
-  const Bytes aki = authority_key_id(subject_key_identifier(ci.certificate));
-  const Bytes ski = subject_key_id(key_identifier(pub));
-  std::vector<Bytes> extensions;
-  if (role == ServerRole::kTls) {
-    const Bytes server_auth = der::oid("1.3.6.1.5.5.7.3.1");
-    const Bytes eku = extension("2.5.29.37", true, der::encode(der::kSequence, server_auth));
-    const Bytes policy = der::encode(der::kSequence, der::oid(kRoleDpTls));
-    extensions = {key_usage({kDigitalSignature}), eku,
-                  extension("2.5.29.32", false, der::encode(der::kSequence, policy)), ski, aki};
-    if (!options.dns_name.empty() || !options.registered_id.empty())
-      extensions.push_back(subject_alt_name(options.dns_name, options.registered_id));
-  } else {
-    extensions = {aki, ski};
-    if (!options.registered_id.empty())
-      extensions.push_back(subject_alt_name({}, options.registered_id));
-    extensions.push_back(key_usage({kDigitalSignature}));
-    extensions.push_back(certificate_policies(role == ServerRole::kAuth ? kRoleDpAuth : kRoleDpPb));
-  }
+  Bytes subject = name({{kOrganisation, utf8_string(organisation)},
+                        {kCommonName, utf8_string(common_name)}});
   ToBeSigned tbs{.serial = serial,
                  .issuer = ci_parts.subject,
                  .subject = subject,
                  .not_after = kNotAfterCa,
                  .subject_key = &pub,
-                 .extensions = std::move(extensions)};
+                 .extensions = extensions_for(authority_key_id(subject_key_identifier(ci.certificate)),
+                                              subject_key_id(key_identifier(pub)))};
   return {issue(tbs, ci.key), key};
+}
+
+Issued make_server(const Issued& ci, const ServerOptions& options, ServerRole role, Drbg& drbg) {
+  return issue_by_ci(ci, options.organisation, options.common_name, drbg,
+                     [&](const Bytes& aki, const Bytes& ski) {
+    std::vector<Bytes> extensions;
+    if (role == ServerRole::kTls) {
+      const Bytes server_auth = der::oid("1.3.6.1.5.5.7.3.1");
+      const Bytes eku = extension("2.5.29.37", true, der::encode(der::kSequence, server_auth));
+      const Bytes policy = der::encode(der::kSequence, der::oid(kRoleDpTls));
+      extensions = {key_usage({kDigitalSignature}), eku,
+                    extension("2.5.29.32", false, der::encode(der::kSequence, policy)), ski, aki};
+      if (!options.dns_name.empty() || !options.registered_id.empty())
+        extensions.push_back(subject_alt_name(options.dns_name, options.registered_id));
+    } else {
+      extensions = {aki, ski};
+      if (!options.registered_id.empty())
+        extensions.push_back(subject_alt_name({}, options.registered_id));
+      extensions.push_back(key_usage({kDigitalSignature}));
+      extensions.push_back(
+          certificate_policies(role == ServerRole::kAuth ? kRoleDpAuth : kRoleDpPb));
+    }
+    return extensions;
+  });
 }
 
 }  // namespace
@@ -311,6 +322,16 @@ Issued make_dp_pb(const Issued& ci, const ServerOptions& options, Drbg& drbg) {
 
 Issued make_dp_tls(const Issued& ci, const ServerOptions& options, Drbg& drbg) {
   return make_server(ci, options, ServerRole::kTls, drbg);
+}
+
+Issued make_eim(const Issued& ci, const EimOptions& options, Drbg& drbg) {
+  if (options.registered_id.empty())
+    throw std::invalid_argument("eIM certificate: registered_id is empty");
+  const Bytes san = subject_alt_name({}, options.registered_id);  // throws if malformed
+  return issue_by_ci(ci, options.organisation, options.common_name, drbg,
+                     [&](const Bytes& aki, const Bytes& ski) {
+                       return std::vector<Bytes>{aki, ski, key_usage({kDigitalSignature}), san};
+                     });
 }
 
 }  // namespace euiccsim::crypto

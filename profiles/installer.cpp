@@ -366,6 +366,10 @@ struct Installer::State {
            PeStatusCode::UnsupportedProfileVersion);
     auto iccid = Iccid::from_plain_bcd(h.iccid);
     if (!iccid) fail("ICCID " + to_hex(h.iccid) + " is not a valid ICCID", PeStatusCode::BadValues);
+    if (options.expected_iccid && *options.expected_iccid != *iccid)
+      fail("the header's ICCID " + iccid->str() + " is not the announced " +
+               options.expected_iccid->str(),
+           PeStatusCode::BadValues, InstallFailure::DataMismatch);
     for (const auto& other : options.existing_iccids)
       if (other == *iccid)
         fail("a profile with ICCID " + iccid->str() + " is already installed",

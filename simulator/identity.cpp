@@ -1,9 +1,6 @@
 #include "euiccsim/simulator/identity.hpp"
 
-#include <botan/der_enc.h>
-#include <botan/hash.h>
 #include <botan/pem.h>
-#include <botan/x509cert.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,65 +80,6 @@ std::string certificate_pem(ByteView der) {
   return Botan::PEM_Code::encode(der.data(), der.size(), "CERTIFICATE");
 }
 
-// RFC 5280 method 1, as crypto/test_pki.cpp computes it: SHA-1 of the uncompressed point.
-std::vector<std::uint8_t> key_identifier(const crypto::PublicKey& key) {
-  auto sha1 = Botan::HashFunction::create_or_throw("SHA-1");
-  const Bytes point = key.point();
-  sha1->update(point.data(), point.size());
-  return sha1->final_stdvec();
-}
-
-// An OBJECT IDENTIFIER TLV. Ours, since Botan 2 cannot encode a first subidentifier over 127
-// (2.999.x, the example arc SGP.26's registeredIDs use). `dotted` is checked by is_dotted_oid.
-std::vector<std::uint8_t> oid_tlv(std::string_view dotted) {
-  std::vector<std::uint64_t> arcs;
-  std::uint64_t value = 0;
-  for (char c : dotted) {
-    if (c == '.') {
-      arcs.push_back(value);
-      value = 0;
-    } else {
-      value = value * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-  }
-  arcs.push_back(value);
-  std::vector<std::uint8_t> body;
-  auto base128 = [&body](std::uint64_t v) {
-    std::uint8_t tmp[10];
-    int n = 0;
-    do {
-      tmp[n++] = static_cast<std::uint8_t>(v & 0x7F);
-      v >>= 7;
-    } while (v != 0);
-    while (n > 1) body.push_back(static_cast<std::uint8_t>(tmp[--n] | 0x80));
-    body.push_back(tmp[0]);
-  };
-  base128(arcs[0] * 40 + arcs[1]);
-  for (std::size_t i = 2; i < arcs.size(); ++i) base128(arcs[i]);
-  // Tag and a one-byte length (< 128 bytes) in front of the body. Built by prepending, as
-  // GCC 12 at -O2 misreads a range insert into a two-byte vector (-Warray-bounds).
-  body.insert(body.begin(), {std::uint8_t{0x06}, static_cast<std::uint8_t>(body.size())});
-  return body;
-}
-
-// The DER that `build` writes (Botan 2's encoder appends each finished top-level object).
-template <typename Build>
-std::vector<std::uint8_t> der(Build&& build) {
-  std::vector<std::uint8_t> out;
-  Botan::DER_Encoder e(out);
-  build(e);
-  return out;
-}
-
-std::vector<std::uint8_t> extension(const char* oid, bool critical,
-                                    const std::vector<std::uint8_t>& value) {
-  return der([&](Botan::DER_Encoder& e) {
-    e.start_cons(Botan::SEQUENCE).raw_bytes(oid_tlv(oid));
-    if (critical) e.encode(true);
-    e.encode(value, Botan::OCTET_STRING).end_cons();
-  });
-}
-
 std::string hex_of(ByteView b) {
   return b.empty() ? std::string("(none)") : to_hex(b);
 }
@@ -197,98 +135,6 @@ bool is_dotted_oid(std::string_view s) {
   return run > 0 && (s[0] == '2' || std::stoull(second) < 40);
 }
 
-crypto::Issued make_eim_certificate(const crypto::Issued& ci, const std::string& registered_id,
-                                    crypto::Drbg& drbg) {
-  // Written here with Botan's DER encoder, in the shape of crypto/test_pki.cpp's certificates,
-  // because crypto/ has no make_eim yet; it belongs there when crypto/ grows one.
-  if (!is_dotted_oid(registered_id))
-    throw std::invalid_argument("eIM OID '" + registered_id + "' is not a dotted OID");
-  crypto::PrivateKey key = crypto::PrivateKey::generate(ci.key.curve(), drbg);
-  crypto::PublicKey pub = key.public_key();
-  Bytes serial = drbg.bytes(16);
-  serial[0] = static_cast<std::uint8_t>((serial[0] & 0x3F) | 0x40);  // positive, 16 bytes
-
-  // Botan reads the CI (its notAfter is 2060): the issuer Name is copied byte for byte.
-  const Botan::X509_Certificate ci_cert(ci.certificate.data(), ci.certificate.size());
-  const std::vector<std::uint8_t> ci_ski = ci_cert.subject_key_id();
-
-  auto rdn = [](Botan::DER_Encoder& e, const char* oid, const std::string& value) {
-    e.start_cons(Botan::SET)
-        .start_cons(Botan::SEQUENCE)
-        .raw_bytes(oid_tlv(oid))
-        .add_object(Botan::UTF8_STRING, Botan::UNIVERSAL, value)
-        .end_cons()
-        .end_cons();
-  };
-  const auto subject = der([&](Botan::DER_Encoder& e) {
-    e.start_cons(Botan::SEQUENCE);
-    rdn(e, "2.5.4.10", "euicc-sim");
-    rdn(e, "2.5.4.3", "euicc-sim Test eIM");
-    e.end_cons();
-  });
-
-  const auto registered_id_der = oid_tlv(registered_id);
-  // registeredID is [8] IMPLICIT OBJECT IDENTIFIER: the OID's contents under tag 0x88.
-  const std::vector<std::uint8_t> oid_contents(registered_id_der.begin() + 2,
-                                               registered_id_der.end());
-  const auto aki = der([&](Botan::DER_Encoder& e) {
-    e.start_cons(Botan::SEQUENCE)
-        .add_object(Botan::ASN1_Tag(0), Botan::CONTEXT_SPECIFIC, ci_ski.data(), ci_ski.size())
-        .end_cons();
-  });
-  const auto ski =
-      der([&](Botan::DER_Encoder& e) { e.encode(key_identifier(pub), Botan::OCTET_STRING); });
-  const std::uint8_t digital_signature[] = {0x07, 0x80};  // 7 unused bits, bit 0 set
-  const auto key_usage = der([&](Botan::DER_Encoder& e) {
-    e.add_object(Botan::BIT_STRING, Botan::UNIVERSAL, digital_signature, 2);
-  });
-  const auto san = der([&](Botan::DER_Encoder& e) {
-    e.start_cons(Botan::SEQUENCE)
-        .add_object(Botan::ASN1_Tag(8), Botan::CONTEXT_SPECIFIC, oid_contents.data(),
-                    oid_contents.size())
-        .end_cons();
-  });
-
-  const Bytes spki = pub.subject_public_key_info();
-  const auto tbs = der([&](Botan::DER_Encoder& e) {
-    e.start_cons(Botan::SEQUENCE)
-        .start_explicit(0)
-        .encode(static_cast<std::size_t>(2))  // v3
-        .end_explicit()
-        .encode(Botan::BigInt(serial.data(), serial.size()))
-        .start_cons(Botan::SEQUENCE)
-        .raw_bytes(oid_tlv("1.2.840.10045.4.3.2"))  // ecdsa-with-SHA256, no parameters
-        .end_cons()
-        .raw_bytes(ci_cert.raw_subject_dn())
-        .start_cons(Botan::SEQUENCE)
-        .add_object(Botan::UTC_TIME, Botan::UNIVERSAL, std::string("250101000000Z"))
-        .add_object(Botan::GENERALIZED_TIME, Botan::UNIVERSAL, std::string("20601231235959Z"))
-        .end_cons()
-        .raw_bytes(subject)
-        .raw_bytes(spki.data(), spki.size())
-        .start_explicit(3)
-        .start_cons(Botan::SEQUENCE)
-        .raw_bytes(extension("2.5.29.35", false, aki))
-        .raw_bytes(extension("2.5.29.14", false, ski))
-        .raw_bytes(extension("2.5.29.15", true, key_usage))
-        .raw_bytes(extension("2.5.29.17", false, san))
-        .end_cons()
-        .end_explicit()
-        .end_cons();
-  });
-  const Bytes signature = crypto::signature_raw_to_der(ci.key.sign(tbs));
-  const auto cert = der([&](Botan::DER_Encoder& e) {
-    e.start_cons(Botan::SEQUENCE)
-        .raw_bytes(tbs)
-        .start_cons(Botan::SEQUENCE)
-        .raw_bytes(oid_tlv("1.2.840.10045.4.3.2"))
-        .end_cons()
-        .encode(signature.data(), signature.size(), Botan::BIT_STRING)
-        .end_cons();
-  });
-  return crypto::Issued{Bytes(cert.begin(), cert.end()), key};
-}
-
 TestPki make_test_pki(crypto::Curve curve, const TestPkiOptions& options, crypto::Drbg& drbg) {
   crypto::CiOptions ci_options;
   ci_options.curve = curve;
@@ -304,7 +150,9 @@ TestPki make_test_pki(crypto::Curve curve, const TestPkiOptions& options, crypto
   auto dp_auth = crypto::make_dp_auth(ci, server, drbg);
   auto dp_pb = crypto::make_dp_pb(ci, server, drbg);
   auto dp_tls = crypto::make_dp_tls(ci, server, drbg);
-  auto eim = make_eim_certificate(ci, options.eim_oid, drbg);
+  crypto::EimOptions eim_options;
+  eim_options.registered_id = options.eim_oid;
+  auto eim = crypto::make_eim(ci, eim_options, drbg);
   return TestPki{std::move(ci),    std::move(eum),    std::move(dp_auth),
                  std::move(dp_pb), std::move(dp_tls), std::move(eim)};
 }

@@ -86,6 +86,7 @@ std::optional<std::vector<BppStream::Event>> BppStream::feed(ByteView piece) {
   }
   while (!piece.empty()) {
     auto h = tlv::read_header(piece);
+    last_tag_ = h ? h->tag : 0;
     if (!h) {
       fail("a piece that does not start with a tag and length");
       return std::nullopt;

@@ -40,6 +40,9 @@ class BppStream {
   bool started() const { return started_; }
   bool done() const { return started_ && open_.empty(); }
   const std::string& error() const { return error_; }
+  // The tag of the last TLV header read: after a failure, the one refused (0 if the piece did
+  // not start with a tag and length).
+  std::uint32_t last_tag() const { return last_tag_; }
 
  private:
   struct Open {
@@ -54,6 +57,7 @@ class BppStream {
   // Index into kParts of the next BF36 child expected.
   std::size_t next_part_ = 0;
   bool started_ = false;
+  std::uint32_t last_tag_ = 0;
   std::string error_;
 };
 

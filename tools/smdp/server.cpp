@@ -18,6 +18,7 @@
 #include "euiccsim/crypto/kdf.hpp"
 #include "euiccsim/crypto/rsp_chain.hpp"
 #include "euiccsim/profiles/asn1.hpp"
+#include "euiccsim/profiles/iccid.hpp"
 
 #include <AuthenticateServerResponse.h>
 #include <CancelSessionResponse.h>
@@ -210,6 +211,13 @@ Bytes make_store_metadata(const ProfileOffer& offer, const std::string& address)
   } catch (const der::DerError& e) {
     throw std::invalid_argument(std::string("profile offer '") + offer.matching_id +
                                 "': " + e.what());
+  }
+  if (offer.metadata_iccid) {
+    const auto other = Iccid::parse(*offer.metadata_iccid);
+    if (!other)
+      throw std::invalid_argument("profile offer '" + offer.matching_id +
+                                  "': metadata_iccid is not an ICCID");
+    iccid = other->swapped_bcd();
   }
   if (offer.service_provider_name.size() > 32 || offer.profile_name.size() > 64)
     throw std::invalid_argument("profile offer '" + offer.matching_id +

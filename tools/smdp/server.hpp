@@ -52,6 +52,8 @@ struct ProfileOffer {
   // Ask for enable, disable and delete notifications to this server's address (as
   // osmo-smdpp does); the install notification goes there in any case.
   bool notify_operations = true;
+  // Fault injection: StoreMetadata names this ICCID (digits) instead of the package's.
+  std::optional<std::string> metadata_iccid;
 };
 
 // What the server logs (one per ES9+ call): the function, the transaction, the outcome.

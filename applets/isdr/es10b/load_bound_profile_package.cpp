@@ -15,7 +15,8 @@
 //        the PPRs allowed by the card and its RAT for the profile owner.
 //   A2/87 ReplaceSessionKeys BF26: PPK-ENC, PPK-MAC and a new MCV replace the session keys,
 //        the block counter starts again.
-//   A3/86 the profile package, decrypted segment by segment into the installer.
+//   A3/86 the profile package, decrypted segment by segment into the installer; its
+//        ProfileHeader must carry StoreMetadata's ICCID (installFailedDueToDataMismatch).
 //
 // Atomicity: the new ISD-P and its Profile enter the card image together with the success
 // result, in the call that produces it. Until then the download lives in the ISD-R's volatile
@@ -92,9 +93,18 @@ Command command_of(std::uint32_t part) {
   }
 }
 
+// The command the card was at when a piece broke the package's shape: the part open, else
+// the part due next. The optional A2 is due only for a piece that starts it: an A3 or an 86
+// where A2 or A3 may come is loadProfileElements, not the ReplaceSessionKeys of a package
+// that has no A2.
 Command current_command(const BppStream& stream) {
   const auto open = stream.container();
-  return command_of(open && open != 0xBF36 ? open : stream.expected_part());
+  if (open && open != 0xBF36) return command_of(open);
+  const auto due = stream.expected_part();
+  if (due == 0xA2 && stream.last_tag() != 0xA2 && stream.last_tag() != 0x87) {
+    return Command::kLoadProfileElements;
+  }
+  return command_of(due);
 }
 
 Reason scp03t_reason(const crypto::Scp03tError& e) {
@@ -292,6 +302,9 @@ std::optional<Failure> store_metadata(DownloadSession& s, const CardState& state
 
   profiles::InstallOptions options;
   for (const auto& p : state.profiles) options.existing_iccids.push_back(p.iccid());
+  // The ProfileHeader, in the first 86, must name this ICCID (loadProfileElements,
+  // installFailedDueToDataMismatch): the card stops there rather than after the last 86.
+  options.expected_iccid = Iccid::from_swapped_bcd(s.metadata_iccid);
   options.free_memory = state.free_memory();
   s.installer.emplace(std::move(options));
   return std::nullopt;
@@ -361,6 +374,7 @@ std::variant<Bytes, Failure> finish(DownloadSession& s, CardState& state,
   } catch (const profiles::InstallError& e) {
     return Failure{Command::kLoadProfileElements, install_reason(e.failure), sima_error(e)};
   }
+  // For a metadata ICCID that is no valid ICCID (so the header check had nothing to compare).
   if (profile.iccid.swapped_bcd() != s.metadata_iccid) {
     return Failure{Command::kLoadProfileElements, Reason::kDataMismatch, {}};
   }

@@ -4,6 +4,8 @@
 // download must fail, each with its exact result code, and what the card keeps afterwards.
 #include <catch.hpp>
 
+#include <algorithm>
+
 #include <AuthenticateServerResponse.h>
 #include <CancelSessionResponse.h>
 #include <PrepareDownloadResponse.h>
@@ -101,6 +103,9 @@ struct Tamper final : smdp::Es9Plus {
   std::function<void(smdp::InitiateAuthenticationResponse&)> on_initiate;
   std::function<void(smdp::AuthenticateClientResponse&)> on_authenticate;
   std::function<void(smdp::GetBoundProfilePackageResponse&)> on_package;
+  // The card's answers as the LPA relayed them: what the SM-DP+ signs over next.
+  Bytes authenticate_server_response;  // BF38
+  Bytes prepare_download_response;     // BF21
   explicit Tamper(smdp::Es9Plus& s) : inner(s) {}
   smdp::InitiateAuthenticationResponse initiate_authentication(
       const smdp::InitiateAuthenticationRequest& r) override {
@@ -110,12 +115,14 @@ struct Tamper final : smdp::Es9Plus {
   }
   smdp::AuthenticateClientResponse authenticate_client(
       const smdp::AuthenticateClientRequest& r) override {
+    authenticate_server_response = r.authenticate_server_response;
     auto x = inner.authenticate_client(r);
     if (on_authenticate) on_authenticate(x);
     return x;
   }
   smdp::GetBoundProfilePackageResponse get_bound_profile_package(
       const smdp::GetBoundProfilePackageRequest& r) override {
+    prepare_download_response = r.prepare_download_response;
     auto x = inner.get_bound_profile_package(r);
     if (on_package) on_package(x);
     return x;
@@ -137,6 +144,105 @@ Bytes edit_piece(const Bytes& bpp, std::uint8_t tag, std::size_t nth,
   Bytes out;
   for (const auto& p : pieces) out.insert(out.end(), p.begin(), p.end());
   return out;
+}
+
+// The whole TLVs of a constructed TLV's children.
+std::vector<Bytes> fields_of(ByteView constructed) {
+  std::vector<Bytes> out;
+  auto top = tlv::read(constructed);
+  REQUIRE(top);
+  auto all = tlv::read_all(top->value);
+  REQUIRE(all);
+  for (const auto& t : *all) out.emplace_back(t.bytes().begin(), t.bytes().end());
+  return out;
+}
+
+Bytes joined(const std::vector<Bytes>& parts) {
+  Bytes out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+// euiccSignature1's whole TLV (5F37 ...) in AuthenticateServerResponse BF38 { A0 { 30, 5F37 ..}}.
+Bytes euicc_signature1_tlv(const Bytes& bf38) {
+  auto ok = child(tlv::read(bf38)->value, 0xA0);
+  REQUIRE(ok);
+  auto sig = child(ok->value, 0x5F37);
+  REQUIRE(sig);
+  return Bytes(sig->bytes().begin(), sig->bytes().end());
+}
+
+// euiccOtpk's whole TLV (5F49 ...) in PrepareDownloadResponse BF21 { A0 { 30 { 80, 5F49 }}}.
+Bytes euicc_otpk_tlv(const Bytes& bf21) {
+  auto ok = child(tlv::read(bf21)->value, 0xA0);
+  REQUIRE(ok);
+  auto signed2 = child(ok->value, 0x30);
+  REQUIRE(signed2);
+  auto otpk = child(signed2->value, 0x5F49);
+  REQUIRE(otpk);
+  return Bytes(otpk->bytes().begin(), otpk->bytes().end());
+}
+
+// The first piece (BF36 header + BF23) with BF23's fields (82, 80, A6, 5F49; each a whole TLV)
+// changed by `edit`, then smdpSign made again with the DPpb key over them and the card's
+// euiccOtpk TLV (PROTOCOL.md §4.2), so that only the edited value can be refused. The edit
+// keeps every length, so the BF36 header stays right.
+void resign_bf23(Bytes& piece, const crypto::PrivateKey& dp_pb, const Bytes& euicc_otpk,
+                 const std::function<void(std::vector<Bytes>&)>& edit) {
+  auto head = tlv::read_header(piece);
+  REQUIRE(head);
+  REQUIRE(head->tag == 0xBF36);
+  const Bytes bf23(piece.begin() + static_cast<std::ptrdiff_t>(head->header_size), piece.end());
+  auto fields = fields_of(bf23);
+  REQUIRE(fields.size() == 5);
+  const Bytes smdp_sign = fields.back();
+  fields.pop_back();
+  // The input is the one the SM-DP+ signed: its own signature verifies over it.
+  const Bytes signed_input = joined({joined(fields), euicc_otpk});
+  REQUIRE(dp_pb.public_key().verify(signed_input, tlv::read(smdp_sign)->value));
+  edit(fields);
+  fields.push_back(tlv::encode(0x5F37, dp_pb.sign(joined({joined(fields), euicc_otpk}))));
+  const Bytes again = tlv::encode(0xBF23, joined(fields));
+  REQUIRE(again.size() == bf23.size());
+  piece.resize(head->header_size);
+  piece.insert(piece.end(), again.begin(), again.end());
+}
+
+std::size_t index_of_first(const std::vector<Bytes>& pieces, std::uint8_t tag) {
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i][0] == tag) return i;
+  }
+  FAIL("no piece starts with " << int(tag));
+  return 0;
+}
+
+// The ICCIDs (5A, as ES10c carries them) GetProfilesInfo lists.
+std::vector<std::string> listed_iccids(World& w) {
+  const Bytes rsp = w.card.es10(from_hex("BF2D00"));
+  auto top = tlv::read(rsp);
+  REQUIRE(top);
+  REQUIRE(top->tag == 0xBF2D);
+  auto list = child(top->value, 0xA0);
+  REQUIRE(list);
+  std::vector<std::string> out;
+  auto infos = tlv::read_all(list->value);
+  REQUIRE(infos);
+  for (const auto& info : *infos) {
+    auto iccid = child(info.value, 0x5A);
+    if (iccid) out.push_back(hex(Bytes(iccid->value.begin(), iccid->value.end())));
+  }
+  return out;
+}
+
+// After a refused download: GetProfilesInfo lists no profile, no part of a package is taken
+// (no session is left half open), and a good download (`good`, an offer of the server) then
+// installs `payload`.
+void check_untouched_then_good(World& w, const std::string& good, const std::string& payload) {
+  CHECK(listed_iccids(w).empty());
+  CHECK(w.card.transmit("80E2910003A30100").sw == 0x6A88);
+  auto r = lpa::download(w.es10(), *w.server, request(good));
+  CHECK(r.installed);
+  CHECK(listed_iccids(w) == std::vector<std::string>{hex(test::iccid_bytes(payload))});
 }
 
 void check_profile_installed(World& w, const std::string& payload) {
@@ -279,6 +385,170 @@ TEST_CASE("PrepareDownload refuses a tampered smdpSignature2 or a DPauth certifi
     CHECK_THAT(e.what(), Catch::Contains(expected));
   }
   CHECK(w.state().profiles.empty());
+}
+
+TEST_CASE("PrepareDownload: smdpSigned2 of another transaction -> invalidTransactionId (5)") {
+  World w;
+  w.server->add_profile(offer("M", package("8999900000000000713"), std::nullopt, false));
+  Tamper t(*w.server);
+  t.on_authenticate = [&](smdp::AuthenticateClientResponse& x) {
+    // smdpSigned2 { 80 transactionId, 01 ccRequiredFlag }: another id of the same length,
+    // signed by the DPpb key over smdpSigned2 || euiccSignature1 as the SM-DP+ signs it, so
+    // that the certificate and the signature pass and only the transactionId is wrong.
+    const Bytes signature1 = euicc_signature1_tlv(t.authenticate_server_response);
+    REQUIRE(w.dp_pb->key.public_key().verify(joined({x.smdp_signed2, signature1}),
+                                             tlv::read(x.smdp_signature2)->value));
+    auto fields = fields_of(x.smdp_signed2);
+    REQUIRE(fields.size() == 2);
+    REQUIRE(fields[0][0] == 0x80);
+    fields[0].back() ^= 0x01;
+    x.smdp_signed2 = tlv::encode(0x30, joined(fields));
+    x.smdp_signature2 =
+        tlv::encode(0x5F37, w.dp_pb->key.sign(joined({x.smdp_signed2, signature1})));
+  };
+  try {
+    lpa::download(w.es10(), t, request("M"));
+    FAIL("the download went through");
+  } catch (const lpa::DownloadError& e) {
+    CHECK(e.step == "PrepareDownload");
+    CHECK_THAT(e.what(), Catch::Contains("downloadErrorCode 5"));
+  }
+  // The card's answer, as the LPA relayed it: BF21 { A1 { 80 transactionId, 02 5 } }.
+  auto rsp = test::decode_exact<PrepareDownloadResponse_t>(asn_DEF_PrepareDownloadResponse,
+                                                           t.prepare_download_response);
+  REQUIRE(rsp->present == PrepareDownloadResponse_PR_downloadResponseError);
+  CHECK(rsp->choice.downloadResponseError.downloadErrorCode == 5);
+  CHECK(w.state().profiles.empty());
+  CHECK(w.state().notifications.empty());
+  check_untouched_then_good(w, "M", "8999900000000000713");
+}
+
+TEST_CASE("InitialiseSecureChannel (BF23) re-signed by DPpb: each wrong value has its reason") {
+  World w;
+  w.server->add_profile(offer("M", package("8999900000000000721"), std::nullopt, false));
+  Tamper t(*w.server);
+  std::function<void(std::vector<Bytes>&)> edit;  // BF23's fields: 82, 80, A6, 5F49
+  int reason = -1;
+  SECTION("transactionId other than the session's -> invalidTransactionId (3)") {
+    edit = [](std::vector<Bytes>& f) {
+      REQUIRE(f[1][0] == 0x80);
+      f[1].back() ^= 0x01;
+    };
+    reason = 3;
+  }
+  SECTION("CRT keyType 89 instead of 88 (AES) -> unsupportedCrtValues (4)") {
+    edit = [](std::vector<Bytes>& f) {
+      // A6 { 80 01 88, 81 01 10, 84 hostId }
+      REQUIRE(Bytes(f[2].begin() + 2, f[2].begin() + 5) == Bytes{0x80, 0x01, 0x88});
+      f[2][4] = 0x89;
+    };
+    reason = 4;
+  }
+  SECTION("CRT keyLen 20 instead of 10 (16 bytes) -> unsupportedCrtValues (4)") {
+    edit = [](std::vector<Bytes>& f) {
+      REQUIRE(Bytes(f[2].begin() + 5, f[2].begin() + 8) == Bytes{0x81, 0x01, 0x10});
+      f[2][7] = 0x20;
+    };
+    reason = 4;
+  }
+  SECTION("remoteOpId 2 -> unsupportedRemoteOperationType (5)") {
+    edit = [](std::vector<Bytes>& f) {
+      REQUIRE(f[0] == Bytes{0x82, 0x01, 0x01});
+      f[0][2] = 0x02;
+    };
+    reason = 5;
+  }
+  t.on_package = [&](smdp::GetBoundProfilePackageResponse& x) {
+    const Bytes otpk = euicc_otpk_tlv(t.prepare_download_response);
+    x.bound_profile_package = edit_piece(x.bound_profile_package, 0xBF, 0, [&](Bytes& p) {
+      resign_bf23(p, w.dp_pb->key, otpk, edit);
+    });
+  };
+  auto r = lpa::download(w.es10(), t, request("M"));
+  CHECK_FALSE(r.installed);
+  CHECK(r.segments == 1);
+  CHECK(r.bpp_command_id == 0);  // initialiseSecureChannel
+  CHECK(r.error_reason == reason);
+  test::decode_exact<ProfileInstallationResult_t>(asn_DEF_ProfileInstallationResult,
+                                                  r.profile_installation_result);
+  REQUIRE(w.state().notifications.size() == 1);
+  check_untouched_then_good(w, "M", "8999900000000000721");
+}
+
+TEST_CASE("StoreMetadata's ICCID is not the ProfileHeader's: installFailedDueToDataMismatch") {
+  World w;
+  smdp::ProfileOffer bad = offer("M", package("8999900000000000722"), std::nullopt, false);
+  bad.metadata_iccid = test::iccid_of("8999900000000000723");
+  w.server->add_profile(std::move(bad));
+  w.server->add_profile(offer("GOOD", package("8999900000000000722"), std::nullopt, false));
+  Tamper t(*w.server);
+  std::size_t first_86 = 0;
+  t.on_package = [&](smdp::GetBoundProfilePackageResponse& x) {
+    first_86 = index_of_first(smdp::bpp_segments(x.bound_profile_package), 0x86);
+  };
+  auto r = lpa::download(w.es10(), t, request("M"));
+  CHECK_FALSE(r.installed);
+  // Found in the ProfileHeader, the first PE: loadProfileElements (5), on the first 86.
+  CHECK(r.bpp_command_id == 5);
+  CHECK(r.error_reason == 13);
+  CHECK(r.segments == first_86 + 1);
+  auto pir = test::decode_exact<ProfileInstallationResult_t>(asn_DEF_ProfileInstallationResult,
+                                                             r.profile_installation_result);
+  // The result names the ICCID StoreMetadata announced.
+  const auto* iccid = pir->profileInstallationResultData.notificationMetadata.iccid;
+  REQUIRE(iccid != nullptr);
+  CHECK(hex(asn1::bytes_of(*iccid)) == hex(test::iccid_bytes("8999900000000000723")));
+  REQUIRE(w.state().notifications.size() == 1);
+  check_untouched_then_good(w, "GOOD", "8999900000000000722");
+}
+
+TEST_CASE("A part of the package out of its place: scp03tStructureError (7)") {
+  World w;
+  w.server->add_profile(offer("M", package("8999900000000000724"), std::nullopt, false));
+  Tamper t(*w.server);
+  std::function<void(std::vector<Bytes>&)> reorder;
+  std::size_t refused_at = 0;  // index of the piece the card answers
+  int command = -1;
+  SECTION("A1 (StoreMetadata) before A0 (ConfigureISDP) -> configureISDP (1)") {
+    reorder = [&](std::vector<Bytes>& p) {
+      REQUIRE(index_of_first(p, 0xA0) == 1);
+      // BF36+BF23, A1, 88.., A0, A3, 86..
+      std::rotate(p.begin() + 1, p.begin() + 2,
+                  p.begin() + static_cast<std::ptrdiff_t>(index_of_first(p, 0xA3)));
+      refused_at = 1;
+    };
+    command = 1;
+  }
+  SECTION("an 86 without the A3 header before it -> loadProfileElements (5)") {
+    reorder = [&](std::vector<Bytes>& p) {
+      const std::size_t a3 = index_of_first(p, 0xA3);
+      p.erase(p.begin() + static_cast<std::ptrdiff_t>(a3));
+      refused_at = a3;
+    };
+    command = 5;
+  }
+  // The SM-DP+'s package is sound (the LPA cuts it); a faulty LPA sends the pieces in another
+  // order: from the BF36 piece on, each piece the LPA sends is replaced by the next of `ours`.
+  std::vector<Bytes> ours;
+  t.on_package = [&](smdp::GetBoundProfilePackageResponse& x) {
+    ours = smdp::bpp_segments(x.bound_profile_package);
+    reorder(ours);
+  };
+  auto es10 = w.es10();
+  std::optional<std::size_t> next;
+  lpa::Es10 faulty_lpa = [&](ByteView req) {
+    if (!next && req.size() > 1 && req[0] == 0xBF && req[1] == 0x36) next = 0;
+    if (!next) return es10(req);
+    REQUIRE(*next < ours.size());
+    return es10(ours[(*next)++]);
+  };
+  auto r = lpa::download(faulty_lpa, t, request("M"));
+  CHECK_FALSE(r.installed);
+  CHECK(r.segments == refused_at + 1);
+  CHECK(r.bpp_command_id == command);
+  CHECK(r.error_reason == 7);
+  REQUIRE(w.state().notifications.size() == 1);
+  check_untouched_then_good(w, "M", "8999900000000000724");
 }
 
 TEST_CASE("LoadBoundProfilePackage answers each broken piece with its command and reason") {

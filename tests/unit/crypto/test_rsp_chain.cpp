@@ -184,6 +184,51 @@ TEST_CASE("test PKI: SM-DP+ certificates follow SGP.26's layout") {
   CHECK_THROWS_WITH(make_dp_auth(wrong_ci, {}, drbg), Catch::Contains("CI key does not match"));
 }
 
+TEST_CASE("test PKI: the eIM certificate, issued by the CI with no GSMA role") {
+  for (Curve curve : {Curve::kNistP256, Curve::kBrainpoolP256r1}) {
+    INFO(curve_name(curve));
+    const Pki p = make_pki(curve, 3);
+    auto drbg = Drbg::from_seed(3, "eim");
+    const Issued eim = make_eim(p.ci, {}, drbg);
+    CHECK(eim.key.curve() == curve);
+    CHECK(signed_by(eim.certificate, p.ci.key.public_key()));
+    CHECK(PublicKey::from_certificate(eim.certificate) == eim.key.public_key());
+    CHECK(authority_key_identifier(eim.certificate) == subject_key_identifier(p.ci.certificate));
+    CHECK(subject_name(eim.certificate) == "O=euicc-sim, CN=euicc-sim Test eIM");
+    CHECK(issuer_name(eim.certificate) == subject_name(p.ci.certificate));
+    CHECK(subject_alt_name_registered_id(eim.certificate) == "2.999.20");
+    CHECK(certificate_policies(eim.certificate).empty());
+    const Validity v = certificate_validity(eim.certificate);
+    CHECK(v.not_before == std::chrono::sys_days(2025y / 1 / 1));
+    CHECK(v.not_after == std::chrono::sys_days(2060y / 12 / 31) + 23h + 59min + 59s);
+    // AKI, SKI, keyUsage digitalSignature (critical), SAN registeredID 2.999.20; nothing else.
+    std::vector<std::string> oids;
+    for (const auto& e : certificate_extensions(eim.certificate)) {
+      oids.push_back(e.oid + (e.critical ? "!" : ""));
+      if (e.oid == "2.5.29.15") CHECK(to_hex(e.value) == "03020780");
+      if (e.oid == "2.5.29.17") CHECK(to_hex(e.value) == "30058803883714");
+    }
+    CHECK(oids == std::vector<std::string>{"2.5.29.35", "2.5.29.14", "2.5.29.15!", "2.5.29.17"});
+    // No role: it passes for no SM-DP+ certificate.
+    const std::vector<Bytes> trusted{p.ci.certificate};
+    CHECK_FALSE(verify_server_certificate(eim.certificate, RspRole::kDpAuth, trusted, {}));
+    CHECK_FALSE(verify_server_certificate(eim.certificate, RspRole::kDpPb, trusted, {}));
+    // Deterministic: the same draws give the same bytes.
+    auto again = Drbg::from_seed(3, "eim");
+    CHECK(make_eim(p.ci, {}, again).certificate == eim.certificate);
+  }
+  const Pki p = make_pki(Curve::kNistP256, 3);
+  auto drbg = Drbg::from_seed(4, "eim");
+  const Issued other = make_eim(
+      p.ci, {.organisation = "ACME", .common_name = "TEST eIM", .registered_id = "2.999.21"}, drbg);
+  CHECK(subject_name(other.certificate) == "O=ACME, CN=TEST eIM");
+  CHECK(subject_alt_name_registered_id(other.certificate) == "2.999.21");
+  CHECK_THROWS_AS(make_eim(p.ci, {.registered_id = "not.an.oid"}, drbg), std::invalid_argument);
+  CHECK_THROWS_AS(make_eim(p.ci, {.registered_id = ""}, drbg), std::invalid_argument);
+  Issued wrong_ci{p.ci.certificate, p.eum.key};
+  CHECK_THROWS_WITH(make_eim(wrong_ci, {}, drbg), Catch::Contains("CI key does not match"));
+}
+
 TEST_CASE("server certificates of the test PKI verify in their role, on both curves") {
   for (Curve curve : {Curve::kNistP256, Curve::kBrainpoolP256r1}) {
     INFO(curve_name(curve));

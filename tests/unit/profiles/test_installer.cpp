@@ -275,6 +275,16 @@ TEST_CASE("bad packages name the failing PE and the PEStatus") {
     CHECK(e.pe_index == 0);
     CHECK(e.failure == InstallFailure::IccidAlreadyExists);
   }
+  SECTION("the header names another ICCID than the one announced (StoreMetadata)") {
+    InstallOptions o;
+    o.expected_iccid = *Iccid::parse("89000123456789012358");
+    auto e = install_error(minimal(), o);
+    CHECK(e.pe_index == 0);
+    CHECK(e.status == PeStatusCode::BadValues);
+    CHECK(e.failure == InstallFailure::DataMismatch);
+    o.expected_iccid = kIccid;
+    CHECK_NOTHROW(install_package(encode_package(minimal()), o));
+  }
   SECTION("EF.ICCID disagrees with the header") {
     auto pes = minimal();
     pes[1] = mf_pe(*Iccid::parse("89000123456789012358"));

@@ -101,7 +101,8 @@ TEST_CASE("the eIM certificate: digitalSignature, a registeredID, no GSMA role")
   CHECK(botan.constraints() == Botan::DIGITAL_SIGNATURE);
   CHECK(botan.subject_key_id() == crypto::subject_key_identifier(eim));
   CHECK_FALSE(botan.is_CA_cert());
-  CHECK_THROWS_AS(sim::make_eim_certificate(pki.ci, "not.an.oid", drbg), std::invalid_argument);
+  CHECK_THROWS_AS(crypto::make_eim(pki.ci, {.registered_id = "not.an.oid"}, drbg),
+                  std::invalid_argument);
 }
 
 TEST_CASE("a seeded test PKI is repeatable") {

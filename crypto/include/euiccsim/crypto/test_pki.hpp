@@ -82,4 +82,18 @@ Issued make_dp_auth(const Issued& ci, const ServerOptions&, Drbg&);
 Issued make_dp_pb(const Issued& ci, const ServerOptions&, Drbg&);
 Issued make_dp_tls(const Issued& ci, const ServerOptions&, Drbg&);
 
+struct EimOptions {
+  std::string organisation = "euicc-sim";
+  std::string common_name = "euicc-sim Test eIM";
+  // subjectAltName registeredID: the eIM's OID (an example arc, as SGP.26's OIDs are).
+  std::string registered_id = "2.999.20";
+};
+
+// The eIM's signing certificate (SGP.32), issued by the CI on the CI's curve. SGP.32 v1.2
+// defines no GSMA role OID for it, so it has no certificatePolicies: subject {O, CN},
+// AKI = the CI's SKI, SKI, keyUsage digitalSignature (critical), subjectAltName registeredID.
+// Valid 2025-01-01 to 2060-12-31. std::invalid_argument for an empty or malformed
+// registered_id or a CI key that does not match its certificate.
+Issued make_eim(const Issued& ci, const EimOptions&, Drbg&);
+
 }  // namespace euiccsim::crypto

@@ -65,6 +65,9 @@ struct InstallOptions {
   // ServicesList names the card offers (eUICC-Mandatory-services must be a subset).
   std::vector<std::string> supported_services = default_services();
   std::vector<Iccid> existing_iccids;  // already on the card
+  // The ICCID the profile was announced with (SGP.22 StoreMetadata): the ProfileHeader must
+  // carry it, else DataMismatch as soon as the header is processed.
+  std::optional<Iccid> expected_iccid;
   std::size_t free_memory = std::numeric_limits<std::size_t>::max();
 
   static std::vector<std::string> default_services();

@@ -71,14 +71,6 @@ struct TestPki {
 // Draws, in order: CI, EUM, DPauth, DPpb, DP TLS, eIM (so a seeded Drbg repeats the PKI).
 TestPki make_test_pki(crypto::Curve curve, const TestPkiOptions& options, crypto::Drbg& drbg);
 
-// The eIM's signing certificate, issued by the CI on its curve. SGP.32 v1.2 defines no GSMA
-// role OID for it (docs/pki.md), so: subject {O = euicc-sim, CN = euicc-sim Test eIM},
-// keyUsage digitalSignature (critical), AKI = the CI's SKI, SKI, subjectAltName registeredID;
-// no certificatePolicies. Valid 2025-01-01 to 2060-12-31. std::invalid_argument for an OID
-// that is not dotted decimal.
-crypto::Issued make_eim_certificate(const crypto::Issued& ci, const std::string& registered_id,
-                                    crypto::Drbg& drbg);
-
 struct PkiFile {
   std::filesystem::path path;
   std::string role;  // "ci-certificate", "ci-key", "dp-tls-chain", ...
