@@ -4,6 +4,8 @@
 #include <botan/cipher_mode.h>
 #include <botan/mac.h>
 
+#include "euiccsim/crypto/op_stats.hpp"
+
 namespace euiccsim::crypto {
 
 namespace {
@@ -23,6 +25,7 @@ void check_cbc(ByteView iv, ByteView data) {
 
 template <typename Out>
 Out cbc(Botan::Cipher_Dir dir, ByteView key, ByteView iv, ByteView input) {
+  OpScope op(Op::kAesCbc, input.size());
   check_key(key);
   check_cbc(iv, input);
   // Botan's CBC decryption refuses an empty message; no blocks in, no blocks out.
@@ -38,6 +41,7 @@ Out cbc(Botan::Cipher_Dir dir, ByteView key, ByteView iv, ByteView input) {
 }  // namespace
 
 Bytes aes128_encrypt_block(ByteView key, ByteView block) {
+  OpScope op(Op::kAesBlock, block.size());
   check_key(key);
   if (block.size() != kAesBlock)
     throw AesError("AES block must be 16 bytes, got " + std::to_string(block.size()));
@@ -57,6 +61,7 @@ SecureBytes aes128_cbc_decrypt(ByteView key, ByteView iv, ByteView ciphertext) {
 }
 
 Bytes aes128_cmac(ByteView key, ByteView message) {
+  OpScope op(Op::kCmac, message.size());
   check_key(key);
   auto mac = Botan::MessageAuthenticationCode::create_or_throw("CMAC(AES-128)");
   mac->set_key(key.data(), key.size());

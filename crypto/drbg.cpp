@@ -6,6 +6,8 @@
 
 #include <limits>
 
+#include "euiccsim/crypto/op_stats.hpp"
+
 namespace euiccsim::crypto {
 
 namespace {
@@ -46,6 +48,7 @@ Drbg Drbg::from_seed(std::uint64_t seed, std::string_view personalization) {
 }
 
 void Drbg::fill(std::span<std::uint8_t> out) {
+  OpScope op(Op::kRandom, out.size());
   drbg_->randomize(out.data(), out.size());
 }
 

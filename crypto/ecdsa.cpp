@@ -11,6 +11,7 @@
 
 #include "der.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/op_stats.hpp"
 #include "x509.hpp"
 
 namespace euiccsim::crypto {
@@ -34,6 +35,16 @@ const Botan::EC_Group& group(Curve curve) {
 // how much blinding Botan's version draws.
 Botan::RandomNumberGenerator& blinding_rng() {
   return Botan::system_rng();
+}
+
+// Full public-key validation (SEC 1 v2 §3.2.2.1) of a point OS2ECP accepted, which has already
+// refused coordinates outside [1, p-1] and points off the curve: what is left is P != O and
+// n*P = O. When the cofactor is 1, as for both our curves, the group of points has prime order
+// n and every point but O has order n, so n*P = O needs no scalar multiplication (Botan's
+// verify_public_element spends one on it, dearer than an ECDSA verification).
+bool valid_public_point(const Botan::EC_Group& g, const Botan::PointGFp& p) {
+  if (g.get_cofactor() != 1) return g.verify_public_element(p);
+  return !p.is_zero() && p.on_the_curve();
 }
 
 Curve curve_or_throw(std::string_view dotted) {
@@ -183,6 +194,7 @@ std::optional<Curve> curve_from_oid(std::string_view dotted) {
 // --- PrivateKey ---
 
 PrivateKey PrivateKey::generate(Curve curve, Drbg& drbg) {
+  OpScope op(Op::kKeygen);
   const Botan::BigInt& order = group(curve).get_order();
   SecureBytes candidate(kScalarSize);
   for (;;) {
@@ -193,6 +205,7 @@ PrivateKey PrivateKey::generate(Curve curve, Drbg& drbg) {
 }
 
 PrivateKey PrivateKey::from_scalar(Curve curve, ByteView scalar) {
+  OpScope op(Op::kKeyCodec);
   // SEC1 writes the scalar at the order's full size; other writers drop leading zeros.
   if (scalar.size() > kScalarSize) throw KeyError("EC private key: scalar longer than 32 bytes");
   const Botan::EC_Group& g = group(curve);
@@ -241,6 +254,7 @@ std::string PrivateKey::pkcs8_pem() const {
 }
 
 Bytes PrivateKey::public_point() const {
+  OpScope op(Op::kKeyCodec);  // the affine form costs a field inversion
   return key_->public_point().encode(Botan::PointGFp::UNCOMPRESSED);
 }
 
@@ -249,6 +263,7 @@ PublicKey PrivateKey::public_key() const {
 }
 
 Bytes PrivateKey::sign(ByteView message) const {
+  OpScope op(Op::kSign, message.size());
   Botan::PK_Signer signer(*key_, blinding_rng(), kEmsa, Botan::IEEE_1363);
   return signer.sign_message(message.data(), message.size(), blinding_rng());
 }
@@ -256,6 +271,7 @@ Bytes PrivateKey::sign(ByteView message) const {
 // --- PublicKey ---
 
 PublicKey PublicKey::from_point(Curve curve, ByteView point) {
+  OpScope op(Op::kKeyCodec);
   if (point.size() != kPointSize || point[0] != 0x04)
     throw KeyError("EC public key: not an uncompressed point (04||X||Y, 65 bytes)");
   const Botan::EC_Group& g = group(curve);
@@ -265,7 +281,7 @@ PublicKey PublicKey::from_point(Curve curve, ByteView point) {
   } catch (const std::exception&) {
     throw KeyError(std::string("EC public key: the point is not on ") + curve_name(curve));
   }
-  if (!g.verify_public_element(p))
+  if (!valid_public_point(g, p))
     throw KeyError(std::string("EC public key: the point is not a valid ") + curve_name(curve) +
                    " public key");
   return PublicKey(curve, std::make_shared<const Botan::ECDSA_PublicKey>(g, p));
@@ -312,6 +328,7 @@ Bytes PublicKey::subject_public_key_info() const {
 }
 
 bool PublicKey::verify(ByteView message, ByteView raw_signature) const {
+  OpScope op(Op::kVerify, message.size());
   if (raw_signature.size() != 2 * kScalarSize) return false;
   try {
     Botan::PK_Verifier verifier(*key_, kEmsa, Botan::IEEE_1363);

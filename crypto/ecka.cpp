@@ -4,9 +4,12 @@
 #include <botan/pubkey.h>
 #include <botan/system_rng.h>
 
+#include "euiccsim/crypto/op_stats.hpp"
+
 namespace euiccsim::crypto {
 
 SecureBytes ecka_shared_secret(const PrivateKey& own, const PublicKey& other) {
+  OpScope op(Op::kEcka);
   if (own.curve() != other.curve()) {
     throw KeyError(std::string("ECKA between keys on different curves (") + curve_name(own.curve()) +
                    ", " + curve_name(other.curve()) + ")");

@@ -5,9 +5,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "euiccsim/crypto/op_stats.hpp"
+
 namespace euiccsim::crypto {
 
 SecureBytes x963_kdf_sha256(ByteView shared_secret, ByteView shared_info, std::size_t length) {
+  OpScope op(Op::kKdf, shared_secret.size() + shared_info.size());
   // Botan 2 names ANSI X9.63 "KDF2": Hash(secret || counter32 (from 1) || salt || label); the
   // sharedInfo goes in the salt, the label stays empty.
   auto kdf = Botan::KDF::create_or_throw("KDF2(SHA-256)");

@@ -33,6 +33,21 @@ Bytes sign(const CardIdentity& identity, ByteView message) {
   return crypto::PrivateKey::from_pkcs8(identity.euicc_private_key).sign(message);
 }
 
+const crypto::PrivateKey& KeyCache::key(const CardIdentity& identity) {
+  if (identity.euicc_private_key.empty()) throw std::runtime_error("the card has no eUICC key");
+  if (!key_ || pkcs8_ != identity.euicc_private_key) {
+    key_.reset();
+    pkcs8_.clear();
+    key_ = crypto::PrivateKey::from_pkcs8(identity.euicc_private_key);
+    pkcs8_ = identity.euicc_private_key;
+  }
+  return *key_;
+}
+
+Bytes sign(const CardIdentity& identity, ByteView message, KeyCache& cache) {
+  return cache.key(identity).sign(message);
+}
+
 std::vector<Bytes> ci_pkids_for_verification(const CardIdentity& identity) {
   std::vector<Bytes> out;
   for (const auto& ci : identity.ci_certificates) {

@@ -20,8 +20,11 @@ CardSimulator::CardSimulator() : CardSimulator(Options{}) {}
 
 CardSimulator::CardSimulator(Options o) {
   auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "card") : crypto::Drbg::from_os();
+  if (o.persist && o.state_dir && !o.state) {
+    throw std::invalid_argument("CardSimulator: persist and state_dir are exclusive");
+  }
   std::optional<CardState> state;
-  sim::Card::Persist persist;
+  sim::Card::Persist persist = std::move(o.persist);
   if (o.state) {
     state = std::move(o.state);
   } else if (o.state_dir) {

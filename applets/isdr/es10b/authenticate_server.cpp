@@ -119,7 +119,7 @@ apdu::Response authenticate_server(isdr::Es10Call& call, ByteView request) {
   signed_body.insert(signed_body.end(), ctx_params1.begin(), ctx_params1.end());
   const Bytes euicc_signed1 = tlv::encode(0x30, signed_body);
 
-  const Bytes signature = ecasd::sign(identity, euicc_signed1);
+  const Bytes signature = ecasd::sign(identity, euicc_signed1, session.euicc_key);
   Bytes ok = euicc_signed1;
   tlv::append(ok, 0x5F37, signature);
   ok.insert(ok.end(), identity.euicc_certificate.begin(), identity.euicc_certificate.end());

@@ -59,7 +59,7 @@ apdu::Response cancel_session(isdr::Es10Call& call, ByteView request) {
   signed_part.reason = req->reason;
   const Bytes tbs = asn1::encode(asn_DEF_EuiccCancelSessionSigned, &signed_part);
   asn1::set_octets(ok.euiccCancelSessionSignature,
-                   ecasd::sign(call.ctx.state().identity, tbs));
+                   ecasd::sign(call.ctx.state().identity, tbs, call.session.euicc_key));
   auto answer = rsp::answer(asn_DEF_CancelSessionResponse, rsp);
   if (answer.sw == apdu::sw::kOk) call.session.download.reset();
   return answer;

@@ -332,7 +332,8 @@ std::optional<Failure> replace_session_keys(DownloadSession& s) {
 // ProfileInstallationResult BF37 { BF27 { 80 transactionId, BF2F notificationMetadata, 06
 // smdpOid, A2 finalResult }, 5F37 euiccSignPIR over the BF27 TLV }, kept as a pending
 // notification. `final_result` is the A0 success or A1 error alternative.
-Bytes installation_result(CardState& state, const DownloadSession& s, const Bytes& final_result) {
+Bytes installation_result(CardState& state, const DownloadSession& s, const Bytes& final_result,
+                          ecasd::KeyCache& key) {
   PendingNotification n;
   n.seq_number = state.last_seq_number + 1;
   n.event = NotificationEvent::kInstall;
@@ -349,7 +350,7 @@ Bytes installation_result(CardState& state, const DownloadSession& s, const Byte
   const Bytes result_data = tlv::encode(0xBF27, data);
 
   Bytes pir = result_data;
-  tlv::append(pir, 0x5F37, ecasd::sign(state.identity, result_data));
+  tlv::append(pir, 0x5F37, ecasd::sign(state.identity, result_data, key));
   n.der = tlv::encode(0xBF37, pir);
   state.last_seq_number = n.seq_number;
   state.notifications.push_back(n);
@@ -468,7 +469,8 @@ apdu::Response load_bound_profile_package(isdr::Es10Call& call, ByteView piece) 
   // The package ended, one way or the other: the result is signed, kept as a notification,
   // and the session is over.
   Bytes pir = installation_result(call.ctx.update_state(), *s,
-                                  failure ? error_result(*failure) : *success);
+                                  failure ? error_result(*failure) : *success,
+                                  call.session.euicc_key);
   call.session.download.reset();
   return apdu::Response::ok(std::move(pir));
 }

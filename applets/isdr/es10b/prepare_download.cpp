@@ -108,7 +108,7 @@ apdu::Response prepare_download(isdr::Es10Call& call, ByteView request) {
   to_sign.insert(to_sign.end(), signature2_whole.begin(), signature2_whole.end());
 
   Bytes ok = euicc_signed2;
-  tlv::append(ok, 0x5F37, ecasd::sign(identity, to_sign));
+  tlv::append(ok, 0x5F37, ecasd::sign(identity, to_sign, call.session.euicc_key));
   session->dp_pb_key = chain.key;
   session->stage = isdr::DownloadSession::Stage::kPrepared;
   return apdu::Response::ok(tlv::encode(0xBF21, tlv::encode(0xA0, ok)));

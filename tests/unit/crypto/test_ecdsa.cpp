@@ -1,6 +1,9 @@
 // crypto/ecdsa: known answers (RFC 6979, Wycheproof), key formats and signature forms.
 #include <catch.hpp>
 
+#include <botan/bigint.h>
+#include <botan/ec_group.h>
+
 #include <algorithm>
 #include <string>
 
@@ -339,4 +342,23 @@ TEST_CASE("public points off the curve or in the wrong form are refused") {
   Bytes zero = Bytes(65, 0);
   zero[0] = 0x04;
   CHECK_THROWS_AS(PublicKey::from_point(Curve::kNistP256, zero), KeyError);
+}
+
+TEST_CASE("a public point with a coordinate not reduced modulo p is refused") {
+  // brainpoolP256r1's p is about 0.66 * 2^256, so for any point (x, y) one of y and p - y
+  // (both valid points) still fits 32 bytes once p is added: the same point modulo p,
+  // written with a coordinate outside [0, p-1].
+  auto drbg = Drbg::from_seed(5, "unreduced");
+  const Bytes point = PrivateKey::generate(Curve::kBrainpoolP256r1, drbg).public_point();
+  const Botan::BigInt p = Botan::EC_Group("brainpool256r1").get_p();
+  Botan::BigInt y(point.data() + 33, 32);
+  if (p - y < y) y = p - y;
+  Bytes valid(point.begin(), point.begin() + 33);
+  const auto y_bytes = Botan::BigInt::encode_1363(y, 32);
+  valid.insert(valid.end(), y_bytes.begin(), y_bytes.end());
+  CHECK_NOTHROW(PublicKey::from_point(Curve::kBrainpoolP256r1, valid));
+  Bytes unreduced(point.begin(), point.begin() + 33);
+  const auto y_plus_p = Botan::BigInt::encode_1363(y + p, 32);
+  unreduced.insert(unreduced.end(), y_plus_p.begin(), y_plus_p.end());
+  CHECK_THROWS_AS(PublicKey::from_point(Curve::kBrainpoolP256r1, unreduced), KeyError);
 }

@@ -4,7 +4,10 @@
 // to recognise an eUICC); the ISD-R asks it to sign.
 #pragma once
 
+#include <optional>
+
 #include "euiccsim/applets/applet.hpp"
+#include "euiccsim/crypto/ecdsa.hpp"
 
 namespace euiccsim::applets {
 
@@ -27,6 +30,22 @@ namespace euiccsim::applets::ecasd {
 // Raw r||s ECDSA/SHA-256 signature of `message` with the eUICC private key (the 5F37 value).
 // Throws std::runtime_error if the card has no identity.
 Bytes sign(const CardIdentity& identity, ByteView message);
+
+// The eUICC private key decoded from the card state, kept for the next signatures for as long
+// as the state holds the same key: decoding it costs a scalar multiplication (its public
+// point), as much as the signature. Volatile: it lives in the ISD-R's session, which every
+// reset clears, and never reaches the card image.
+class KeyCache {
+ public:
+  // The identity's key, decoded again only when it differs from the one cached.
+  const crypto::PrivateKey& key(const CardIdentity& identity);
+
+ private:
+  SecureBytes pkcs8_;  // what key_ was decoded from
+  std::optional<crypto::PrivateKey> key_;
+};
+// sign() with the key from `cache`: the same signature.
+Bytes sign(const CardIdentity& identity, ByteView message, KeyCache& cache);
 // The CI PKIDs (subject key identifiers) the card trusts: euiccCiPKIdListForVerification.
 std::vector<Bytes> ci_pkids_for_verification(const CardIdentity& identity);
 // The PKIDs of the CIs that certified the card's own chain: euiccCiPKIdListForSigning.

@@ -36,6 +36,10 @@ class CardSimulator {
     std::optional<std::string> eid;
     // Run this card state as it is (in memory; state_dir and eid are then ignored).
     std::optional<CardState> state;
+    // For a card not kept in state_dir: called with each new state before the response leaves
+    // the card (e.g. sim::save_image to a file of the caller's); by default such a card lives
+    // in memory only. std::invalid_argument when the card is state_dir's, which saves it.
+    sim::Card::Persist persist;
     // T=1 honours Le directly; T=0 answers case-4 commands with 61xx, as PC/SC clients see.
     sim::Protocol protocol = sim::Protocol::kT1;
     std::shared_ptr<sim::TraceBus> trace;

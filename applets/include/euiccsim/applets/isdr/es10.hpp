@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "euiccsim/applets/applet.hpp"
+#include "euiccsim/applets/ecasd.hpp"
 
 namespace euiccsim::applets::isdr {
 
@@ -24,6 +25,8 @@ struct Session {
   std::optional<Bytes> euicc_challenge;
   // Shared only so this header needs no complete type; one owner, the ISD-R.
   std::shared_ptr<DownloadSession> download;
+  // The eUICC key for the signatures of ES10b (euiccSignature1/2, the installation result).
+  ecasd::KeyCache euicc_key;
 };
 
 struct Es10Call {
