@@ -80,6 +80,21 @@ def keep_own_constraints(path):
             f.write(fixed)
 
 
+BIT_STRING_FINAL = '\t\tst->buf[st->size-1] &= 0xff << st->bits_unused;\n'
+BIT_STRING_CHECKED = ('\t\t/* euicc-sim: X.690 8.6.2.2 allows 0..7 unused bits; a peer\'s 40 made '
+                      'this an undefined shift. */\n'
+                      '\t\tif(st->bits_unused > 7) RETURN(RC_FAIL);\n' + BIT_STRING_FINAL)
+
+
+def patch_bit_string_decoder(path):
+    with open(path, encoding='utf-8') as f:
+        text = f.read()
+    if BIT_STRING_FINAL not in text:
+        sys.exit('asn1c_compile: OCTET_STRING.c changed; the BIT STRING unused-bits patch does not apply')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(text.replace(BIT_STRING_FINAL, BIT_STRING_CHECKED, 1))
+
+
 def patch_set_of(path):
     with open(path, encoding='utf-8') as f:
         text = f.read()
@@ -119,6 +134,8 @@ def main():
             shutil.copyfile(src, dst)
             if name == 'asn_SET_OF.h':
                 patch_set_of(dst)
+            elif name == 'OCTET_STRING.c':
+                patch_bit_string_decoder(dst)
             elif not os.path.islink(os.path.join(work, name)) and name not in SKELETONS:
                 rename_keywords(dst)
                 if name.endswith('.c'):

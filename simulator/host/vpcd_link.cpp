@@ -1,5 +1,7 @@
 #include "euiccsim/simulator/host/vpcd_link.hpp"
 
+#include <chrono>
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -222,7 +224,14 @@ bool VpcdLink::serve_once() {
     }
     // A reader that skips power-on still gets an answer: a powered card.
     if (!card_.powered()) card_.power_on();
-    if (!write_message(sock.fd, card_.transmit(msg))) break;
+    if (apdu_timer_) {
+      const auto start = std::chrono::steady_clock::now();
+      Bytes answer = card_.transmit(msg);
+      apdu_timer_(std::chrono::steady_clock::now() - start);
+      if (!write_message(sock.fd, answer)) break;
+    } else if (!write_message(sock.fd, card_.transmit(msg))) {
+      break;
+    }
   }
   // The card leaves the reader: whatever was volatile is gone, as when pulled out.
   card_.power_off();

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common.hpp"
+#include "euiccsim/crypto/op_stats.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/host/vpcd_link.hpp"
 #include "private_pcscd.hpp"
@@ -93,7 +94,38 @@ struct ServeOptions {
   std::optional<std::uint64_t> seed;
   bool json = false;
   bool pcscd_debug = false;
+  bool stats = false;
 };
+
+// What a card spent its time on while served (--stats): the benchmark's breakdown of a card
+// behind PC/SC. Filled by the card's thread, read after it ended.
+struct CardTimes {
+  std::uint64_t apdus = 0;
+  std::chrono::nanoseconds busy{0};     // inside Card::transmit
+  std::chrono::nanoseconds persist{0};  // inside the image save (fsync included)
+  crypto::OpStats crypto;               // inside crypto/ (part of busy)
+};
+
+json::Value times_json(const std::string& eid, const CardTimes& t) {
+  auto us = [](std::chrono::nanoseconds d) {
+    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  };
+  auto ops = json::Value::object();
+  for (std::size_t k = 0; k < crypto::kOpKinds; ++k) {
+    const auto& c = t.crypto.ops[k];
+    if (c.count == 0) continue;
+    ops.set(crypto::op_name(static_cast<crypto::Op>(k)),
+            json::Value::object().set("count", c.count).set("us", us(c.time)));
+  }
+  return json::Value::object()
+      .set("event", "stats")
+      .set("eid", eid)
+      .set("apdus", t.apdus)
+      .set("busyUs", us(t.busy))
+      .set("cryptoUs", us(t.crypto.total()))
+      .set("persistUs", us(t.persist))
+      .set("crypto", std::move(ops));
+}
 
 std::mutex g_out;
 
@@ -204,6 +236,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   std::atomic<unsigned> connected{0};
   // Everything that can fail (endpoints, images) before the first thread starts.
   std::vector<host::Endpoint> endpoints;
+  std::vector<CardTimes> times(eids.size());  // --stats; each written by its card's thread only
   for (unsigned i = 0; i < eids.size(); ++i) {
     std::optional<host::Endpoint> ep;
     if (!o.vpcd.empty()) {
@@ -221,8 +254,12 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     endpoints.push_back(*ep);
     auto drbg =
         o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
-    cards.push_back(sim::make_euicc(dir.load(eids[i]), std::move(drbg),
-                                    [dir](const CardState& s) { dir.save(s); }));
+    CardTimes* t = o.stats ? &times[i] : nullptr;
+    cards.push_back(sim::make_euicc(dir.load(eids[i]), std::move(drbg), [dir, t](const CardState& s) {
+      const auto start = std::chrono::steady_clock::now();
+      dir.save(s);
+      if (t) t->persist += std::chrono::steady_clock::now() - start;
+    }));
     if (trace) cards.back()->set_trace(trace);
   }
   for (unsigned i = 0; i < eids.size(); ++i) {
@@ -236,7 +273,11 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             .set("endpoint", ep->str()),
         "card " + eids[i] + " -> slot " + std::to_string(i) + " (" + ep->str() + ")");
     auto* raw = cards[i].get();
-    threads.emplace_back([raw, ep = *ep, i, eid = eids[i], &o, &connected, stop = stop.fd()] {
+    CardTimes* t = o.stats ? &times[i] : nullptr;
+    threads.emplace_back([raw, ep = *ep, i, eid = eids[i], &o, &connected, t, stop = stop.fd()] {
+      // The card's crypto time is recorded on its own thread, for the thread's lifetime.
+      std::optional<crypto::OpRecorder> record;
+      if (t) record.emplace(t->crypto);
       host::VpcdLink link(
           *raw, ep, stop, [&, i, eid](host::VpcdLink::Event e, const std::string& where) {
             using E = host::VpcdLink::Event;
@@ -250,6 +291,12 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             say(o.json, json::Value::object().set("event", name).set("slot", i).set("eid", eid),
                 human);
           });
+      if (t) {
+        link.set_apdu_timer([t](std::chrono::nanoseconds d) {
+          ++t->apdus;
+          t->busy += d;
+        });
+      }
       link.run();
     });
   }
@@ -284,6 +331,19 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   }
   for (auto& t : threads) t.join();
   remove_serve_status(dir.path());
+  if (o.stats) {
+    for (unsigned i = 0; i < eids.size(); ++i) {
+      const auto& t = times[i];
+      auto ms = [](std::chrono::nanoseconds d) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.1f", std::chrono::duration<double, std::milli>(d).count());
+        return std::string(b);
+      };
+      say(o.json, times_json(eids[i], t),
+          "card " + eids[i] + ": " + std::to_string(t.apdus) + " APDUs, busy " + ms(t.busy) +
+              " ms (crypto " + ms(t.crypto.total()) + ", persistence " + ms(t.persist) + ")");
+    }
+  }
   pcscd.reset();
   say(o.json,
       json::Value::object()
@@ -387,6 +447,9 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
                 "Run the private pcscd with -d (log in its directory)");
   cmd->add_option("--seed", o->seed, "Seed the cards' random generators (repeatable runs)");
   cmd->add_flag("--json", o->json, "One JSON object per event on stdout");
+  cmd->add_flag("--stats", o->stats,
+                "When stopping, print each card's APDU count and time spent in total, in crypto "
+                "and in saving its image (benchmarks)");
   cmd->get_option("--vpcd")->excludes(cmd->get_option("--private-pcscd"));
   cmd->footer(
       "One log line per card (EID, slot). Cards reconnect with backoff when pcscd restarts.\n"

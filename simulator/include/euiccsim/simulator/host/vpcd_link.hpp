@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -43,6 +44,11 @@ class VpcdLink {
   // `stop_fd`: a descriptor that becomes readable when the link must end (a self-pipe).
   VpcdLink(sim::Card& card, Endpoint endpoint, int stop_fd, Observer observer = {});
 
+  // Called after each APDU the card answered, with the time the card took (a benchmark's
+  // figure; off unless set).
+  using ApduTimer = std::function<void(std::chrono::nanoseconds)>;
+  void set_apdu_timer(ApduTimer timer) { apdu_timer_ = std::move(timer); }
+
   // Connects, serves, reconnects with backoff (100 ms doubling to 2 s) until stop_fd is
   // readable. A reader that goes away (pcscd restarting) is a removal, not an error.
   void run();
@@ -60,6 +66,7 @@ class VpcdLink {
   Endpoint endpoint_;
   int stop_fd_;
   Observer observer_;
+  ApduTimer apdu_timer_;
   bool stopped_ = false;
   std::string last_error_;
 };
