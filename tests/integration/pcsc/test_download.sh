@@ -186,7 +186,9 @@ else
   fail "sweep: download after the kills"; cat "$work/dl.json"
 fi
 card_down KILL
-card_up "$st"
+# This run of serve reports its card's times when it stops (serve --stats).
+start_serve "$st" --driver "unix:$priv/slots" --stats --json
+"$flow" wait-card "$reader" present 10000 >/dev/null
 es10 profiles tags=5A && ! cmp -s "$work/out" "$work/profiles.before" && pass "sweep: killed after the result, the profile stays" \
   || { fail "sweep: profile lost after the kill"; cat "$work/out"; }
 es10 notifications && grep -q "<seqNumber>" "$work/out" && pass "sweep: and so does its install notification" \
@@ -197,6 +199,16 @@ else
   fail "sweep: notification after restart"; cat "$work/out"
 fi
 card_down
+stats=$(grep '"event":"stats"' "$work/serve.log" | tail -1)
+if echo "$stats" | python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+ok = s["apdus"] > 0 and s["persistUs"] > 0 and s["busyUs"] >= s["cryptoUs"] + s["persistUs"]
+sys.exit(0 if ok else 1)' 2>/dev/null; then
+  pass "serve --stats: APDUs counted, the notification's removal saved, busy >= crypto + persistence"
+else
+  fail "serve --stats"; echo "    $stats"
+fi
 stop_smdp
 
 echo "$failures failure(s)"
