@@ -25,6 +25,13 @@ std::optional<Version> Version::parse(std::string_view text) {
   return Version{parts[0], parts[1], parts[2]};
 }
 
+namespace personality {
+const std::vector<std::string>& all() {
+  static const std::vector<std::string> names{kSgp22, kIot};
+  return names;
+}
+}  // namespace personality
+
 namespace quirk {
 const std::vector<std::string>& all() {
   static const std::vector<std::string> names{kEnableByAidOnly, kRefuseIccidSearch, kCatBusy};
@@ -108,6 +115,13 @@ ProfileSlot* CardState::enabled_profile() {
 const ProfileSlot* CardState::enabled_profile() const {
   for (const auto& p : profiles) {
     if (p.enabled) return &p;
+  }
+  return nullptr;
+}
+
+const EimConfig* CardState::find_eim(std::string_view eim_id) const {
+  for (const auto& e : eims) {
+    if (e.eim_id == eim_id) return &e;
   }
   return nullptr;
 }

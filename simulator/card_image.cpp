@@ -57,6 +57,9 @@ constexpr std::uint32_t kTagLastSeq = 0x87;
 constexpr std::uint32_t kTagTestFallback = 0x88;  // ISD-P AID
 constexpr std::uint32_t kTagMetadata = 0xA3;      // in an ISD-P
 constexpr std::uint32_t kTagPreloaded = 0x84;     // in an ISD-P
+// Added in version 4: the "iot" personality, SGP.32's eIM configuration.
+constexpr std::uint32_t kTagEim = 0xA9;  // 80 id, 81 FQDN, 82 id type, 83 counter, 84 token, ...
+constexpr std::uint32_t kTagLastToken = 0x8A;
 
 Bytes sha256(ByteView data) {
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -101,6 +104,28 @@ Bytes encode_metadata(const ProfileMetadata& m) {
   if (!m.dp_proprietary_data.empty()) tlv::append(v, 0x88, m.dp_proprietary_data);
   if (m.pprs) tlv::append(v, 0x89, byte(*m.pprs));
   if (!m.service_specific_data.empty()) tlv::append(v, 0x8A, m.service_specific_data);
+  return v;
+}
+
+Bytes encode_key_data(const EimKeyData& k) {
+  Bytes v;
+  tlv::append(v, 0x80, byte(static_cast<std::uint8_t>(k.kind)));
+  tlv::append(v, 0x81, k.der);
+  return v;
+}
+
+Bytes encode_eim(const EimConfig& e) {
+  Bytes v;
+  tlv::append(v, 0x80, text(e.eim_id));
+  if (e.fqdn) tlv::append(v, 0x81, text(*e.fqdn));
+  if (e.id_type) tlv::append(v, 0x82, byte(*e.id_type));
+  tlv::append(v, 0x83, tlv::encode_uint(e.counter_value, 8));
+  if (e.association_token) tlv::append(v, 0x84, tlv::encode_uint(*e.association_token, 8));
+  if (e.public_key) tlv::append(v, 0xA5, encode_key_data(*e.public_key));
+  if (e.tls_key) tlv::append(v, 0xA6, encode_key_data(*e.tls_key));
+  if (e.supported_protocols) tlv::append(v, 0x87, tlv::encode_uint(*e.supported_protocols, 4));
+  if (!e.euicc_ci_pkid.empty()) tlv::append(v, 0x88, e.euicc_ci_pkid);
+  if (e.indirect_profile_download) tlv::append(v, 0x89, byte(1));
   return v;
 }
 
@@ -166,6 +191,8 @@ Bytes encode_body(const CardState& s) {
   }
   tlv::append(body, kTagLastSeq, tlv::encode_uint(s.last_seq_number, 8));
   if (s.test_fallback_aid) tlv::append(body, kTagTestFallback, *s.test_fallback_aid);
+  for (const auto& e : s.eims) tlv::append(body, kTagEim, encode_eim(e));
+  tlv::append(body, kTagLastToken, tlv::encode_uint(s.last_association_token, 8));
   return body;
 }
 
@@ -272,10 +299,45 @@ ProfileMetadata metadata_of(ByteView v) {
   return m;
 }
 
+EimKeyData key_data_of(ByteView v) {
+  Fields f(v, "eIM key data");
+  EimKeyData k;
+  k.kind = static_cast<EimKeyData::Kind>(small_of(f.required(0x80), 1, "eIM key kind"));
+  k.der = bytes_of(f.required(0x81));
+  f.finish();
+  return k;
+}
+
+EimConfig eim_of(ByteView v) {
+  Fields f(v, "eIM configuration");
+  EimConfig e;
+  e.eim_id = as_string(f.required(0x80));
+  if (e.eim_id.empty() || e.eim_id.size() > 128) throw ImageError("bad eIM id field");
+  if (auto x = f.optional(0x81)) e.fqdn = as_string(*x);
+  if (auto x = f.optional(0x82)) e.id_type = small_of(*x, 3, "eIM id type");
+  e.counter_value = uint_of(f.required(0x83), 8, "eIM counter value");
+  if (auto x = f.optional(0x84)) e.association_token = uint_of(*x, 8, "association token");
+  if (auto x = f.optional(0xA5)) e.public_key = key_data_of(*x);
+  if (auto x = f.optional(0xA6)) e.tls_key = key_data_of(*x);
+  if (auto x = f.optional(0x87)) {
+    e.supported_protocols = static_cast<std::uint32_t>(uint_of(*x, 4, "eIM protocols"));
+  }
+  if (auto x = f.optional(0x88)) e.euicc_ci_pkid = bytes_of(*x);
+  if (auto x = f.optional(0x89)) {
+    if (small_of(*x, 1, "indirect profile download") != 1)
+      throw ImageError("bad indirect profile download field");
+    e.indirect_profile_download = true;
+  }
+  f.finish();
+  return e;
+}
+
 void decode_config(ByteView v, CardConfig& c, std::uint16_t version) {
   Fields cfg(v, "card configuration");
   c.personality = as_string(cfg.required(kTagPersonality));
-  if (c.personality != "sgp22") throw ImageError("unknown personality '" + c.personality + "'");
+  // Version 4 brought the "iot" personality; older images are all SGP.22 cards.
+  if (c.personality != personality::kSgp22 && (version < 4 || c.personality != personality::kIot))
+    throw ImageError("unknown personality '" + c.personality + "'");
   auto aid_of = [&](std::uint32_t tag, const char* name) {
     auto a = cfg.required(tag);
     if (a.size() < 5 || a.size() > 16) throw ImageError(std::string("bad ") + name + " AID");
@@ -325,7 +387,8 @@ void decode_config(ByteView v, CardConfig& c, std::uint16_t version) {
 }
 
 // Version 1 has the identity and configuration; version 2 adds the ISD-Ps after them;
-// version 3 the fields of the ISD-R and ECASD issue. Older images load with the defaults.
+// version 3 the fields of the ISD-R and ECASD issue; version 4 the "iot" personality and the
+// eIM configuration. Older images load with the defaults.
 CardState decode_body(ByteView body, std::uint16_t version) {
   Fields top(body, "image body");
   auto eid = Eid::from_bytes(top.required(kTagEid));
@@ -378,6 +441,16 @@ CardState decode_body(ByteView body, std::uint16_t version) {
       if (f->size() < 5 || f->size() > 16) throw ImageError("bad test fall-back AID");
       s.test_fallback_aid = bytes_of(*f);
     }
+  }
+  if (version >= 4) {
+    for (auto e : top.repeated(kTagEim)) {
+      auto eim = eim_of(e);
+      if (s.find_eim(eim.eim_id) != nullptr) {
+        throw ImageError("repeated eIM id '" + eim.eim_id + "'");
+      }
+      s.eims.push_back(std::move(eim));
+    }
+    s.last_association_token = uint_of(top.required(kTagLastToken), 8, "last association token");
   }
   top.finish();
   return s;
@@ -445,6 +518,7 @@ CardState decode_image(ByteView file) {
     case 1:
     case 2:
     case 3:
+    case 4:
       return decode_body(body, version);
     default:
       throw ImageError("card image version " + std::to_string(version) + " is not supported");

@@ -1,7 +1,10 @@
 #include "euiccsim/applets/isdr/isdr.hpp"
 
+#include "euiccsim/applets/rsp_asn1.hpp"
 #include "euiccsim/applets/security_domain.hpp"
 #include "euiccsim/applets/tlv.hpp"
+
+#include <ISDRProprietaryApplicationTemplateIoT.h>
 
 namespace euiccsim::applets {
 
@@ -27,13 +30,31 @@ IsdR::IsdR(Bytes aid) : aid_(std::move(aid)) {
       {0xBF3E, es10c::get_eid},
       {0xBF29, es10c::set_nickname},
   };
+  iot_handlers_ = {
+      {0xBF55, es10b::get_eim_configuration_data},
+      {0xBF56, es10b::get_certs},
+      {0xBF57, es10b::add_initial_eim},
+  };
 }
 
 apdu::Response IsdR::select(AppletContext& ctx) {
   // ISDRProprietaryApplicationTemplate (SGP.22 §5.7.1): E0 { 82 svn }.
-  const auto& svn = ctx.state().config.svn;
-  Bytes e0 = tlv::encode(0xE0, tlv::encode(0x82, svn.bytes()));
-  return apdu::Response::ok(security_domain_fci(aid_, e0));
+  const auto& state = ctx.state();
+  Bytes templates = tlv::encode(0xE0, tlv::encode(0x82, state.config.svn.bytes()));
+  if (state.config.is_iot()) {
+    // SGP.32 §3.8.4: E1 { 80 euiccConfiguration }. Bit 0 ipaeSupported: this card has no IPAe
+    // yet. Bit 1 enabledProfile: set while a profile is enabled (our reading, docs/sgp32.md).
+    auto iot = rsp::make<ISDRProprietaryApplicationTemplateIoT_t>(
+        asn_DEF_ISDRProprietaryApplicationTemplateIoT);
+    asn1::set_bits(iot->euiccConfiguration, state.enabled_profile() != nullptr ? 1u << 1 : 0u);
+    try {
+      auto e1 = asn1::encode(asn_DEF_ISDRProprietaryApplicationTemplateIoT, iot.get());
+      templates.insert(templates.end(), e1.begin(), e1.end());
+    } catch (const asn1::EncodeError&) {
+      return apdu::Response::status(apdu::sw::kNoPreciseDiagnosis);
+    }
+  }
+  return apdu::Response::ok(security_domain_fci(aid_, templates));
 }
 
 apdu::Response IsdR::process(AppletContext&, const apdu::Command&) {
@@ -50,11 +71,17 @@ apdu::Response IsdR::store_data(AppletContext& ctx, const Bytes& data) {
   }
   auto top = tlv::read(data);
   if (!top || top->size != data.size()) return apdu::Response::status(apdu::sw::kIncorrectData);
-  auto it = handlers_.find(top->tag);
+  isdr::Handler handler = nullptr;
+  if (auto it = handlers_.find(top->tag); it != handlers_.end()) {
+    handler = it->second;
+  } else if (auto jt = iot_handlers_.find(top->tag);
+             jt != iot_handlers_.end() && ctx.state().config.is_iot()) {
+    handler = jt->second;
+  }
   // An ES10 function this card does not offer: no ASN.1 answer exists for it, so the
-  // transport says "referenced data not found".
-  if (it == handlers_.end()) return apdu::Response::status(apdu::sw::kReferencedDataNotFound);
-  return it->second(call, data);
+  // transport says "referenced data not found". An SGP.22 card meets SGP.32's tags so.
+  if (handler == nullptr) return apdu::Response::status(apdu::sw::kReferencedDataNotFound);
+  return handler(call, data);
 }
 
 }  // namespace euiccsim::applets

@@ -192,6 +192,13 @@ expect 2 "per-profile options come once per --preload" -- "$bin" --state "$work/
 contains "$work/err" "once per --preload" "the refusal explains the rule"
 expect 2 "a bad --svn" -- "$bin" --state "$work/es2" card new --svn 2.x
 expect 2 "an unknown quirk" -- "$bin" --state "$work/es2" card new --quirk nope
+expect 0 "card new --personality iot" -- "$bin" --state "$work/iot" card new --personality iot \
+  --no-profile --eid 89049032123451234512345678901235 --json
+contains "$work/out" "\"personality\": \"iot\"" "the iot personality is in the image"
+contains "$work/out" "\"eims\"" "an iot card shows its eIM configuration"
+expect 0 "es10 info2 on an iot card" -- "$bin" --state "$work/iot" es10 --card 89049032123451234512345678901235 info2
+contains "$work/out" "<svn>02 05 00</svn>" "an SGP.22 reader understands the IoT EUICCInfo2"
+expect 2 "an unknown personality" -- "$bin" --state "$work/es2" card new --personality nope
 
 # Test PKIs: `pki init` (docs/pki.md), and cards issued from any EUM.
 hex_of() { od -An -tx1 -v "$1" | tr -d ' \n' | tr a-f A-F; }

@@ -21,6 +21,7 @@ struct CardOptions {
   std::vector<std::string> profile_names, spns, classes, notify, pprs;
   bool no_profile = false;
   // Personality.
+  std::string personality = personality::kSgp22;
   std::string isdr_aid, svn, firmware_version, profile_version, pp_version, category;
   std::optional<std::string> sas;
   std::optional<std::uint64_t> memory;
@@ -75,6 +76,7 @@ const std::string* per_profile(const std::vector<std::string>& values, std::size
 
 CardConfig config_from(const CardOptions& o) {
   CardConfig c;
+  c.personality = o.personality;
   if (!o.isdr_aid.empty()) {
     try {
       c.isdr_aid = from_hex(o.isdr_aid);
@@ -155,6 +157,12 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
   add->add_flag("--no-profile", opts->no_profile, "A card with no profile installed")
       ->group("Preloaded profiles (installed as a factory would)");
   const char* personality = "Personality (what the card reports and how it behaves)";
+  add->add_option("--personality", opts->personality,
+                  "sgp22 (a consumer eUICC) or iot (an SGP.32 v1.2 IoT eUICC: IoT EUICCInfo2, "
+                  "the E1 SELECT template, eIM functions)")
+      ->check(CLI::IsMember(personality::all()))
+      ->capture_default_str()
+      ->group(personality);
   add->add_option("--isdr-aid", opts->isdr_aid,
                   "ISD-R AID in hex (default A0000005591010FFFFFFFF8900000100)")
       ->group(personality);
@@ -213,7 +221,8 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       "  euicc-sim card new --preload ts48.der --class test --profile-name 'TS.48' \\\n"
       "                     --preload op.der --class operational --profile-name 'Operator' \\\n"
       "                     --enable 89000123456789012341\n"
-      "  euicc-sim card new --isdr-aid A0000005591010FFFFFFFF8900050500 --quirk cat-busy");
+      "  euicc-sim card new --isdr-aid A0000005591010FFFFFFFF8900050500 --quirk cat-busy\n"
+      "  euicc-sim card new --personality iot --no-profile");
   add->callback([&global, opts, add] {
     sim::NewCard nc;
     if (!opts->eid.empty()) {

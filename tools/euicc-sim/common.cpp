@@ -122,6 +122,29 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
   }
   o.set("notifications", std::move(notifications));
   o.set("last_seq_number", s.last_seq_number);
+  if (c.is_iot() || !s.eims.empty()) {
+    // Public configuration only: the keys are public too, but long; their kind is enough here.
+    auto eims = json::Value::array();
+    for (const auto& e : s.eims) {
+      auto j = json::Value::object();
+      j.set("eim_id", e.eim_id).set("counter_value", e.counter_value);
+      if (e.fqdn) j.set("fqdn", *e.fqdn);
+      if (e.id_type) j.set("id_type", static_cast<int>(*e.id_type));
+      if (e.association_token) j.set("association_token", *e.association_token);
+      if (e.public_key) {
+        j.set("public_key",
+              e.public_key->kind == EimKeyData::Kind::kCertificate ? "certificate" : "key");
+      }
+      if (e.tls_key) {
+        j.set("tls_key", e.tls_key->kind == EimKeyData::Kind::kCertificate ? "certificate" : "key");
+      }
+      if (e.supported_protocols) j.set("supported_protocols", *e.supported_protocols);
+      if (!e.euicc_ci_pkid.empty()) j.set("euicc_ci_pkid", to_hex(e.euicc_ci_pkid));
+      j.set("indirect_profile_download", e.indirect_profile_download);
+      eims.push(std::move(j));
+    }
+    o.set("eims", std::move(eims));
+  }
   return o;
 }
 

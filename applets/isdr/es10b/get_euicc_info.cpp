@@ -10,6 +10,8 @@
 #include <EUICCInfo2.h>
 #include <GetEuiccInfo1Request.h>
 #include <GetEuiccInfo2Request.h>
+#include <IoTSpecificInfo.h>
+#include <IotEUICCInfo2.h>
 
 namespace euiccsim::applets::es10b {
 
@@ -63,39 +65,65 @@ apdu::Response get_euicc_info1(isdr::Es10Call& call, ByteView request) {
   return rsp::answer(asn_DEF_EUICCInfo1, rsp);
 }
 
-Bytes euicc_info2(const CardState& state) {
+namespace {
+
+// The fields SGP.22's EUICCInfo2 and SGP.32's IotEUICCInfo2 share (same names and tags).
+template <class Info>
+void fill_info2(Info& rsp, const CardState& state) {
   const auto& config = state.config;
-  auto rsp = rsp::make<EUICCInfo2_t>(asn_DEF_EUICCInfo2);
-  asn1::set_octets(rsp->profileVersion, config.profile_version.bytes());
-  asn1::set_octets(rsp->svn, config.svn.bytes());
-  asn1::set_octets(rsp->euiccFirmwareVer, config.firmware_version.bytes());
-  asn1::set_octets(rsp->extCardResource, ext_card_resource(state));
-  asn1::set_bits(rsp->uiccCapability, config.uicc_capability);
+  asn1::set_octets(rsp.profileVersion, config.profile_version.bytes());
+  asn1::set_octets(rsp.svn, config.svn.bytes());
+  asn1::set_octets(rsp.euiccFirmwareVer, config.firmware_version.bytes());
+  asn1::set_octets(rsp.extCardResource, ext_card_resource(state));
+  asn1::set_bits(rsp.uiccCapability, config.uicc_capability);
   if (config.ts102241_version) {
-    rsp->ts102241Version = asn1::new_octets<VersionType_t>(config.ts102241_version->bytes());
+    rsp.ts102241Version = asn1::new_octets<VersionType_t>(config.ts102241_version->bytes());
   }
   if (config.globalplatform_version) {
-    rsp->globalplatformVersion =
+    rsp.globalplatformVersion =
         asn1::new_octets<VersionType_t>(config.globalplatform_version->bytes());
   }
-  asn1::set_bits(rsp->rspCapability, config.rsp_capability);
-  add_pkids(rsp->euiccCiPKIdListForVerification.list,
+  asn1::set_bits(rsp.rspCapability, config.rsp_capability);
+  add_pkids(rsp.euiccCiPKIdListForVerification.list,
             ecasd::ci_pkids_for_verification(state.identity));
-  add_pkids(rsp->euiccCiPKIdListForSigning.list, ecasd::ci_pkids_for_signing(state.identity));
+  add_pkids(rsp.euiccCiPKIdListForSigning.list, ecasd::ci_pkids_for_signing(state.identity));
   if (config.euicc_category) {
-    rsp->euiccCategory = asn1::alloc<long>();
-    *rsp->euiccCategory = *config.euicc_category;
+    rsp.euiccCategory = asn1::alloc<long>();
+    *rsp.euiccCategory = *config.euicc_category;
   }
   if (config.forbidden_pprs) {
-    rsp->forbiddenProfilePolicyRules = asn1::new_bits(*config.forbidden_pprs);
+    rsp.forbiddenProfilePolicyRules = asn1::new_bits(*config.forbidden_pprs);
   }
   // Mandatory even for a card with no certified protection profile and no SAS accreditation:
   // 0.0.0 and an empty string then.
-  asn1::set_octets(rsp->ppVersion, config.pp_version.bytes());
-  asn1::set_string(rsp->sasAcreditationNumber, config.sas_accreditation_number);
+  asn1::set_octets(rsp.ppVersion, config.pp_version.bytes());
+  asn1::set_string(rsp.sasAcreditationNumber, config.sas_accreditation_number);
   // certificationDataObject, treProperties, treProductReference and
   // additionalEuiccProfilePackageVersions describe certifications and hardware a simulator
   // does not have: left out.
+}
+
+// The SGP.32 versions an iot card supports (IoTSpecificInfo.iotVersion).
+const Version kIotVersion{1, 2, 0};
+
+}  // namespace
+
+Bytes euicc_info2(const CardState& state) {
+  if (state.config.is_iot()) {
+    auto rsp = rsp::make<IotEUICCInfo2_t>(asn_DEF_IotEUICCInfo2);
+    fill_info2(*rsp, state);
+    // SGP.32 §5.9.2: the active IPA. This card has no IPAe yet, so the IPA is the device's.
+    rsp->ipaMode = asn1::alloc<IpaMode_t>();
+    *rsp->ipaMode = IpaMode_ipad;
+    // ecallSupported and fallbackSupported stay absent: neither eCall nor the fallback
+    // mechanism is implemented.
+    rsp->iotSpecificInfo = asn1::alloc<IoTSpecificInfo_t>();
+    asn1::append(rsp->iotSpecificInfo->iotVersion.list,
+                 asn1::new_octets<VersionType_t>(kIotVersion.bytes()));
+    return asn1::encode(asn_DEF_IotEUICCInfo2, rsp.get());
+  }
+  auto rsp = rsp::make<EUICCInfo2_t>(asn_DEF_EUICCInfo2);
+  fill_info2(*rsp, state);
   return asn1::encode(asn_DEF_EUICCInfo2, rsp.get());
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "../support/temp_dir.hpp"
+#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/state_directory.hpp"
 
@@ -225,4 +226,80 @@ TEST_CASE("a version 3 image with an unknown quirk or a bad field is refused, na
   auto s = full_sample();
   s.config.quirks.insert("no-such-quirk");
   CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(s)), Catch::Contains("unknown quirk"));
+}
+
+namespace {
+// `image` (current version, no eIM) rewritten as the same body would have been in version 3:
+// without the fields version 4 added (the last association token, the body's last field).
+Bytes as_version_3(const Bytes& image) {
+  const std::size_t body_length = (std::size_t{image[10]} << 24) | (std::size_t{image[11]} << 16) |
+                                  (std::size_t{image[12]} << 8) | image[13];
+  Bytes body(image.begin() + 14, image.begin() + 14 + static_cast<std::ptrdiff_t>(body_length));
+  REQUIRE(body.size() > 10);
+  REQUIRE(to_hex(ByteView(body).last(10)).substr(0, 4) == "8A08");
+  body.resize(body.size() - 10);
+  Bytes file{'E', 'U', 'I', 'C', 'C', 'S', 'I', 'M', 0x00, 0x03};
+  auto len = tlv::encode_uint(body.size(), 4);
+  file.insert(file.end(), len.begin(), len.end());
+  file.insert(file.end(), body.begin(), body.end());
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  h->update(file.data(), file.size());
+  auto digest = h->final();
+  file.insert(file.end(), digest.begin(), digest.end());
+  return file;
+}
+}  // namespace
+
+TEST_CASE("version 4 keeps the iot personality and every field of the eIM configuration") {
+  auto s = full_sample();
+  s.config.personality = personality::kIot;
+  EimConfig full;
+  full.eim_id = "eim.example.com";
+  full.fqdn = "eim.example.com";
+  full.id_type = kEimIdTypeFqdn;
+  full.counter_value = 0x7FFFFFFF;
+  full.association_token = 3;
+  full.public_key = EimKeyData{EimKeyData::Kind::kPublicKey, from_hex("3003020101")};
+  full.tls_key = EimKeyData{EimKeyData::Kind::kCertificate, from_hex("3003020102")};
+  full.supported_protocols = 0x15;
+  full.euicc_ci_pkid = from_hex("C3C3C3C3");
+  full.indirect_profile_download = true;
+  EimConfig bare;
+  bare.eim_id = "second";
+  s.eims = {full, bare};
+  s.last_association_token = 3;
+  auto image = sim::encode_image(s);
+  CHECK(image[9] == 4);
+  CHECK(sim::decode_image(image) == s);
+  CHECK(sim::encode_image(sim::decode_image(image)) == image);
+
+  SECTION("a repeated eIM id or a bad field is refused") {
+    auto twice = s;
+    twice.eims.push_back(full);
+    CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(twice)),
+                      Catch::Contains("repeated eIM id"));
+    auto bad_type = s;
+    bad_type.eims[0].id_type = 4;
+    CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(bad_type)),
+                      Catch::Contains("eIM id type"));
+  }
+}
+
+TEST_CASE("a version 3 image still loads, as an SGP.22 card with no eIM") {
+  auto s = full_sample();
+  const Bytes v3 = as_version_3(sim::encode_image(s));
+  CHECK(v3[9] == 3);
+  auto loaded = sim::decode_image(v3);
+  CHECK(loaded == s);
+  CHECK(loaded.eims.empty());
+  CHECK(loaded.last_association_token == 0);
+  // The next save writes the current version.
+  CHECK(sim::encode_image(loaded)[9] == sim::kImageVersion);
+
+  SECTION("version 3 knew no iot personality") {
+    auto iot = s;
+    iot.config.personality = personality::kIot;
+    CHECK_THROWS_WITH(sim::decode_image(as_version_3(sim::encode_image(iot))),
+                      Catch::Contains("unknown personality 'iot'"));
+  }
 }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "euiccsim/applets/aids.hpp"
@@ -40,6 +41,16 @@ inline constexpr const char* kCatBusy = "cat-busy";
 const std::vector<std::string>& all();
 }  // namespace quirk
 
+// What a card is (`card new --personality NAME`). Names are stable: images and scripts use them.
+namespace personality {
+// A consumer eUICC (GSMA SGP.22).
+inline constexpr const char* kSgp22 = "sgp22";
+// An IoT eUICC (GSMA SGP.32 v1.2): EUICCInfo2 in its IoT form, the E1 template in the ISD-R
+// SELECT response, and the SGP.32 ES10b functions (docs/sgp32.md lists which).
+inline constexpr const char* kIot = "iot";
+const std::vector<std::string>& all();
+}  // namespace personality
+
 // SGP.22 RulesAuthorisationTable entry: which PPRs which operators may set.
 struct OperatorId {
   Bytes mcc_mnc;  // 3 bytes, TS 24.008 coding
@@ -55,8 +66,9 @@ struct RatRule {
 
 // The personality a card was made with (`euicc-sim card new` options). Read-only to ES10.
 struct CardConfig {
-  // "sgp22": a consumer eUICC. The SGP.32 "iot" personality arrives with that issue.
-  std::string personality = "sgp22";
+  // personality::kSgp22 or personality::kIot.
+  std::string personality = personality::kSgp22;
+  bool is_iot() const { return personality == personality::kIot; }
   Bytes isdr_aid = aid::isd_r();
   Bytes ecasd_aid = aid::ecasd();
   Version svn{2, 5, 0};               // SGP.22 version (ISD-R SELECT E0/82, EUICCInfo1/2)
@@ -166,6 +178,41 @@ struct PendingNotification {
   friend bool operator==(const PendingNotification&, const PendingNotification&) = default;
 };
 
+// An eIM's public key data (SGP.32 EimPublicKeyData / TrustedPublicKeyDataTls): a bare key or a
+// certificate, kept as X.509 DER (a SubjectPublicKeyInfo or a Certificate, starting '30').
+struct EimKeyData {
+  enum class Kind : std::uint8_t { kPublicKey = 0, kCertificate = 1 };
+  Kind kind = Kind::kPublicKey;
+  Bytes der;
+  friend bool operator==(const EimKeyData&, const EimKeyData&) = default;
+};
+
+// SGP.32 EimIdType.
+inline constexpr std::uint8_t kEimIdTypeOid = 1;
+inline constexpr std::uint8_t kEimIdTypeFqdn = 2;
+inline constexpr std::uint8_t kEimIdTypeProprietary = 3;
+
+// What the eUICC keeps for one associated eIM (SGP.32 v1.2 EimConfigurationData, §2.11.1.1.1).
+struct EimConfig {
+  std::string eim_id;                              // 1..128 bytes of UTF-8
+  std::optional<std::string> fqdn;                 // eimFqdn
+  std::optional<std::uint8_t> id_type;             // kEimIdType*
+  std::uint64_t counter_value = 0;                 // the replay counter: the last value accepted
+  std::optional<std::uint64_t> association_token;  // given by the eUICC, if asked for
+  std::optional<EimKeyData> public_key;            // eimPublicKeyData: verifies eUICC packages
+  std::optional<EimKeyData> tls_key;               // trustedPublicKeyDataTls
+  // EimSupportedProtocol bits as a mask (bit n = 1u << n); absent if the eIM gave none.
+  std::optional<std::uint32_t> supported_protocols;
+  Bytes euicc_ci_pkid;  // euiccCiPKId, empty if none
+  bool indirect_profile_download = false;
+  friend bool operator==(const EimConfig&, const EimConfig&) = default;
+};
+
+// How many eIMs a card can hold (insufficientMemory beyond), and the highest initial counter
+// value it accepts (counterValueOutOfRange beyond): euicc-sim's own bounds.
+inline constexpr std::size_t kMaxEims = 8;
+inline constexpr std::uint64_t kMaxEimCounterValue = 0x7FFFFFFF;
+
 struct CardState {
   explicit CardState(Eid e) : eid(std::move(e)) {}
   Eid eid;
@@ -185,6 +232,12 @@ struct CardState {
   // The last sequence number given to a notification: only ever increases, and survives the
   // removal of every notification (and a memory reset).
   std::uint64_t last_seq_number = 0;
+
+  // SGP.32: the associated eIMs, in the order they were added, and the last association token
+  // given (tokens are never reused, even after the eIM that held one goes).
+  std::vector<EimConfig> eims;
+  std::uint64_t last_association_token = 0;
+  const EimConfig* find_eim(std::string_view eim_id) const;
 
   // The AID for a new ISD-P: A0000005591010FFFFFFFF89 00 0010 00 onwards, never reused while
   // the card holds the previous one.

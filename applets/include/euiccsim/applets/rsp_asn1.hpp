@@ -38,4 +38,9 @@ apdu::Response answer(const asn1::Type& type, const asn1::Value<T>& value) {
   }
 }
 
+// Decodes `der`, exactly one value of `type`, into `member`: a zeroed structure embedded in a
+// value under construction (a Certificate inside a response), which then owns what it points
+// to. Throws asn1::DecodeError if `der` is not one valid value.
+void decode_into(const asn1::Type& type, void* member, ByteView der);
+
 }  // namespace euiccsim::applets::rsp

@@ -73,7 +73,16 @@ apdu::Response load_bound_profile_package(isdr::Es10Call&, ByteView);
 bool continues_bound_profile_package(const isdr::Session&, ByteView request);
 
 // The card's EUICCInfo2 DER (BF22 ...), also signed into euiccSigned1 by AuthenticateServer.
+// An iot card's is SGP.32's form (IotEUICCInfo2: ipaMode, iotSpecificInfo).
 Bytes euicc_info2(const CardState& state);
+
+// SGP.32 v1.2 ES10b, answered by iot cards only (docs/sgp32.md).
+// GetEimConfigurationData BF55, §5.9.18
+apdu::Response get_eim_configuration_data(isdr::Es10Call&, ByteView);
+// GetCerts BF56, §5.9.10
+apdu::Response get_certs(isdr::Es10Call&, ByteView);
+// AddInitialEim BF57, §5.9.4
+apdu::Response add_initial_eim(isdr::Es10Call&, ByteView);
 }  // namespace euiccsim::applets::es10b
 
 namespace euiccsim::applets::es10c {

@@ -24,10 +24,13 @@ class IsdR final : public Applet {
 
   // The ES10 functions this ISD-R answers, by top-level tag (for listings and tests).
   const std::map<std::uint32_t, isdr::Handler>& functions() const { return handlers_; }
+  // The SGP.32 functions it answers in addition on a card of the "iot" personality.
+  const std::map<std::uint32_t, isdr::Handler>& iot_functions() const { return iot_handlers_; }
 
  private:
   Bytes aid_;
   std::map<std::uint32_t, isdr::Handler> handlers_;
+  std::map<std::uint32_t, isdr::Handler> iot_handlers_;
   isdr::Session session_;
 };
 
