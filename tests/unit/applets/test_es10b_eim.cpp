@@ -4,6 +4,7 @@
 // (STORE DATA, GET RESPONSE); every answer is decoded with our SGP.32 module and re-encoded
 // byte for byte; every error leaves the card state as it was.
 #include "../support/es10_card.hpp"
+#include "../support/hex_der.hpp"
 
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
@@ -32,29 +33,10 @@ using euiccsim::test::decode_exact;
 
 namespace {
 
-// Hex TLV building: tags written literally, DER lengths computed.
-std::string len(std::size_t n) {
-  char buf[8];
-  if (n < 0x80) {
-    std::snprintf(buf, sizeof buf, "%02X", static_cast<unsigned>(n));
-  } else if (n < 0x100) {
-    std::snprintf(buf, sizeof buf, "81%02X", static_cast<unsigned>(n));
-  } else {
-    std::snprintf(buf, sizeof buf, "82%04X", static_cast<unsigned>(n));
-  }
-  return buf;
-}
-std::string der(const std::string& tag, const std::string& value_hex) {
-  return tag + len(value_hex.size() / 2) + value_hex;
-}
-std::string utf8(std::string_view s) {
-  return to_hex(Bytes(s.begin(), s.end()));
-}
-std::string repeat(const std::string& byte_hex, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += byte_hex;
-  return out;
-}
+using test::len;
+using test::repeat;
+using test::utf8;
+constexpr auto der = &test::hex_tlv;
 
 // SubjectPublicKeyInfo content (after its '30'): id-ecPublicKey, prime256v1, a point.
 const std::string kSpkiContent =

@@ -3,6 +3,7 @@
 // docs/sgp32.md give the layout, then decoded and re-encoded byte for byte. A few values are
 // also built field by field and encoded, so the encoder's tags are checked on their own.
 #include "../support/es10_card.hpp"
+#include "../support/hex_der.hpp"
 
 #include "euiccsim/profiles/asn1_fields.hpp"
 
@@ -68,29 +69,10 @@ using euiccsim::test::decode_exact;
 
 namespace {
 
-// Hex TLV building: tags are written literally, lengths computed (DER definite form).
-std::string len(std::size_t n) {
-  char buf[8];
-  if (n < 0x80) {
-    std::snprintf(buf, sizeof buf, "%02X", static_cast<unsigned>(n));
-  } else if (n < 0x100) {
-    std::snprintf(buf, sizeof buf, "81%02X", static_cast<unsigned>(n));
-  } else {
-    std::snprintf(buf, sizeof buf, "82%04X", static_cast<unsigned>(n));
-  }
-  return buf;
-}
-std::string tlv(const std::string& tag, const std::string& value_hex) {
-  return tag + len(value_hex.size() / 2) + value_hex;
-}
-std::string utf8(std::string_view s) {
-  return to_hex(Bytes(s.begin(), s.end()));
-}
-std::string repeat(const std::string& byte_hex, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += byte_hex;
-  return out;
-}
+using test::len;
+using test::repeat;
+using test::utf8;
+constexpr auto tlv = &test::hex_tlv;
 
 const std::string kEimId = "eim.example.com";
 const std::string kEid = "89049032123451234512345678901235";
