@@ -49,6 +49,9 @@ const CardState& base_state() {
     applets::notifications::notify(s, s.profiles[0], NotificationEvent::kDisable);
     applets::notifications::notify(s, s.profiles[0], NotificationEvent::kEnable);
     s.default_dp_address = "smdp.example.com";
+#ifdef EUICCSIM_FUZZ_IOT
+    s.config.personality = personality::kIot;
+#endif
     return s;
   }();
   return state;
@@ -78,6 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& p : after.profiles) enabled += p.enabled ? 1 : 0;
   if (enabled > 1) std::abort();
   if (after.last_seq_number < base_state().last_seq_number) std::abort();
+  if (after.eims.size() > kMaxEims) std::abort();
   if (!(sim::decode_image(sim::encode_image(after)) == after)) std::abort();
   return 0;
 }
