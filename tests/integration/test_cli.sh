@@ -198,6 +198,15 @@ contains "$work/out" "\"personality\": \"iot\"" "the iot personality is in the i
 contains "$work/out" "\"eims\"" "an iot card shows its eIM configuration"
 expect 0 "es10 info2 on an iot card" -- "$bin" --state "$work/iot" es10 --card 89049032123451234512345678901235 info2
 contains "$work/out" "<svn>02 05 00</svn>" "an SGP.22 reader understands the IoT EUICCInfo2"
+expect 0 "es10 eim-config on an iot card with no eIM" -- "$bin" --state "$work/iot" es10 \
+  --card 89049032123451234512345678901235 eim-config
+contains "$work/out" "BF5502A000" "an empty eIM list (A0 with no entry)"
+expect 0 "es10 certs on an iot card" -- "$bin" --state "$work/iot" es10 \
+  --card 89049032123451234512345678901235 certs
+contains "$work/out" "<eumCertificate>" "GetCerts gives the EUM certificate"
+contains "$work/out" "<euiccCertificate>" "and the eUICC certificate"
+expect 2 "es10 certs with a PKID that is not hex" -- "$bin" --state "$work/iot" es10 \
+  --card 89049032123451234512345678901235 certs xyz
 expect 2 "an unknown personality" -- "$bin" --state "$work/es2" card new --personality nope
 
 # Test PKIs: `pki init` (docs/pki.md), and cards issued from any EUM.

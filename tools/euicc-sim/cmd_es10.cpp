@@ -22,6 +22,8 @@
 #include <EuiccConfiguredAddressesResponse.h>
 #include <EuiccMemoryResetResponse.h>
 #include <GetEuiccChallengeResponse.h>
+#include <GetCertsResponse.h>
+#include <GetEimConfigurationDataResponse.h>
 #include <GetEuiccDataResponse.h>
 #include <GetRatResponse.h>
 #include <ListNotificationResponse.h>
@@ -83,6 +85,11 @@ const std::vector<Function>& functions() {
       {"rat", "rat", "GetRAT (BF43)", &asn_DEF_GetRatResponse},
       {"cancel-session", "cancel-session TRANSACTION_ID_HEX REASON", "CancelSession (BF41)",
        &asn_DEF_CancelSessionResponse},
+      {"eim-config", "eim-config [EIM_ID]",
+       "GetEimConfigurationData (BF55; SGP.32 iot cards): every eIM, or the one named",
+       &asn_DEF_GetEimConfigurationDataResponse},
+      {"certs", "certs [CI_PKID_HEX]", "GetCerts (BF56; SGP.32 iot cards): EUM and eUICC certificates",
+       &asn_DEF_GetCertsResponse},
       {"raw", "raw HEX", "any DER request; the answer is printed as hex", nullptr},
   };
   return all;
@@ -155,6 +162,19 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
   if (fn == "addresses") return need(0, 0), from_hex("BF3C00");
   if (fn == "challenge") return need(0, 0), from_hex("BF2E00");
   if (fn == "rat") return need(0, 0), from_hex("BF4300");
+  if (fn == "eim-config") {
+    need(0, 1);
+    if (a.empty()) return from_hex("BF5500");
+    if (a[0].empty() || a[0].size() > 128) throw UsageError("eim-config: an eimId has 1 to 128 bytes");
+    return tlv::encode(0xBF55, tlv::encode(0xA0, tlv::encode(0x80, text(a[0]))));
+  }
+  if (fn == "certs") {
+    need(0, 1);
+    if (a.empty()) return from_hex("BF5600");
+    Bytes pkid = from_hex(a[0]);
+    if (pkid.empty() || pkid.size() > 32) throw UsageError("certs: a CI PKID has 1 to 32 bytes");
+    return tlv::encode(0xBF56, tlv::encode(0x80, pkid));  // 80, not 04: docs/sgp32.md
+  }
   if (fn == "set-default-dp") return need(1, 1), tlv::encode(0xBF3F, tlv::encode(0x80, text(a[0])));
   if (fn == "profiles") {
     need(0, 2);
