@@ -1,6 +1,7 @@
 #include "euiccsim/applets/card_state.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <charconv>
 
 namespace euiccsim {
@@ -86,7 +87,11 @@ Bytes CardState::next_isdp_aid() const {
 
 Bytes CardState::add_profile(profiles::InstalledProfile profile, bool enabled) {
   Bytes aid = next_isdp_aid();
-  profiles.push_back(ProfileSlot{aid, enabled, std::move(profile), {}, false});
+  ProfileSlot slot;
+  slot.isdp_aid = aid;
+  slot.enabled = enabled;
+  slot.profile = std::move(profile);
+  profiles.push_back(std::move(slot));
   return aid;
 }
 
@@ -124,6 +129,10 @@ const EimConfig* CardState::find_eim(std::string_view eim_id) const {
     if (e.eim_id == eim_id) return &e;
   }
   return nullptr;
+}
+
+EimConfig* CardState::find_eim(std::string_view eim_id) {
+  return const_cast<EimConfig*>(std::as_const(*this).find_eim(eim_id));
 }
 
 std::uint64_t CardState::occupied_memory() const {

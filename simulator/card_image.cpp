@@ -60,6 +60,16 @@ constexpr std::uint32_t kTagPreloaded = 0x84;     // in an ISD-P
 // Added in version 4: the "iot" personality, SGP.32's eIM configuration.
 constexpr std::uint32_t kTagEim = 0xA9;  // 80 id, 81 FQDN, 82 id type, 83 counter, 84 token, ...
 constexpr std::uint32_t kTagLastToken = 0x8A;
+// Added in version 5: the rest of SGP.32's state (docs/card-image.md).
+constexpr std::uint32_t kTagFallbackAttribute = 0x85;  // in an ISD-P
+constexpr std::uint32_t kTagFallbackAllowed = 0x86;    // in an ISD-P
+constexpr std::uint32_t kTagEcall = 0x87;              // in an ISD-P
+constexpr std::uint32_t kTagPackageResult = 0xAB;      // 80 seq, 81 eIM id, 82 DER
+constexpr std::uint32_t kTagRollback = 0xAC;  // 80 enabled AID, 81 previous AID, 82 eIM, 83, 84
+constexpr std::uint32_t kTagImmediateEnable = 0xAD;  // 80 flag, 81 OID, 82 address
+constexpr std::uint32_t kTagFallbackReturn = 0x8E;   // ISD-P AID
+constexpr std::uint32_t kTagEmergencyReturn = 0x8F;  // ISD-P AID
+constexpr std::uint32_t kTagIpaMode = 0x90;
 
 Bytes sha256(ByteView data) {
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -166,6 +176,9 @@ Bytes encode_body(const CardState& s) {
     tlv::append(slot, kTagInstalled, profiles::serialize(p.profile));
     tlv::append(slot, kTagMetadata, encode_metadata(p.metadata));
     tlv::append(slot, kTagPreloaded, byte(p.preloaded ? 1 : 0));
+    if (p.fallback_attribute) tlv::append(slot, kTagFallbackAttribute, byte(1));
+    if (p.fallback_allowed) tlv::append(slot, kTagFallbackAllowed, byte(*p.fallback_allowed ? 1 : 0));
+    if (p.ecall_indication) tlv::append(slot, kTagEcall, byte(1));
     tlv::append(body, kTagProfile, slot);
   }
   if (!s.identity.empty()) {
@@ -193,6 +206,34 @@ Bytes encode_body(const CardState& s) {
   if (s.test_fallback_aid) tlv::append(body, kTagTestFallback, *s.test_fallback_aid);
   for (const auto& e : s.eims) tlv::append(body, kTagEim, encode_eim(e));
   tlv::append(body, kTagLastToken, tlv::encode_uint(s.last_association_token, 8));
+  for (const auto& r : s.package_results) {
+    Bytes v;
+    tlv::append(v, 0x80, tlv::encode_uint(r.seq_number, 8));
+    tlv::append(v, 0x81, text(r.eim_id));
+    tlv::append(v, 0x82, r.der);
+    tlv::append(body, kTagPackageResult, v);
+  }
+  if (s.rollback) {
+    const auto& r = *s.rollback;
+    Bytes v;
+    tlv::append(v, 0x80, r.enabled_aid);
+    if (r.previous_aid) tlv::append(v, 0x81, *r.previous_aid);
+    tlv::append(v, 0x82, text(r.eim_id));
+    tlv::append(v, 0x83, tlv::encode_uint(r.counter_value, 8));
+    if (!r.transaction_id.empty()) tlv::append(v, 0x84, r.transaction_id);
+    tlv::append(body, kTagRollback, v);
+  }
+  if (s.immediate_enable) {
+    const auto& c = *s.immediate_enable;
+    Bytes v;
+    tlv::append(v, 0x80, byte(c.immediate_enable ? 1 : 0));
+    if (!c.default_smdp_oid.empty()) tlv::append(v, 0x81, c.default_smdp_oid);
+    if (c.default_smdp_address) tlv::append(v, 0x82, text(*c.default_smdp_address));
+    tlv::append(body, kTagImmediateEnable, v);
+  }
+  if (s.fallback_return_aid) tlv::append(body, kTagFallbackReturn, *s.fallback_return_aid);
+  if (s.emergency_return_aid) tlv::append(body, kTagEmergencyReturn, *s.emergency_return_aid);
+  if (s.ipa_mode != kIpaModeIpad) tlv::append(body, kTagIpaMode, byte(s.ipa_mode));
   return body;
 }
 
@@ -410,6 +451,15 @@ CardState decode_body(ByteView body, std::uint16_t version) {
       p.metadata = metadata_of(f.required(kTagMetadata));
       p.preloaded = small_of(f.required(kTagPreloaded), 1, "preloaded flag") == 1;
     }
+    if (version >= 5) {
+      if (auto x = f.optional(kTagFallbackAttribute)) {
+        p.fallback_attribute = small_of(*x, 1, "fallback attribute") == 1;
+      }
+      if (auto x = f.optional(kTagFallbackAllowed)) {
+        p.fallback_allowed = small_of(*x, 1, "fallback allowed") == 1;
+      }
+      if (auto x = f.optional(kTagEcall)) p.ecall_indication = small_of(*x, 1, "eCall") == 1;
+    }
     f.finish();
     s.profiles.push_back(std::move(p));
   }
@@ -451,6 +501,44 @@ CardState decode_body(ByteView body, std::uint16_t version) {
       s.eims.push_back(std::move(eim));
     }
     s.last_association_token = uint_of(top.required(kTagLastToken), 8, "last association token");
+  }
+  if (version >= 5) {
+    auto aid = [](ByteView v, const char* what) {
+      if (v.size() < 5 || v.size() > 16) throw ImageError(std::string("bad ") + what + " AID");
+      return bytes_of(v);
+    };
+    for (auto rv : top.repeated(kTagPackageResult)) {
+      Fields f(rv, "eUICC package result");
+      StoredPackageResult r;
+      r.seq_number = uint_of(f.required(0x80), 8, "package result sequence number");
+      r.eim_id = as_string(f.required(0x81));
+      r.der = bytes_of(f.required(0x82));
+      f.finish();
+      s.package_results.push_back(std::move(r));
+    }
+    if (auto rv = top.optional(kTagRollback)) {
+      Fields f(*rv, "rollback context");
+      RollbackContext r;
+      r.enabled_aid = aid(f.required(0x80), "rollback");
+      if (auto x = f.optional(0x81)) r.previous_aid = aid(*x, "rollback");
+      r.eim_id = as_string(f.required(0x82));
+      r.counter_value = uint_of(f.required(0x83), 8, "rollback counter value");
+      if (auto x = f.optional(0x84)) r.transaction_id = bytes_of(*x);
+      f.finish();
+      s.rollback = std::move(r);
+    }
+    if (auto cv = top.optional(kTagImmediateEnable)) {
+      Fields f(*cv, "immediate enable configuration");
+      ImmediateEnableConfig c;
+      c.immediate_enable = small_of(f.required(0x80), 1, "immediate enable flag") == 1;
+      if (auto x = f.optional(0x81)) c.default_smdp_oid = bytes_of(*x);
+      if (auto x = f.optional(0x82)) c.default_smdp_address = as_string(*x);
+      f.finish();
+      s.immediate_enable = std::move(c);
+    }
+    if (auto x = top.optional(kTagFallbackReturn)) s.fallback_return_aid = aid(*x, "fallback");
+    if (auto x = top.optional(kTagEmergencyReturn)) s.emergency_return_aid = aid(*x, "emergency");
+    if (auto x = top.optional(kTagIpaMode)) s.ipa_mode = small_of(*x, 1, "IPA mode");
   }
   top.finish();
   return s;
@@ -519,6 +607,7 @@ CardState decode_image(ByteView file) {
     case 2:
     case 3:
     case 4:
+    case 5:
       return decode_body(body, version);
     default:
       throw ImageError("card image version " + std::to_string(version) + " is not supported");

@@ -269,7 +269,7 @@ TEST_CASE("version 4 keeps the iot personality and every field of the eIM config
   s.eims = {full, bare};
   s.last_association_token = 3;
   auto image = sim::encode_image(s);
-  CHECK(image[9] == 4);
+  CHECK(image[9] == sim::kImageVersion);
   CHECK(sim::decode_image(image) == s);
   CHECK(sim::encode_image(sim::decode_image(image)) == image);
 
@@ -302,4 +302,66 @@ TEST_CASE("a version 3 image still loads, as an SGP.22 card with no eIM") {
     CHECK_THROWS_WITH(sim::decode_image(as_version_3(sim::encode_image(iot))),
                       Catch::Contains("unknown personality 'iot'"));
   }
+}
+
+namespace {
+// `image` with its version field set to `version` and its digest recomputed: the same body as
+// an older euicc-sim would have written it, for a state without the newer fields.
+Bytes relabelled(Bytes image, std::uint8_t version) {
+  image[9] = version;
+  image.resize(image.size() - 32);
+  auto h = Botan::HashFunction::create_or_throw("SHA-256");
+  h->update(image.data(), image.size());
+  auto digest = h->final();
+  image.insert(image.end(), digest.begin(), digest.end());
+  return image;
+}
+}  // namespace
+
+TEST_CASE("version 5 keeps SGP.32's package results, rollback, fallback and IPA state") {
+  auto s = full_sample();
+  s.config.personality = personality::kIot;
+  REQUIRE(s.profiles.size() >= 1);
+  s.profiles[0].fallback_attribute = true;
+  s.profiles[0].fallback_allowed = false;
+  s.profiles[0].ecall_indication = true;
+  s.package_results = {{7, "eim-1", from_hex("BF5103A00100")}, {9, "eim-2", from_hex("BF5100")}};
+  RollbackContext r;
+  r.enabled_aid = from_hex("A0000005591010FFFFFFFF8900001100");
+  r.previous_aid = from_hex("A0000005591010FFFFFFFF8900001000");
+  r.eim_id = "eim-1";
+  r.counter_value = 12;
+  r.transaction_id = from_hex("0102");
+  s.rollback = r;
+  s.immediate_enable = ImmediateEnableConfig{true, from_hex("2A0301"), "smdp.example.com"};
+  s.fallback_return_aid = from_hex("A0000005591010FFFFFFFF8900001000");
+  s.emergency_return_aid = from_hex("A0000005591010FFFFFFFF8900001100");
+  s.ipa_mode = kIpaModeIpae;
+  auto image = sim::encode_image(s);
+  CHECK(image[9] == 5);
+  CHECK(sim::decode_image(image) == s);
+  CHECK(sim::encode_image(sim::decode_image(image)) == image);
+
+  SECTION("version 4 knew none of these fields") {
+    CHECK_THROWS_WITH(sim::decode_image(relabelled(image, 4)), Catch::Contains("unknown field"));
+  }
+  SECTION("a bad AID or flag is refused, naming it") {
+    auto bad = s;
+    bad.fallback_return_aid = from_hex("A000");
+    CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(bad)), Catch::Contains("fallback AID"));
+    bad = s;
+    bad.ipa_mode = 2;
+    CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(bad)), Catch::Contains("IPA mode"));
+  }
+}
+
+TEST_CASE("a version 4 image still loads, with no SGP.32 package state") {
+  auto s = full_sample();
+  s.config.personality = personality::kIot;
+  const Bytes v4 = relabelled(sim::encode_image(s), 4);
+  auto loaded = sim::decode_image(v4);
+  CHECK(loaded == s);
+  CHECK(loaded.package_results.empty());
+  CHECK_FALSE(loaded.rollback);
+  CHECK(sim::encode_image(loaded)[9] == sim::kImageVersion);
 }

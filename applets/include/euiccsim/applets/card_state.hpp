@@ -162,6 +162,11 @@ struct ProfileSlot {
   // Installed at the factory (`card new --preload`) rather than downloaded in the field:
   // eUICCMemoryReset's deleteFieldLoadedTestProfiles spares it.
   bool preloaded = false;
+  // SGP.32: this is the Fallback Profile (setFallbackAttribute); at most one profile has it.
+  bool fallback_attribute = false;
+  // SGP.32 StoreMetadata fallbackAllowed / ecallIndication, when the profile gave them.
+  std::optional<bool> fallback_allowed;
+  bool ecall_indication = false;  // the Emergency Profile
   const Iccid& iccid() const { return profile.iccid; }
   friend bool operator==(const ProfileSlot&, const ProfileSlot&) = default;
 };
@@ -208,6 +213,38 @@ struct EimConfig {
   friend bool operator==(const EimConfig&, const EimConfig&) = default;
 };
 
+// An EuiccPackageResult the eUICC signed (SGP.32 v1.2 §2.11.2.1), kept until the IPA removes
+// it (RemoveNotificationFromList with its sequence number, which notifications share).
+struct StoredPackageResult {
+  std::uint64_t seq_number = 0;
+  std::string eim_id;
+  Bytes der;  // the whole 'BF51' EuiccPackageResult
+  friend bool operator==(const StoredPackageResult&, const StoredPackageResult&) = default;
+};
+
+// The enable PSMO with rollbackFlag that ProfileRollback (BF58) can undo: the profile it
+// enabled, the one it displaced (none if no profile was enabled) and the package it came in.
+struct RollbackContext {
+  Bytes enabled_aid;
+  std::optional<Bytes> previous_aid;
+  std::string eim_id;
+  std::uint64_t counter_value = 0;
+  Bytes transaction_id;  // empty if the package had none
+  friend bool operator==(const RollbackContext&, const RollbackContext&) = default;
+};
+
+// ConfigureImmediateProfileEnabling (BF59) / the configureImmediateEnable PSMO.
+struct ImmediateEnableConfig {
+  bool immediate_enable = false;
+  Bytes default_smdp_oid;  // OBJECT IDENTIFIER content octets, empty if none
+  std::optional<std::string> default_smdp_address;
+  friend bool operator==(const ImmediateEnableConfig&, const ImmediateEnableConfig&) = default;
+};
+
+// SGP.32 IpaMode.
+inline constexpr std::uint8_t kIpaModeIpad = 0;
+inline constexpr std::uint8_t kIpaModeIpae = 1;
+
 // How many eIMs a card can hold (insufficientMemory beyond), and the highest initial counter
 // value it accepts (counterValueOutOfRange beyond): euicc-sim's own bounds.
 inline constexpr std::size_t kMaxEims = 8;
@@ -238,6 +275,21 @@ struct CardState {
   std::vector<EimConfig> eims;
   std::uint64_t last_association_token = 0;
   const EimConfig* find_eim(std::string_view eim_id) const;
+  EimConfig* find_eim(std::string_view eim_id);
+
+  // SGP.32: signed package results not yet removed, oldest first.
+  std::vector<StoredPackageResult> package_results;
+  // The last enable with rollbackFlag, while ProfileRollback may still undo it.
+  std::optional<RollbackContext> rollback;
+  // What ConfigureImmediateProfileEnabling set; absent if never configured (or reset).
+  std::optional<ImmediateEnableConfig> immediate_enable;
+  // While the Fallback Mechanism (BF5D) is in force: the profile that was enabled before it,
+  // which ReturnFromFallback (BF5E) enables again.
+  std::optional<Bytes> fallback_return_aid;
+  // While the Emergency Profile (BF5B) is enabled: the profile that was enabled before it.
+  std::optional<Bytes> emergency_return_aid;
+  // IpaeActivation (BF42): which IPA is active (kIpaMode*), reported as EUICCInfo2 ipaMode.
+  std::uint8_t ipa_mode = kIpaModeIpad;
 
   // The AID for a new ISD-P: A0000005591010FFFFFFFF89 00 0010 00 onwards, never reused while
   // the card holds the previous one.
