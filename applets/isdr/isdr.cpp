@@ -34,6 +34,8 @@ IsdR::IsdR(Bytes aid) : aid_(std::move(aid)) {
       {0xBF55, es10b::get_eim_configuration_data},
       {0xBF56, es10b::get_certs},
       {0xBF57, es10b::add_initial_eim},
+      {0xBF51, es10b::load_euicc_package},
+      {0xBF58, es10b::profile_rollback},
   };
 }
 

@@ -15,6 +15,7 @@
 //  - an associationToken other than -1: invalidAssociationToken(5). -1 asks the eUICC for a
 //    token (onomondo-ipa's eUICC emulation reads it so); absent asks for none (addOk);
 //  - a euiccCiPKId that is not a CI the card's own chain is certified by: ciPKUnknown(3).
+#include "../eim_configuration.hpp"
 #include "euiccsim/applets/ecasd.hpp"
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
@@ -22,13 +23,7 @@
 #include <AddInitialEimOkEntry.h>
 #include <AddInitialEimRequest.h>
 #include <AddInitialEimResponse.h>
-#include <Certificate.h>
-#include <EimConfigurationData.h>
-#include <EimPublicKeyData.h>
-#include <SubjectPublicKeyInfo.h>
-#include <TrustedPublicKeyDataTls.h>
 
-#include <algorithm>
 #include <variant>
 
 namespace euiccsim::applets::es10b {
@@ -40,70 +35,6 @@ apdu::Response error(long code) {
   rsp->present = AddInitialEimResponse_PR_addInitialEimError;
   rsp->choice.addInitialEimError = code;
   return rsp::answer(asn_DEF_AddInitialEimResponse, rsp);
-}
-
-EimKeyData key_of(const EimPublicKeyData_t& k) {
-  if (k.present == EimPublicKeyData_PR_eimCertificate) {
-    return {EimKeyData::Kind::kCertificate,
-            asn1::encode_member(asn_DEF_Certificate, &k.choice.eimCertificate)};
-  }
-  return {EimKeyData::Kind::kPublicKey,
-          asn1::encode_member(asn_DEF_SubjectPublicKeyInfo, &k.choice.eimPublicKey)};
-}
-
-EimKeyData key_of(const TrustedPublicKeyDataTls_t& k) {
-  if (k.present == TrustedPublicKeyDataTls_PR_trustedCertificateTls) {
-    return {EimKeyData::Kind::kCertificate,
-            asn1::encode_member(asn_DEF_Certificate, &k.choice.trustedCertificateTls)};
-  }
-  return {EimKeyData::Kind::kPublicKey,
-          asn1::encode_member(asn_DEF_SubjectPublicKeyInfo, &k.choice.trustedEimPkTls)};
-}
-
-// One entry checked and converted; the error code otherwise. A token of -1 is asked for.
-struct Entry {
-  EimConfig config;
-  bool wants_token = false;
-};
-using Checked = std::variant<Entry, long>;
-
-Checked check(const EimConfigurationData_t& d, const std::vector<Bytes>& signing_pkids) {
-  Entry out;
-  auto& e = out.config;
-  e.eim_id = asn1::string_of(d.eimId);
-  if (e.eim_id.empty() || e.eim_id.size() > 128 || d.counterValue == nullptr ||
-      d.eimPublicKeyData == nullptr) {
-    return static_cast<long>(AddInitialEimResponse__addInitialEimError_commandError);
-  }
-  if (d.eimIdType != nullptr) {
-    if (*d.eimIdType < kEimIdTypeOid || *d.eimIdType > kEimIdTypeProprietary)
-      return static_cast<long>(AddInitialEimResponse__addInitialEimError_commandError);
-    e.id_type = static_cast<std::uint8_t>(*d.eimIdType);
-  }
-  if (*d.counterValue < 0 || static_cast<std::uint64_t>(*d.counterValue) > kMaxEimCounterValue) {
-    return static_cast<long>(AddInitialEimResponse__addInitialEimError_counterValueOutOfRange);
-  }
-  e.counter_value = static_cast<std::uint64_t>(*d.counterValue);
-  if (d.associationToken != nullptr) {
-    if (*d.associationToken != -1)
-      return static_cast<long>(AddInitialEimResponse__addInitialEimError_invalidAssociationToken);
-    out.wants_token = true;
-  }
-  if (d.euiccCiPKId != nullptr) {
-    e.euicc_ci_pkid = asn1::bytes_of(*d.euiccCiPKId);
-    if (std::find(signing_pkids.begin(), signing_pkids.end(), e.euicc_ci_pkid) ==
-        signing_pkids.end()) {
-      return static_cast<long>(AddInitialEimResponse__addInitialEimError_ciPKUnknown);
-    }
-  }
-  if (d.eimFqdn != nullptr) e.fqdn = asn1::string_of(*d.eimFqdn);
-  e.public_key = key_of(*d.eimPublicKeyData);
-  if (d.trustedPublicKeyDataTls != nullptr) e.tls_key = key_of(*d.trustedPublicKeyDataTls);
-  if (d.eimSupportedProtocol != nullptr) {
-    e.supported_protocols = asn1::bits_of(*d.eimSupportedProtocol);
-  }
-  e.indirect_profile_download = d.indirectProfileDownload != nullptr;
-  return out;
 }
 
 }  // namespace
@@ -121,11 +52,11 @@ apdu::Response add_initial_eim(isdr::Es10Call& call, ByteView request) {
     return error(AddInitialEimResponse__addInitialEimError_insufficientMemory);
   }
   const auto signing = ecasd::ci_pkids_for_signing(state.identity);
-  std::vector<Entry> entries;
+  std::vector<isdr::EimEntry> entries;
   for (int i = 0; i < list.count; ++i) {
-    auto checked = check(*list.array[i], signing);
+    auto checked = isdr::check_new_eim(*list.array[i], signing);
     if (const long* code = std::get_if<long>(&checked)) return error(*code);
-    auto& entry = std::get<Entry>(checked);
+    auto& entry = std::get<isdr::EimEntry>(checked);
     for (const auto& earlier : entries) {
       if (earlier.config.eim_id == entry.config.eim_id) {
         return error(AddInitialEimResponse__addInitialEimError_commandError);

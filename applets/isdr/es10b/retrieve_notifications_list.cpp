@@ -10,12 +10,16 @@
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
 
+#include <EuiccPackageResult.h>
+#include <IotRetrieveNotificationsListRequest.h>
+#include <IotRetrieveNotificationsListResponse.h>
 #include <PendingNotification.h>
 #include <RetrieveNotificationsListRequest.h>
 #include <RetrieveNotificationsListResponse.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace euiccsim::applets::es10b {
 
@@ -49,9 +53,37 @@ PendingNotification_t* pending_item(const PendingNotification& n) {
   }
 }
 
+// SGP.32 §5.9.11: an iot card's searchCriteria may ask for the stored eUICC package results
+// ('A0 { 82 }'), answered as 'BF2B { A2 { BF51 ... } }', oldest first. Nothing when the
+// request is not that form (the SGP.22 path answers it).
+std::optional<apdu::Response> package_results(const CardState& state, ByteView request) {
+  if (!state.config.is_iot()) return std::nullopt;
+  auto req = rsp::decode_request<IotRetrieveNotificationsListRequest_t>(
+      asn_DEF_IotRetrieveNotificationsListRequest, request);
+  if (!req || req->searchCriteria == nullptr ||
+      req->searchCriteria->present !=
+          IotRetrieveNotificationsListRequest__searchCriteria_PR_euiccPackageResults) {
+    return std::nullopt;
+  }
+  auto rsp = rsp::make<IotRetrieveNotificationsListResponse_t>(
+      asn_DEF_IotRetrieveNotificationsListResponse);
+  rsp->present = IotRetrieveNotificationsListResponse_PR_euiccPackageResultList;
+  for (const auto& r : state.package_results) {
+    auto* item = asn1::alloc<EuiccPackageResult_t>();
+    asn1::append(rsp->choice.euiccPackageResultList.list, item);
+    try {
+      rsp::decode_into(asn_DEF_EuiccPackageResult, item, r.der);
+    } catch (const asn1::DecodeError&) {
+      return error();
+    }
+  }
+  return rsp::answer(asn_DEF_IotRetrieveNotificationsListResponse, rsp);
+}
+
 }  // namespace
 
 apdu::Response retrieve_notifications_list(isdr::Es10Call& call, ByteView request) {
+  if (auto answer = package_results(call.ctx.state(), request)) return *answer;
   auto req = rsp::decode_request<RetrieveNotificationsListRequest_t>(
       asn_DEF_RetrieveNotificationsListRequest, request);
   if (!req) return error();

@@ -83,6 +83,10 @@ apdu::Response get_eim_configuration_data(isdr::Es10Call&, ByteView);
 apdu::Response get_certs(isdr::Es10Call&, ByteView);
 // AddInitialEim BF57, §5.9.4
 apdu::Response add_initial_eim(isdr::Es10Call&, ByteView);
+// LoadEuiccPackage BF51, §5.9.1
+apdu::Response load_euicc_package(isdr::Es10Call&, ByteView);
+// ProfileRollback BF58, §5.9.16
+apdu::Response profile_rollback(isdr::Es10Call&, ByteView);
 }  // namespace euiccsim::applets::es10b
 
 namespace euiccsim::applets::es10c {
