@@ -9,6 +9,7 @@
 
 #include "euiccsim/applets/isdp/profile_state.hpp"
 #include "euiccsim/applets/isdr/notifications.hpp"
+#include "euiccsim/crypto/ecdsa.hpp"
 #include "euiccsim/profiles/builder.hpp"
 #include "euiccsim/profiles/installer.hpp"
 #include "euiccsim/profiles/package.hpp"
@@ -51,6 +52,18 @@ const CardState& base_state() {
     s.default_dp_address = "smdp.example.com";
 #ifdef EUICCSIM_FUZZ_IOT
     s.config.personality = personality::kIot;
+    // An eIM whose key is a fixed scalar, so corpus seeds can carry packages it signed (over
+    // the package and '84 01 01', its token) and reach the PSMO / eCO code; mutations of them
+    // exercise the refusals.
+    EimConfig eim;
+    eim.eim_id = "fuzz-eim";
+    eim.association_token = 1;
+    const auto key = crypto::PrivateKey::from_scalar(crypto::Curve::kNistP256,
+                                                     from_hex(std::string(64, '1')));
+    eim.public_key = EimKeyData{EimKeyData::Kind::kPublicKey,
+                                key.public_key().subject_public_key_info()};
+    s.eims.push_back(eim);
+    s.last_association_token = 1;
 #endif
     return s;
   }();
