@@ -287,15 +287,154 @@ else
   echo "skip - SGP.26 EUM tests (no $ref/sgp26)"
 fi
 
+# SGP.32 eIM and IPAd tooling (docs/sgp32.md, "eIM and IPAd tooling").
+ep="$work/eim-pki"
+"$bin" pki init "$ep" --curve nist --seed 5 --json >"$work/pki.json"
+ci_pkid=$(sed -n 's/.*"ci_pkid": "\([0-9A-F]*\)".*/\1/p' "$work/pki.json")
+ieid=89049032123451234512345678901235
+iccid=89999000000000000007
+iccid_bcd=98990900000000000070
+expect 0 "eim config from a test PKI (certificate, token wanted)" -- "$bin" eim config --pki "$ep" \
+  --eim-id eim-1 --counter 0 --want-token --ci-pkid "$ci_pkid" -o "$work/eim-1.der"
+contains "$work/out" "EimConfigurationData for eIM 'eim-1' with its certificate" "eim config says what it wrote"
+hex_of "$work/eim-1.der" | grep -q '^3082....800565696D2D318301008401FFA582....A182' \
+  && pass "the certificate form is A5 { A1 ... }, token -1 is 84 01 FF" || fail "the certificate form is A5 { A1 ... }"
+expect 0 "eim config --key-only --hex" -- "$bin" eim config --cert "$ep/nist/eim.der" --eim-id eim-2 \
+  --counter 5 --key-only --hex
+contains "$work/out" "3067800565696D2D32830105A55BA059301306072A8648CE3D0201" "the key form is A5 { A0 SPKI }"
+"$bin" eim config --pki "$ep" --eim-id eim-2 --counter 5 --key-only -o "$work/eim-2.der" >/dev/null
+expect 2 "eim config needs --pki or --cert" -- "$bin" eim config --eim-id x -o "$work/x.der"
+one_line "the refusal"
+pkg() { "$bin" eim package --pki "$ep" --eim-id eim-1 --eid $ieid "$@"; }
+expect 0 "eim package with every PSMO" -- pkg --counter 1 --association-token 1 -o "$work/psmo.der" \
+  --psmo "enable $iccid rollback" --psmo "disable $iccid" --psmo "delete $iccid" \
+  --psmo list-profile-info --psmo "list-profile-info iccid=$iccid tags=5A9F70" --psmo get-rat \
+  --psmo "configure-immediate-enable flag smdp-oid=2.999.10 smdp-address=smdp.example.com" \
+  --psmo "set-fallback-attribute $iccid" --psmo unset-fallback-attribute \
+  --psmo "set-default-dp-address dp.example.com"
+contains "$work/out" "10 PSMO(s)" "eim package counts the PSMOs"
+psmo_hex=$(hex_of "$work/psmo.der")
+case "$psmo_hex" in
+  BF51*5A10${ieid}810101A0*A30E5A0A${iccid_bcd}0500A40C5A0A${iccid_bcd}A50C5A0A${iccid_bcd}BF2D00BF2D*A600A7*A80C5A0A${iccid_bcd}A900BF65*5F3740*)
+    pass "the PSMOs are on the wire in the order given" ;;
+  *) fail "the PSMOs are on the wire in the order given"; echo "    $psmo_hex" ;;
+esac
+expect 0 "eim package with every eCO (--hex)" -- pkg --counter 2 --hex --eco "add-eim $work/eim-2.der" \
+  --eco "delete-eim eim-3" --eco "update-eim $work/eim-2.der" --eco list-eim
+contains "$work/out" "A907800565696D2D33AA67800565696D2D32830105A55BA059" "the eCOs are A8, A9 { 80 id }, AA, AB"
+expect 2 "a package of PSMOs and eCOs is refused" -- pkg --counter 3 --hex --psmo get-rat --eco list-eim
+contains "$work/err" "never both" "the refusal says why"
+one_line "the refusal"
+expect 2 "a bad ICCID is refused" -- pkg --counter 3 --hex --psmo "enable 8999900000000000000"
+contains "$work/err" "'8999900000000000000'" "the refusal names the ICCID"
+one_line "the refusal"
+expect 2 "an unknown PSMO is refused" -- pkg --counter 3 --hex --psmo "reboot"
+contains "$work/err" "unknown PSMO 'reboot'" "the refusal names it"
+expect 2 "a bad EID is refused" -- "$bin" eim package --pki "$ep" --eim-id eim-1 --counter 1 \
+  --eid 89049032123451234512345678901234 --hex --psmo get-rat
+
+ipa() { "$bin" --state "$work/ipa" ipa "$@"; }
+expect 0 "card new --personality iot from the eIM's PKI" -- "$bin" --state "$work/ipa" card new \
+  --personality iot --no-profile --eid $ieid --pki "$ep" --curve nist
+expect 0 "ipa add-initial-eim (in-process)" -- ipa add-initial-eim --card $ieid "$work/eim-1.der" "$work/eim-2.der"
+contains "$work/out" "eim-1: associationToken 1" "eim-1 gets a token"
+contains "$work/out" "eim-2: addOk" "eim-2 is added without one"
+expect 1 "ipa add-initial-eim a second time" -- ipa add-initial-eim --card $ieid --json "$work/eim-1.der"
+contains "$work/out" '"error":"associatedEimAlreadyExists(2)"' "the error by name and number"
+expect 0 "ipa eim-config" -- ipa eim-config --card $ieid
+contains "$work/out" "eIM 'eim-1', counterValue 0, associationToken 1, key as certificate, euiccCiPKId $ci_pkid" "eim-1 as stored"
+contains "$work/out" "eIM 'eim-2', counterValue 5, key as publicKey" "eim-2 as stored"
+expect 0 "ipa eim-config EIM_ID --json" -- ipa eim-config --card $ieid --json eim-2
+contains "$work/out" '"eims":[{"eimId":"eim-2"' "only the eIM named"
+expect 0 "ipa certs -o DIR" -- ipa certs --card $ieid -o "$work/certs"
+contains "$work/out" "serialNumber=$ieid" "the eUICC certificate names the EID"
+[ -s "$work/certs/eum.der" ] && [ -s "$work/certs/euicc.der" ] && pass "ipa certs writes eum.der and euicc.der" \
+  || fail "ipa certs writes eum.der and euicc.der"
+cmp -s "$work/certs/eum.der" "$ep/nist/eum.der" && pass "eum.der is the PKI's EUM certificate" \
+  || fail "eum.der is the PKI's EUM certificate"
+expect 0 "ipa certs --ci-pkid of the card's CI" -- ipa certs --card $ieid --ci-pkid "$ci_pkid" --json
+contains "$work/out" '"ok":true' "--json says ok"
+expect 1 "ipa certs with an unknown CI" -- ipa certs --card $ieid --ci-pkid 0102
+contains "$work/out" "getCertsError invalidCiPKId(1)" "the error by name and number"
+expect 0 "ipa notifications with none" -- ipa notifications --card $ieid --json
+contains "$work/out" '"notifications":[]' "--json lists none"
+expect 1 "ipa notifications --remove of an unknown number" -- ipa notifications --card $ieid --remove 99
+contains "$work/out" "remove 99: nothingToDelete(1)" "the result by name and number"
+expect 1 "ipa load-package refuses what is not BF51" -- ipa load-package --card $ieid "$work/eim-1.der"
+one_line "the refusal"
+
+# eim verify-result on results built as a card builds them, signed with a key of the PKI
+# standing in for the eUICC's (its certificate is the --card-cert).
+if command -v openssl >/dev/null; then
+  tlv() {  # tlv TAG HEX
+    local n=$(( ${#2} / 2 ))
+    if [ $n -lt 128 ]; then printf '%s%02X%s' "$1" $n "$2"
+    elif [ $n -lt 256 ]; then printf '%s81%02X%s' "$1" $n "$2"
+    else printf '%s82%04X%s' "$1" $n "$2"; fi
+  }
+  unhex() { printf '%b' "$(printf '%s' "$1" | sed 's/../\\x&/g')"; }
+  raw_sign() {  # raw_sign HEX KEY -> r||s hex
+    unhex "$1" >"$work/tbs.bin"
+    openssl dgst -sha256 -sign "$2" -out "$work/sig.der" "$work/tbs.bin"
+    openssl asn1parse -inform der -in "$work/sig.der" | sed -n 's/.*INTEGER *:\([0-9A-F]*\).*/\1/p' |
+      while read -r x; do x=$(printf '%s' "$x" | sed 's/^0*//'); printf '%64s' "$x" | tr ' ' 0; done
+  }
+  eim1=$(printf 'eim-1' | od -An -tx1 -v | tr -d ' \n' | tr a-f A-F)
+  results="$(tlv 83 00)$(tlv A8 "$(tlv 84 02)")$(tlv 02 03)"
+  data=$(tlv 30 "$(tlv 80 "$eim1")$(tlv 81 01)$(tlv 83 04)$(tlv 30 "$results")")
+  sig=$(raw_sign "${data}840101" "$ep/nist/dp-auth.key.pem")
+  [ ${#sig} -eq 128 ] && pass "openssl gives a raw r||s of 64 bytes" || fail "openssl gives a raw r||s of 64 bytes"
+  tlv BF51 "$(tlv A0 "$data$(tlv 5F37 "$sig")")" >"$work/result.hex"
+  unhex "$(cat "$work/result.hex")" >"$work/result.der"
+  cc="$ep/nist/dp-auth.der"
+  expect 0 "eim verify-result of a signed result" -- "$bin" eim verify-result "$work/result.der" \
+    --card-cert "$cc" --association-token 1
+  contains "$work/out" "euiccPackageResultSigned from eIM 'eim-1', counterValue 1, seqNumber 4" "the header"
+  contains "$work/out" "enableResult ok(0)" "enableResult by name and number"
+  contains "$work/out" "addEimResult associationToken 2" "addEimResult's token"
+  contains "$work/out" "processingTerminated interruption(3)" "processingTerminated by name"
+  contains "$work/out" "signature: verified" "the signature verifies"
+  expect 0 "eim verify-result of hex text, --json" -- "$bin" eim verify-result "$work/result.hex" \
+    --card-cert "$cc" --association-token 1 --json
+  contains "$work/out" '"verified":true' "--json says verified"
+  expect 1 "eim verify-result without the token" -- "$bin" eim verify-result "$work/result.der" --card-cert "$cc"
+  contains "$work/out" "signature: NOT verified" "not verified without the token"
+  one_line "the failure"
+  expect 1 "eim verify-result with another certificate" -- "$bin" eim verify-result "$work/result.der" \
+    --card-cert "$ep/nist/eum.der" --association-token 1
+  data2=$(tlv 30 "$(tlv 80 "$eim1")$(tlv 81 02)$(tlv 83 04)$(tlv 30 "$results")")
+  tlv BF51 "$(tlv A0 "$data2$(tlv 5F37 "$sig")")" >"$work/tampered.hex"
+  expect 1 "eim verify-result of an altered result" -- "$bin" eim verify-result "$work/tampered.hex" \
+    --card-cert "$cc" --association-token 1
+  edata=$(tlv 30 "$(tlv 80 "$eim1")$(tlv 81 01)$(tlv 02 04)")
+  esig=$(raw_sign "${edata}840100" "$ep/nist/dp-auth.key.pem")
+  tlv BF51 "$(tlv A1 "$edata$(tlv 5F37 "$esig")")" >"$work/error.hex"
+  expect 0 "eim verify-result of a signed error (no token: 84 01 00)" -- "$bin" eim verify-result \
+    "$work/error.hex" --card-cert "$cc"
+  contains "$work/out" "error replayError(4)" "the error by name and number"
+  tlv BF51 "$(tlv A2 "$(tlv 80 "$eim1")$(tlv 84 01)")" >"$work/unsigned.hex"
+  expect 1 "eim verify-result of an unsigned error" -- "$bin" eim verify-result "$work/unsigned.hex" \
+    --card-cert "$cc" --association-token 1
+  contains "$work/out" "euiccPackageErrorUnsigned from eIM 'eim-1'" "the unsigned error is printed"
+  contains "$work/out" "signature: unsigned" "and reported as unsigned"
+  contains "$work/err" "carries no signature" "the reason"
+  one_line "the reason"
+else
+  echo "skip - eim verify-result on constructed results (no openssl)"
+fi
+
 # Help and usage.
 for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve" "pcscd" "stdio" "demo" \
            "profile" "profile inspect" "profile validate" "profile build" "es10" "pki" "pki init" \
-           "smdp" "smdp serve" "lpa" "lpa download" "lpa notifications" "lpa notifications process"; do
+           "smdp" "smdp serve" "lpa" "lpa download" "lpa notifications" "lpa notifications process" \
+           "eim" "eim config" "eim package" "eim verify-result" "ipa" "ipa add-initial-eim" \
+           "ipa load-package" "ipa eim-config" "ipa certs" "ipa notifications"; do
   # shellcheck disable=SC2086
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"
 done
-for sub in "apdu" "es10" "pki init" "smdp serve" "lpa download"; do
+for sub in "apdu" "es10" "pki init" "smdp serve" "lpa download" "eim config" "eim package" \
+           "eim verify-result" "ipa" "ipa add-initial-eim" "ipa load-package" "ipa certs"; do
   # shellcheck disable=SC2086
   "$bin" $sub --help >"$work/out" 2>&1
   contains "$work/out" "Example" "$sub --help has an example"

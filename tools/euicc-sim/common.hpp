@@ -68,6 +68,8 @@ void add_profile_commands(CLI::App& app);
 void add_pki_commands(CLI::App& app);
 void add_smdp_commands(CLI::App& app);
 void add_lpa_commands(CLI::App& app, GlobalOptions& global);
+void add_eim_commands(CLI::App& app);
+void add_ipa_commands(CLI::App& app, GlobalOptions& global);
 // The main job with a private pcscd: serve the cards until Ctrl-C.
 int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
 // A ready card and a short in-process tour of it (the main job where no pcscd can run).

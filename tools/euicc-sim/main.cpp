@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   add_pki_commands(app);
   add_smdp_commands(app);
   add_lpa_commands(app, global);
+  add_eim_commands(app);
+  add_ipa_commands(app, global);
 
   try {
     app.parse(argc, argv);
