@@ -20,6 +20,11 @@
 // - Memory reset sends the delete notification of each Profile it deletes (SGP.21 EUICC44: "The
 //   delete Notification process SHALL also be executed for each deleted Profile in case of
 //   eUICC Memory reset"), so pending notifications survive it, as does the sequence counter.
+// - Memory reset spares preloaded Test Profiles unless deletePreLoadedTestProfiles (SGP.32 bit 3)
+//   and Provisioning Profiles unless deleteProvisioningProfiles (SGP.32 bit 4) is given; the
+//   SGP.22 function (BF34) never passes those bits.
+// - The SGP.32 Emergency and Fallback mechanisms switch profiles with PPR1 set aside
+//   (enable_overriding_ppr1, disable_overriding_ppr1): see profile_state.hpp.
 // - Disabling a Test Profile enables again the Profile its enabling displaced (SGP.21 TPRO10);
 //   so does a memory reset that deletes the Enabled Test Profile. The displaced Profile is
 //   recorded in CardState::test_fallback_aid; enabling any non-Test Profile, or deleting the
@@ -90,13 +95,11 @@ void fall_back(CardState& state, NotificationBatch& batch) {
   previous->enabled = true;
 }
 
-}  // namespace
-
-Result enable(CardState& state, ProfileSlot& target) {
+Result enable_profile(CardState& state, ProfileSlot& target, bool ppr1_holds) {
   if (cat_busy(state)) return Result::kCatBusy;
   if (target.enabled) return Result::kProfileNotInDisabledState;
   ProfileSlot* current = state.enabled_profile();
-  if (current != nullptr && has_ppr(*current, kPpr1) && !overrides_ppr1(target)) {
+  if (ppr1_holds && current != nullptr && has_ppr(*current, kPpr1) && !overrides_ppr1(target)) {
     return Result::kDisallowedByPolicy;
   }
   // Notifications first (they may throw), in the order the events happen: the old Profile is
@@ -115,16 +118,31 @@ Result enable(CardState& state, ProfileSlot& target) {
   return Result::kOk;
 }
 
-Result disable(CardState& state, ProfileSlot& target) {
+Result disable_profile(CardState& state, ProfileSlot& target, bool ppr1_holds) {
   if (cat_busy(state)) return Result::kCatBusy;
   if (!target.enabled) return Result::kProfileNotInEnabledState;
-  if (has_ppr(target, kPpr1)) return Result::kDisallowedByPolicy;
+  if (ppr1_holds && has_ppr(target, kPpr1)) return Result::kDisallowedByPolicy;
   NotificationBatch batch(state);
   batch.add(target, NotificationEvent::kDisable);
   target.enabled = false;
   if (is_test(target)) fall_back(state, batch);
   batch.commit();
   return Result::kOk;
+}
+
+}  // namespace
+
+Result enable(CardState& state, ProfileSlot& target) {
+  return enable_profile(state, target, true);
+}
+Result disable(CardState& state, ProfileSlot& target) {
+  return disable_profile(state, target, true);
+}
+Result enable_overriding_ppr1(CardState& state, ProfileSlot& target) {
+  return enable_profile(state, target, false);
+}
+Result disable_overriding_ppr1(CardState& state, ProfileSlot& target) {
+  return disable_profile(state, target, false);
 }
 
 Result remove(CardState& state, ProfileSlot& target) {
@@ -150,9 +168,10 @@ Result memory_reset(CardState& state, std::uint32_t reset_options) {
       case ProfileClass::kOperational:
         return (reset_options & kDeleteOperationalProfiles) != 0;
       case ProfileClass::kTest:
-        return (reset_options & kDeleteFieldLoadedTestProfiles) != 0 && !p.preloaded;
+        return (reset_options &
+                (p.preloaded ? kDeletePreLoadedTestProfiles : kDeleteFieldLoadedTestProfiles)) != 0;
       case ProfileClass::kProvisioning:
-        return false;
+        return (reset_options & kDeleteProvisioningProfiles) != 0;
     }
     return false;
   };

@@ -49,6 +49,11 @@ struct DownloadSession {
   SecureBytes replace_session_keys;  // plaintext of A2's 87 segments
   Bytes metadata_iccid;  // 10 bytes as StoreMetadata sent it
   std::optional<ProfileMetadata> metadata;
+  // SGP.32 StoreMetadata fields (iot cards), which the card keeps on the ProfileSlot.
+  bool ecall_indication = false;
+  std::optional<bool> fallback_allowed;
+  // The new ISD-P, once the package installed.
+  Bytes installed_aid;
   std::optional<profiles::Installer> installer;
 };
 

@@ -36,6 +36,16 @@ IsdR::IsdR(Bytes aid) : aid_(std::move(aid)) {
       {0xBF57, es10b::add_initial_eim},
       {0xBF51, es10b::load_euicc_package},
       {0xBF58, es10b::profile_rollback},
+      {0xBF59, es10b::configure_immediate_profile_enabling},
+      {0xBF5A, es10b::immediate_enable},
+      {0xBF5B, es10b::enable_emergency_profile},
+      {0xBF5C, es10b::disable_emergency_profile},
+      {0xBF5D, es10b::execute_fallback_mechanism},
+      {0xBF5E, es10b::return_from_fallback},
+      {0xBF5F, es10b::get_connectivity_parameters},
+      {0xBF64, es10c::iot_euicc_memory_reset},
+      {0xBF65, es10a::iot_set_default_dp_address},
+      {0xBF42, es10b::ipae_activation},
   };
 }
 

@@ -243,6 +243,7 @@ Bytes make_store_metadata(const ProfileOffer& offer, const std::string& address)
     const Bytes b6 = der::tlv(0xB6, list);
     content.insert(content.end(), b6.begin(), b6.end());
   }
+  content.insert(content.end(), offer.extra_metadata.begin(), offer.extra_metadata.end());
   Bytes bf25 = der::tlv(0xBF25, content);
   try {
     check_schema(asn_DEF_StoreMetadataRequest, bf25, "StoreMetadataRequest");

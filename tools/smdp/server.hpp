@@ -54,6 +54,10 @@ struct ProfileOffer {
   bool notify_operations = true;
   // Fault injection: StoreMetadata names this ICCID (digits) instead of the package's.
   std::optional<std::string> metadata_iccid;
+  // DER appended to StoreMetadata's content as it is, for fields this server does not model
+  // (SGP.32's 9F7B ecallIndication and 9F67 fallbackAllowed, for one). They come after the
+  // fields above, so they must be ones that follow them in the SEQUENCE.
+  Bytes extra_metadata;
 };
 
 // What the server logs (one per ES9+ call): the function, the transaction, the outcome.

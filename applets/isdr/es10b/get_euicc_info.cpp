@@ -112,11 +112,12 @@ Bytes euicc_info2(const CardState& state) {
   if (state.config.is_iot()) {
     auto rsp = rsp::make<IotEUICCInfo2_t>(asn_DEF_IotEUICCInfo2);
     fill_info2(*rsp, state);
-    // SGP.32 §5.9.2: the active IPA. This card has no IPAe yet, so the IPA is the device's.
+    // SGP.32 §5.9.2: the active IPA, as IpaeActivation (BF42) last set it (IPAd until then).
     rsp->ipaMode = asn1::alloc<IpaMode_t>();
-    *rsp->ipaMode = IpaMode_ipad;
-    // ecallSupported and fallbackSupported stay absent: neither eCall nor the fallback
-    // mechanism is implemented.
+    *rsp->ipaMode = state.ipa_mode == kIpaModeIpae ? IpaMode_ipae : IpaMode_ipad;
+    // ecallSupported and fallbackSupported stay absent for now: the ES10b functions exist
+    // (BF5B-BF5E), but the eIM's setFallbackAttribute PSMO that makes a Fallback Profile does
+    // not yet, and announcing them changes every iot card's EUICCInfo2.
     rsp->iotSpecificInfo = asn1::alloc<IoTSpecificInfo_t>();
     asn1::append(rsp->iotSpecificInfo->iotVersion.list,
                  asn1::new_octets<VersionType_t>(kIotVersion.bytes()));

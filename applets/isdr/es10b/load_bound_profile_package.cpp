@@ -12,7 +12,9 @@
 //        one-time key (discarded at once) and the X9.63 KDF give S-ENC, S-MAC and the MCV.
 //   A0/87 ConfigureISDP BF24: encrypted and MACed; keeps dpProprietaryData.
 //   A1/88 StoreMetadata BF25: MAC only; the ICCID must be new on the card, the class known,
-//        the PPRs allowed by the card and its RAT for the profile owner.
+//        the PPRs allowed by the card and its RAT for the profile owner. On an iot card it is
+//        also read as SGP.32's IotStoreMetadataRequest, for 9F7B ecallIndication and 9F67
+//        fallbackAllowed (an SGP.22 card skips them as unknown extensions).
 //   A2/87 ReplaceSessionKeys BF26: PPK-ENC, PPK-MAC and a new MCV replace the session keys,
 //        the block counter starts again.
 //   A3/86 the profile package, decrypted segment by segment into the installer; its
@@ -25,6 +27,7 @@
 
 #include <ConfigureISDPRequest.h>
 #include <InitialiseSecureChannelRequest.h>
+#include <IotStoreMetadataRequest.h>
 #include <NotificationMetadata.h>
 #include <OBJECT_IDENTIFIER.h>
 #include <ReplaceSessionKeysRequest.h>
@@ -299,6 +302,14 @@ std::optional<Failure> store_metadata(DownloadSession& s, const CardState& state
     m.service_specific_data =
         asn1::encode(asn_DEF_VendorSpecificExtension, req->serviceSpecificDataStoredInEuicc);
   }
+  if (state.config.is_iot()) {
+    // The SGP.22 reading above succeeded, so only a malformed IoT field can fail this one.
+    auto iot = rsp::decode_request<IotStoreMetadataRequest_t>(asn_DEF_IotStoreMetadataRequest,
+                                                              s.store_metadata);
+    if (!iot) return fail(Reason::kIncorrectInputValues);
+    s.ecall_indication = iot->ecallIndication != nullptr && *iot->ecallIndication != 0;
+    if (iot->fallbackAllowed) s.fallback_allowed = *iot->fallbackAllowed != 0;
+  }
 
   profiles::InstallOptions options;
   for (const auto& p : state.profiles) options.existing_iccids.push_back(p.iccid());
@@ -380,7 +391,11 @@ std::variant<Bytes, Failure> finish(DownloadSession& s, CardState& state,
     return Failure{Command::kLoadProfileElements, Reason::kDataMismatch, {}};
   }
   const Bytes aid = state.add_profile(std::move(profile), false);
-  state.find_by_aid(aid)->metadata = std::move(metadata);
+  auto* slot = state.find_by_aid(aid);
+  slot->metadata = std::move(metadata);
+  slot->ecall_indication = s.ecall_indication;
+  slot->fallback_allowed = s.fallback_allowed;
+  s.installed_aid = aid;
   // EUICCResponse { peStatus { { status ok } } }: every element installed.
   const Bytes sima = tlv::encode(
       0x30, tlv::encode(0xA0, tlv::encode(0x30, tlv::encode(0x80, Bytes{0x00}))));
@@ -471,6 +486,8 @@ apdu::Response load_bound_profile_package(isdr::Es10Call& call, ByteView piece) 
   Bytes pir = installation_result(call.ctx.update_state(), *s,
                                   failure ? error_result(*failure) : *success,
                                   call.session.euicc_key);
+  // What SGP.32's ImmediateEnable may enable; a failed download leaves the previous one.
+  if (!failure) call.session.last_installed_aid = s->installed_aid;
   call.session.download.reset();
   return apdu::Response::ok(std::move(pir));
 }

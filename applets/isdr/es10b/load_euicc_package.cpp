@@ -171,6 +171,11 @@ class Executor {
     return code == kOk || ok_too;
   }
   ProfileSlot* slot(const Iccid_t& iccid) { return state_.find_by_iccid(asn1::bytes_of(iccid)); }
+  // The Fallback Profile is the enabled one: its attribute may not move or go meanwhile.
+  bool fallback_enabled() const {
+    const ProfileSlot* on = state_.enabled_profile();
+    return on != nullptr && on->fallback_attribute;
+  }
 
   long enable(const PsmoEnable_t& op);
   long remove(const PsmoIccid_t& op);
@@ -301,7 +306,7 @@ bool Executor::run(const Psmo_t& op, EuiccPackageResultDataSigned_t& out) {
         code = kIccidOrAidNotFound;
       } else if (target->fallback_allowed == false) {
         code = kFallbackNotAllowed;
-      } else if (state_.fallback_return_aid) {
+      } else if (fallback_enabled()) {
         code = kFallbackProfileEnabled;
       } else {
         // One Fallback Profile at most: the attribute moves.
@@ -314,7 +319,7 @@ bool Executor::run(const Psmo_t& op, EuiccPackageResultDataSigned_t& out) {
       long code = kOk;
       auto has = std::find_if(state_.profiles.begin(), state_.profiles.end(),
                               [](const ProfileSlot& p) { return p.fallback_attribute; });
-      if (state_.fallback_return_aid) {
+      if (fallback_enabled()) {
         code = kFallbackProfileEnabled;
       } else if (has == state_.profiles.end()) {
         code = kNoFallbackAttribute;
@@ -465,7 +470,10 @@ Bytes answer(isdr::Es10Call& call, ByteView request) {
   if (static_cast<std::uint64_t>(pkg.counterValue) > kMaxEimCounterValue) {
     return signed_error(call, signer, kCounterValueOutOfRange);
   }
-  if (state.emergency_return_aid) return signed_error(call, signer, kEcallActive);
+  // The Emergency Profile enabled stands for an eCall that may be in progress.
+  if (const ProfileSlot* on = state.enabled_profile(); on != nullptr && on->ecall_indication) {
+    return signed_error(call, signer, kEcallActive);
+  }
   const int count = operation_count(pkg.euiccPackage);
   if (count > kMaxOperations) return signed_error(call, signer, kSizeOverflow);
   return execute(call, pkg, signer, static_cast<std::uint64_t>(pkg.counterValue));

@@ -29,7 +29,8 @@ isdp::Result run(isdr::Es10Call& call, ByteView request) {
   auto req =
       rsp::decode_request<EuiccMemoryResetRequest_t>(asn_DEF_EuiccMemoryResetRequest, request);
   if (!req) return isdp::Result::kUndefinedError;
-  const auto options = asn1::bits_of(req->resetOptions);
+  // Bits 3.. are SGP.32's (BF64 on an iot card; SGP.32 v1.0 gave them other meanings here).
+  const auto options = asn1::bits_of(req->resetOptions) & isdp::kSgp22ResetOptions;
   const auto before = enabled_aid(call.ctx.state());
   auto result = isdp::memory_reset(call.ctx.update_state(), options);
   // isdp::memory_reset changed nothing: do not let the runtime write an unchanged card image.

@@ -14,9 +14,18 @@
 //   CHOICE alternative) and a wrong-sized AID or ICCID; one that decodes but cannot be
 //   honoured (the broken tagList above) is incorrectInputValues(1).
 // - Without tagList every field the card holds is returned, optional ones only when present.
+// - An iot card answers SGP.32's form (IotProfileInfo): the SGP.22 fields, then 9F7B
+//   ecallIndication TRUE for the Emergency Profile, 9F26 fallbackAttribute TRUE for the
+//   Fallback Profile (both left out when FALSE: fallbackAttribute is DEFAULT FALSE, and
+//   ecallIndication is absent from a profile whose metadata had none), and 9F67
+//   fallbackAllowed when the profile's metadata gave it. SGP.22 readers skip these tags (the
+//   SGP.22 module is extensible; lpac walks the E3 children and ignores unknown ones). An
+//   sgp22 card's answer is unchanged.
 #include "euiccsim/applets/isdr/es10.hpp"
 
 #include <DpProprietaryData.h>
+#include <IotProfileInfo.h>
+#include <IotProfileInfoListResponse.h>
 #include <NotificationConfigurationInformation.h>
 #include <OperatorId.h>
 #include <ProfileInfo.h>
@@ -27,6 +36,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "euiccsim/applets/rsp_asn1.hpp"
@@ -40,7 +50,8 @@ constexpr std::uint32_t kTagIccid = 0x5A, kTagIsdpAid = 0x4F, kTagState = 0x9F70
                         kTagNickname = 0x90, kTagSpn = 0x91, kTagName = 0x92, kTagIconType = 0x93,
                         kTagIcon = 0x94, kTagClass = 0x95, kTagNotificationConfig = 0xB6,
                         kTagOwner = 0xB7, kTagDpData = 0xB8, kTagPprs = 0x99,
-                        kTagServiceData = 0xBF22;
+                        kTagServiceData = 0xBF22, kTagEcallIndication = 0x9F7B,
+                        kTagFallbackAttribute = 0x9F26, kTagFallbackAllowed = 0x9F67;
 
 // The tags of a tagList, each as on the wire; nothing if the list ends inside a tag or a tag
 // runs past four bytes. X.690 §8.1.2.4: a first byte whose low five bits are all ones is
@@ -97,7 +108,15 @@ T* new_long(long value) {
   return p;
 }
 
-void fill(ProfileInfo_t& info, const ProfileSlot& slot, const Fields& want) {
+BOOLEAN_t* new_true() {
+  auto* p = asn1::alloc<BOOLEAN_t>();
+  *p = 1;
+  return p;
+}
+
+// ProfileInfo_t or IotProfileInfo_t: the SGP.22 fields have the same names in both.
+template <class Info>
+void fill(Info& info, const ProfileSlot& slot, const Fields& want) {
   const auto& m = slot.metadata;
   if (want(kTagIccid)) info.iccid = asn1::new_octets<Iccid_t>(slot.iccid().swapped_bcd());
   if (want(kTagIsdpAid)) info.isdpAid = asn1::new_octets<OctetTo16_t>(slot.isdp_aid);
@@ -119,7 +138,7 @@ void fill(ProfileInfo_t& info, const ProfileSlot& slot, const Fields& want) {
   }
   if (want(kTagNotificationConfig) && !m.notification_config.empty()) {
     info.notificationConfigurationInfo =
-        asn1::alloc<ProfileInfo::ProfileInfo__notificationConfigurationInfo>();
+        asn1::alloc<std::remove_pointer_t<decltype(info.notificationConfigurationInfo)>>();
     for (const auto& c : m.notification_config) {
       auto* item = asn1::alloc<NotificationConfigurationInformation_t>();
       asn1::append(info.notificationConfigurationInfo->list, item);
@@ -141,6 +160,15 @@ void fill(ProfileInfo_t& info, const ProfileSlot& slot, const Fields& want) {
   if (want(kTagServiceData) && !m.service_specific_data.empty()) {
     info.serviceSpecificDataStoredInEuicc = decode_member<VendorSpecificExtension_t>(
         asn_DEF_VendorSpecificExtension, m.service_specific_data);
+  }
+}
+
+void fill_iot(IotProfileInfo_t& info, const ProfileSlot& slot, const Fields& want) {
+  if (want(kTagEcallIndication) && slot.ecall_indication) info.ecallIndication = new_true();
+  if (want(kTagFallbackAttribute) && slot.fallback_attribute) info.fallbackAttribute = new_true();
+  if (want(kTagFallbackAllowed) && slot.fallback_allowed) {
+    info.fallbackAllowed = asn1::alloc<BOOLEAN_t>();
+    *info.fallbackAllowed = *slot.fallback_allowed ? 1 : 0;
   }
 }
 
@@ -204,9 +232,22 @@ apdu::Response get_profiles_info(isdr::Es10Call& call, ByteView request) {
     want = Fields(std::move(*tags));
   }
 
+  const auto& state = call.ctx.state();
+  if (state.config.is_iot()) {
+    auto rsp = rsp::make<IotProfileInfoListResponse_t>(asn_DEF_IotProfileInfoListResponse);
+    rsp->present = IotProfileInfoListResponse_PR_profileInfoListOk;
+    for (const auto& slot : state.profiles) {
+      if (criteria != nullptr && !matches(slot, *criteria)) continue;
+      auto* info = asn1::alloc<IotProfileInfo_t>();
+      asn1::append(rsp->choice.profileInfoListOk.list, info);
+      fill(*info, slot, want);
+      fill_iot(*info, slot, want);
+    }
+    return rsp::answer(asn_DEF_IotProfileInfoListResponse, rsp);
+  }
   auto rsp = rsp::make<ProfileInfoListResponse_t>(asn_DEF_ProfileInfoListResponse);
   rsp->present = ProfileInfoListResponse_PR_profileInfoListOk;
-  for (const auto& slot : call.ctx.state().profiles) {
+  for (const auto& slot : state.profiles) {
     if (criteria != nullptr && !matches(slot, *criteria)) continue;
     auto* info = asn1::alloc<ProfileInfo_t>();
     asn1::append(rsp->choice.profileInfoListOk.list, info);

@@ -25,6 +25,7 @@
 #include <ListEimResult.h>
 #include <ProfileRollbackResponse.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,18 +119,19 @@ ProfileMetadata with_notifications() {
 }
 
 // An iot card with P1 enabled and P2 disabled, and eIM `eim` added with a token.
-CardState iot_state(bool p1_forbids_fallback) {
+using Tweak = std::function<void(CardState&)>;
+
+CardState iot_state(const Tweak& tweak) {
   auto s = test::es10_state({{kP1, true, with_notifications()}, {kP2, false, with_notifications()}});
   s.config.personality = personality::kIot;
-  if (p1_forbids_fallback) s.profiles[0].fallback_allowed = false;
+  if (tweak) tweak(s);
   return s;
 }
 
 struct Fixture {
   Eim eim1 = make_eim("eim-1", crypto::Curve::kNistP256, 1);
   CardSimulator card;
-  explicit Fixture(bool p1_forbids_fallback = false)
-      : card(test::es10_card(iot_state(p1_forbids_fallback))) {
+  explicit Fixture(const Tweak& tweak = {}) : card(test::es10_card(iot_state(tweak))) {
     const Bytes r = card.es10(from_hex(der("BF57", der("A0", eim_config(eim1, 0, true)))));
     REQUIRE(to_hex(r) == "BF5705A003840101");
     card_eid = to_hex(state().eid.bytes());
@@ -352,15 +354,23 @@ TEST_CASE("the informational PSMOs and the profile attributes") {
   CHECK(f.slot(kP2).fallback_attribute);
   CHECK(f.state().default_dp_address == "dp.example");
 
-  SECTION("the fallback attribute moves, and unsetting it twice reports noFallbackAttribute") {
+  SECTION("the attribute moves to the enabled profile, which then keeps it (3)") {
     p.counter = 2;
-    p.operations = psmos(der("A8", der("5A", iccid_hex(kP1))) + "A900" + "A900");
+    p.operations = psmos(der("A8", der("5A", iccid_hex(kP1))) + "A900");
     auto second = decode_result(f.card.es10(request(f.eim1, p)));
     CHECK(results(*second) == std::vector<std::pair<EuiccResultData_PR, long>>{
                                   {EuiccResultData_PR_setFallbackAttributeResult, 0},
-                                  {EuiccResultData_PR_unsetFallbackAttributeResult, 0},
-                                  {EuiccResultData_PR_unsetFallbackAttributeResult, 2}});
-    CHECK_FALSE(f.slot(kP1).fallback_attribute);
+                                  {EuiccResultData_PR_unsetFallbackAttributeResult, 3}});
+    CHECK(f.slot(kP1).fallback_attribute);
+    CHECK_FALSE(f.slot(kP2).fallback_attribute);
+  }
+  SECTION("unset on a disabled Fallback Profile, then again: ok, noFallbackAttribute(2)") {
+    p.counter = 2;
+    p.operations = psmos("A900A900");
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          std::vector<std::pair<EuiccResultData_PR, long>>{
+              {EuiccResultData_PR_unsetFallbackAttributeResult, 0},
+              {EuiccResultData_PR_unsetFallbackAttributeResult, 2}});
     CHECK_FALSE(f.slot(kP2).fallback_attribute);
   }
   SECTION("the Fallback Profile cannot be deleted: returnFallbackProfile(21)") {
@@ -372,7 +382,7 @@ TEST_CASE("the informational PSMOs and the profile attributes") {
 }
 
 TEST_CASE("setFallbackAttribute: a profile that forbids fallback (2), an unknown one (1)") {
-  Fixture f(true);
+  Fixture f([](CardState& s) { s.profiles[0].fallback_allowed = false; });
   Package p;
   p.operations = psmos(der("A8", der("5A", iccid_hex(kP1))));
   CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
@@ -384,6 +394,31 @@ TEST_CASE("setFallbackAttribute: a profile that forbids fallback (2), an unknown
         std::vector<std::pair<EuiccResultData_PR, long>>{
             {EuiccResultData_PR_setFallbackAttributeResult, 1}});
   CHECK_FALSE(f.slot(kP1).fallback_attribute);
+}
+
+TEST_CASE("the enabled Emergency Profile refuses packages; the enabled Fallback Profile keeps its attribute") {
+  SECTION("ecallActive(104), signed") {
+    Fixture f([](CardState& s) { s.profiles[0].ecall_indication = true; });
+    const CardState before = f.state();
+    Package p;
+    p.operations = psmos(disable(kP1));
+    CHECK(signed_error_code(f, *decode_result(f.card.es10(request(f.eim1, p)))) == 104);
+    CHECK(f.state() == before);
+  }
+  SECTION("fallbackProfileEnabled(3) for set and unset") {
+    Fixture f([](CardState& s) { s.profiles[0].fallback_attribute = true; });
+    Package p;
+    p.operations = psmos(der("A8", der("5A", iccid_hex(kP2))));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          std::vector<std::pair<EuiccResultData_PR, long>>{
+              {EuiccResultData_PR_setFallbackAttributeResult, 3}});
+    p.counter = 2;
+    p.operations = psmos("A900");
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          std::vector<std::pair<EuiccResultData_PR, long>>{
+              {EuiccResultData_PR_unsetFallbackAttributeResult, 3}});
+    CHECK(f.slot(kP1).fallback_attribute);
+  }
 }
 
 TEST_CASE("enable with rollbackFlag, then ProfileRollback") {

@@ -28,10 +28,24 @@ enum class Result : std::uint8_t {
 inline constexpr std::uint32_t kDeleteOperationalProfiles = 1u << 0;
 inline constexpr std::uint32_t kDeleteFieldLoadedTestProfiles = 1u << 1;
 inline constexpr std::uint32_t kResetDefaultSmdpAddress = 1u << 2;
+// SGP.32 v1.2 (IotEuiccMemoryResetRequest, BF64) only. Bits 5 resetEimConfigData and 6
+// resetImmediateEnableConfig concern no profile: the BF64 handler applies them itself.
+inline constexpr std::uint32_t kDeletePreLoadedTestProfiles = 1u << 3;
+inline constexpr std::uint32_t kDeleteProvisioningProfiles = 1u << 4;
+// The bits SGP.22's eUICCMemoryReset (BF34) defines; SGP.32 v1.0 gave bits 3 and 4 of BF34
+// other meanings, so BF34 passes only these.
+inline constexpr std::uint32_t kSgp22ResetOptions =
+    kDeleteOperationalProfiles | kDeleteFieldLoadedTestProfiles | kResetDefaultSmdpAddress;
 
 // `target` must be a slot of `state`.
 Result enable(CardState& state, ProfileSlot& target);
 Result disable(CardState& state, ProfileSlot& target);
+// enable / disable for the SGP.32 Emergency and Fallback mechanisms (ES10b BF5B-BF5E): the
+// device switches profiles because it needs connectivity (an emergency call, a network that
+// failed), which a profile's "disabling not allowed" must not block, so PPR1 of the profile
+// that goes is set aside. Everything else (catBusy, notifications, states) is as above.
+Result enable_overriding_ppr1(CardState& state, ProfileSlot& target);
+Result disable_overriding_ppr1(CardState& state, ProfileSlot& target);
 // Removes the slot (and the ISD-P) from state.profiles.
 Result remove(CardState& state, ProfileSlot& target);
 Result memory_reset(CardState& state, std::uint32_t reset_options);

@@ -27,6 +27,9 @@ struct Session {
   std::shared_ptr<DownloadSession> download;
   // The eUICC key for the signatures of ES10b (euiccSignature1/2, the installation result).
   ecasd::KeyCache euicc_key;
+  // The ISD-P of the profile the last download installed since the card reset: what SGP.32's
+  // ImmediateEnable (BF5A) may enable, once. Volatile, so a reset ends that chance.
+  std::optional<Bytes> last_installed_aid;
 };
 
 struct Es10Call {
@@ -43,6 +46,13 @@ namespace euiccsim::applets::es10a {
 apdu::Response get_euicc_configured_addresses(isdr::Es10Call&, ByteView);
 // SetDefaultDpAddress BF3F, §5.7.4
 apdu::Response set_default_dp_address(isdr::Es10Call&, ByteView);
+// SetDefaultDpAddress BF65, SGP.32 v1.2 §5.9.25 (iot cards only).
+apdu::Response iot_set_default_dp_address(isdr::Es10Call&, ByteView);
+// Its work on bytes, for the setDefaultDpAddress PSMO too: `request` is one
+// IotSetDefaultDpAddressRequest (BF65 { 80 address }); the answer is the DER of its
+// IotSetDefaultDpAddressResponse (BF65 { 80 result }), undefinedError(127) if it does not
+// decode. Throws asn1::EncodeError only on a bug.
+Bytes set_default_dp_address_iot(AppletContext& ctx, ByteView request);
 }  // namespace euiccsim::applets::es10a
 
 namespace euiccsim::applets::es10b {
@@ -87,6 +97,20 @@ apdu::Response add_initial_eim(isdr::Es10Call&, ByteView);
 apdu::Response load_euicc_package(isdr::Es10Call&, ByteView);
 // ProfileRollback BF58, §5.9.16
 apdu::Response profile_rollback(isdr::Es10Call&, ByteView);
+// ConfigureImmediateProfileEnabling BF59, §5.9.17
+apdu::Response configure_immediate_profile_enabling(isdr::Es10Call&, ByteView);
+// ImmediateEnable BF5A, §5.9.15
+apdu::Response immediate_enable(isdr::Es10Call&, ByteView);
+// EnableEmergencyProfile BF5B, §5.9.22 / DisableEmergencyProfile BF5C, §5.9.23
+apdu::Response enable_emergency_profile(isdr::Es10Call&, ByteView);
+apdu::Response disable_emergency_profile(isdr::Es10Call&, ByteView);
+// ExecuteFallbackMechanism BF5D, §5.9.20 / ReturnFromFallback BF5E, §5.9.21
+apdu::Response execute_fallback_mechanism(isdr::Es10Call&, ByteView);
+apdu::Response return_from_fallback(isdr::Es10Call&, ByteView);
+// GetConnectivityParameters BF5F, §5.9.24
+apdu::Response get_connectivity_parameters(isdr::Es10Call&, ByteView);
+// IpaeActivation BF42, §3.8.4
+apdu::Response ipae_activation(isdr::Es10Call&, ByteView);
 }  // namespace euiccsim::applets::es10b
 
 namespace euiccsim::applets::es10c {
@@ -104,4 +128,6 @@ apdu::Response euicc_memory_reset(isdr::Es10Call&, ByteView);
 apdu::Response get_eid(isdr::Es10Call&, ByteView);
 // SetNickname BF29, §5.7.21
 apdu::Response set_nickname(isdr::Es10Call&, ByteView);
+// eUICCMemoryReset BF64, SGP.32 v1.2 §5.9.5 (iot cards only; SGP.22's BF34 stays as it is)
+apdu::Response iot_euicc_memory_reset(isdr::Es10Call&, ByteView);
 }  // namespace euiccsim::applets::es10c
