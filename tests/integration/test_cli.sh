@@ -362,6 +362,21 @@ expect 1 "ipa notifications --remove of an unknown number" -- ipa notifications 
 contains "$work/out" "remove 99: nothingToDelete(1)" "the result by name and number"
 expect 1 "ipa load-package refuses what is not BF51" -- ipa load-package --card $ieid "$work/eim-1.der"
 one_line "the refusal"
+# The card (no profile) lists its eIMs for eim-1 and answers with a signed result.
+pkg --counter 1 --association-token 1 -o "$work/list.der" --eco list-eim >/dev/null
+expect 0 "ipa load-package (in-process)" -- ipa load-package --card $ieid "$work/list.der" -o "$work/list.result"
+contains "$work/out" "listEimResult [eim-1, eim-2]" "the result lists both eIMs"
+expect 0 "eim verify-result with the card's certificate" -- "$bin" eim verify-result "$work/list.result" \
+  --card-cert "$work/certs/euicc.der" --association-token 1
+contains "$work/out" "signature: verified" "the card's signature verifies"
+expect 1 "eim verify-result with the wrong token" -- "$bin" eim verify-result "$work/list.result" \
+  --card-cert "$work/certs/euicc.der" --association-token 2
+expect 1 "the same package again" -- ipa load-package --card $ieid --json "$work/list.der"
+contains "$work/out" '"error":"replayError(4)"' "a replay, by name and number"
+expect 0 "ipa notifications --package-results" -- ipa notifications --card $ieid --package-results --json
+contains "$work/out" "$(hex_of "$work/list.result")" "the stored result is the one the card sent"
+expect 1 "ipa rollback without a rollback context" -- ipa rollback --card $ieid
+contains "$work/out" "cmdResult rollbackNotAllowed(1)" "the result by name and number"
 
 # eim verify-result on results built as a card builds them, signed with a key of the PKI
 # standing in for the eUICC's (its certificate is the --card-cert).
@@ -428,13 +443,13 @@ for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve"
            "profile" "profile inspect" "profile validate" "profile build" "es10" "pki" "pki init" \
            "smdp" "smdp serve" "lpa" "lpa download" "lpa notifications" "lpa notifications process" \
            "eim" "eim config" "eim package" "eim verify-result" "ipa" "ipa add-initial-eim" \
-           "ipa load-package" "ipa eim-config" "ipa certs" "ipa notifications"; do
+           "ipa load-package" "ipa eim-config" "ipa certs" "ipa notifications" "ipa rollback"; do
   # shellcheck disable=SC2086
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"
 done
 for sub in "apdu" "es10" "pki init" "smdp serve" "lpa download" "eim config" "eim package" \
-           "eim verify-result" "ipa" "ipa add-initial-eim" "ipa load-package" "ipa certs"; do
+           "eim verify-result" "ipa" "ipa add-initial-eim" "ipa load-package" "ipa certs" "ipa rollback"; do
   # shellcheck disable=SC2086
   "$bin" $sub --help >"$work/out" 2>&1
   contains "$work/out" "Example" "$sub --help has an example"

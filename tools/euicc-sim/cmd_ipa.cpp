@@ -49,6 +49,7 @@ struct IpaOptions {
   std::string out_dir;  // certs -o
   bool package_results = false;
   std::vector<long> remove;
+  bool refresh = false;  // rollback
 };
 
 void add_card_options(CLI::App* cmd, CardOptions& o) {
@@ -213,6 +214,57 @@ int run_load_package(GlobalOptions& global, const IpaOptions& o) {
     if (!o.result_file.empty()) std::cout << "wrote " << o.result_file << '\n';
   }
   return r.form == eim::PackageResult::Form::kResult ? 0 : 1;
+}
+
+// ---- rollback ----
+
+const char* rollback_result_name(long v) {
+  switch (v) {
+    case 0: return "ok";
+    case 1: return "rollbackNotAllowed";
+    case 5: return "catBusy";
+    case 7: return "commandError";
+    case 127: return "undefinedError";
+    default: return "unknown";
+  }
+}
+
+// ProfileRollback BF58 { 80 refreshFlag } -> BF58 { 02 cmdResult, BF51 result opt }. Read with
+// the TLV reader: the answer has two fields, and the package result is the shared reader's.
+int run_rollback(GlobalOptions& global, const IpaOptions& o) {
+  const Bytes request = from_hex(o.refresh ? "BF5803800101" : "BF5803800100");
+  const Bytes answer = call(global, o.card, request);
+  auto top = tlv::read(answer);
+  auto fields = top && top->tag == 0xBF58 && top->size == answer.size()
+                    ? tlv::read_all(top->value)
+                    : std::nullopt;
+  auto code_field = fields ? tlv::find(*fields, 0x02) : std::nullopt;
+  if (!code_field || code_field->value.size() != 1) {
+    throw std::runtime_error("the card's answer is not a ProfileRollbackResponse (" +
+                             to_hex(answer) + ")");
+  }
+  const long code = code_field->value[0];
+  std::optional<eim::PackageResult> result;
+  if (auto r = tlv::find(*fields, 0xBF51)) {
+    try {
+      result = eim::decode_package_result(r->bytes());
+    } catch (const eim::PackageError& e) {
+      throw std::runtime_error(std::string("the card's package result: ") + e.what());
+    }
+    if (!o.result_file.empty()) write_bytes(o.result_file, r->bytes());
+  }
+  if (o.card.json) {
+    json::Value j = json::Value::object();
+    j.set("function", "ProfileRollback").set("ok", code == 0).set("cmdResult", code)
+        .set("cmdResultName", rollback_result_name(code)).set("response", to_hex(answer));
+    if (result) j.set("packageResult", package_result_json(*result, false));
+    std::cout << j.dump() << '\n';
+  } else {
+    std::cout << "cmdResult " << rollback_result_name(code) << "(" << code << ")\n";
+    if (result) print_package_result(std::cout, *result, false);
+    if (result && !o.result_file.empty()) std::cout << "wrote " << o.result_file << '\n';
+  }
+  return code == 0 ? 0 : 1;
 }
 
 // ---- eim-config ----
@@ -521,6 +573,20 @@ void add_ipa_commands(CLI::App& app, GlobalOptions& global) {
       "verify-result`). Exit status 0 for a euiccPackageResultSigned, 1 for an error.\n"
       "Example:\n  euicc-sim ipa load-package --card EID pkg.der -o result.der");
   load_cmd->callback([&global, load] { std::exit(run_load_package(global, *load)); });
+
+  auto back = std::make_shared<IpaOptions>();
+  auto* back_cmd = ipa->add_subcommand(
+      "rollback",
+      "ProfileRollback (BF58): undo the last enable an eIM sent with rollbackFlag, and show the "
+      "signed result the card gives its eIM");
+  add_card_options(back_cmd, back->card);
+  back_cmd->add_flag("--refresh", back->refresh, "Set refreshFlag (the card REFRESHes)");
+  back_cmd->add_option("-o,--output", back->result_file,
+                       "Write the card's EuiccPackageResult (BF51) here, when it gives one");
+  back_cmd->footer(
+      "Exit status 0 when the card answered ok(0).\n"
+      "Example:\n  euicc-sim ipa rollback --card EID -o rollback-result.der");
+  back_cmd->callback([&global, back] { std::exit(run_rollback(global, *back)); });
 
   auto cfg = std::make_shared<IpaOptions>();
   auto* cfg_cmd = ipa->add_subcommand(

@@ -7,6 +7,10 @@
 //   pcsc_flow core READER                   the core flow (see run_core); prints "ok - ..." lines
 //   pcsc_flow eid READER                    the EID, read with SELECT ISD-R + GetEID
 //   pcsc_flow bench READER N                N SELECT round trips: APDU/s, p50, p99 (µs)
+//   pcsc_flow card-type READER              "sgp32", "sgp22" or "other", probed as pySim does
+//   pcsc_flow store-data READER FILE N      the first N STORE DATA blocks (120 bytes) of the
+//                                           ES10 request in FILE (DER), never the last: a
+//                                           request cut short, as by a power loss
 // Exit status 0 on success; 1 with "not ok - ..." on the first failed check.
 #include <PCSC/winscard.h>
 
@@ -198,11 +202,57 @@ void bench(SCARDCONTEXT ctx, const std::string& reader, int n, const std::string
   std::printf("%.0f %.1f %.1f\n", n / secs, us[us.size() / 2], us[us.size() * 99 / 100]);
   SCardDisconnect(c.h, SCARD_LEAVE_CARD);
 }
+// pySim's card-profile detection for eUICCs (pySim/euicc.py CardProfileEuiccSGP32 / SGP22,
+// tried in that ORDER, with a card reset after each): class byte 00, SELECT ISD-R by AID with
+// P2 04 and Le, then one STORE DATA; a status word other than 9000 rules the profile out.
+// SGP.32 is probed with GetCerts (BF56, empty), SGP.22 with GetEID. pySim follows 61xx with
+// GET RESPONSE of class 00.
+std::string card_type(SCARDCONTEXT ctx, const std::string& reader) {
+  Card c = connect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0);
+  auto probe = [&](const std::string& store_data) {
+    Bytes sel = c.exchange("00A4040410A0000005591010FFFFFFFF890000010000", 0x00);
+    bool ok = sw(sel) == "9000" && sw(c.exchange(store_data, 0x00)) == "9000";
+    DWORD proto = 0;
+    SCardReconnect(c.h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0, SCARD_RESET_CARD, &proto);
+    return ok;
+  };
+  std::string type = "other";
+  if (probe("80E2910003BF560000")) {
+    type = "sgp32";
+  } else if (probe("80E2910006BF3E035C015A00")) {
+    type = "sgp22";
+  }
+  SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+  return type;
+}
+void store_data_partial(SCARDCONTEXT ctx, const std::string& reader, const std::string& file,
+                        int blocks) {
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) fail("cannot open " + file);
+  Bytes req;
+  for (int ch; (ch = std::fgetc(f)) != EOF;) req.push_back(static_cast<unsigned char>(ch));
+  std::fclose(f);
+  const std::size_t total = (req.size() + 119) / 120;
+  if (blocks < 1 || static_cast<std::size_t>(blocks) >= total) fail("the request has fewer blocks");
+  Card c = connect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0);
+  c.exchange("00A4040010A0000005591010FFFFFFFF8900000100", 0x00);
+  for (int i = 0; i < blocks; ++i) {
+    const std::size_t off = static_cast<std::size_t>(i) * 120;
+    const std::size_t n = std::min<std::size_t>(120, req.size() - off);
+    char head[32];
+    std::snprintf(head, sizeof head, "80E211%02X%02X", static_cast<unsigned>(i & 0xFF),
+                  static_cast<unsigned>(n));
+    const Bytes r = c.transmit(head + str(Bytes(req.begin() + off, req.begin() + off + n)));
+    if (sw(r) != "9000") fail("STORE DATA block " + std::to_string(i) + ": " + sw(r));
+  }
+  ok("sent " + std::to_string(blocks) + " of " + std::to_string(total) + " blocks");
+  SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: pcsc_flow readers|wait-readers|wait-card|core|eid|bench ...\n");
+    std::fprintf(stderr, "usage: pcsc_flow readers|wait-readers|wait-card|core|eid|bench|card-type|store-data ...\n");
     return 2;
   }
   const std::string cmd = argv[1];
@@ -239,6 +289,10 @@ int main(int argc, char** argv) {
     if (r.size() != 23) fail("GetEID: " + str(r));
     std::printf("%s\n", str(Bytes(r.begin() + 5, r.begin() + 21)).c_str());
     SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+  } else if (cmd == "store-data" && argc == 5) {
+    store_data_partial(ctx, argv[2], argv[3], std::atoi(argv[4]));
+  } else if (cmd == "card-type" && argc == 3) {
+    std::printf("%s\n", card_type(ctx, argv[2]).c_str());
   } else if (cmd == "bench" && argc == 4) {
     bench(ctx, argv[2], std::atoi(argv[3]), "00A4040C10A0000005591010FFFFFFFF8900000100");
   } else {
