@@ -93,6 +93,20 @@ Bytes encode(std::uint32_t tag, ByteView value) {
   return out;
 }
 
+Bytes der_integer(std::int64_t v) {
+  Bytes b;
+  auto u = static_cast<std::uint64_t>(v);
+  for (int i = 0; i < 8; ++i) {
+    b.insert(b.begin(), static_cast<std::uint8_t>(u & 0xFF));
+    u >>= 8;
+  }
+  // A leading byte is redundant when it only repeats the sign of the next one.
+  while (b.size() > 1 &&
+         ((b[0] == 0x00 && (b[1] & 0x80) == 0) || (b[0] == 0xFF && (b[1] & 0x80) != 0)))
+    b.erase(b.begin());
+  return b;
+}
+
 Bytes encode_uint(std::uint64_t v, std::size_t width) {
   Bytes out(width);
   for (std::size_t i = 0; i < width; ++i)

@@ -5,23 +5,13 @@
 namespace euiccsim::applets::isdr {
 
 Bytes association_token_do(const std::optional<std::uint64_t>& token) {
-  // Minimal two's complement: big-endian without leading zero bytes, one added back when the
-  // top bit would read as a sign.
-  std::uint64_t v = token.value_or(0);
-  Bytes content;
-  do {
-    content.insert(content.begin(), static_cast<std::uint8_t>(v & 0xFF));
-    v >>= 8;
-  } while (v != 0);
-  if ((content.front() & 0x80) != 0) content.insert(content.begin(), 0x00);
-  return tlv::encode(0x84, content);
+  return tlv::encode(0x84, tlv::der_integer(static_cast<std::int64_t>(token.value_or(0))));
 }
 
 Bytes sign_package_result(Es10Call& call, ByteView data_der, ByteView token_do, bool error) {
   Bytes input(data_der.begin(), data_der.end());
   input.insert(input.end(), token_do.begin(), token_do.end());
-  const Bytes signature =
-      ecasd::sign(call.ctx.state().identity, input, call.session.euicc_key);
+  const Bytes signature = ecasd::sign(call.ctx.state().identity, input, call.session.euicc_key);
   Bytes inner(data_der.begin(), data_der.end());
   tlv::append(inner, 0x5F37, signature);
   return tlv::encode(0xBF51, tlv::encode(error ? 0xA1 : 0xA0, inner));

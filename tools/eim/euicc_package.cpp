@@ -26,19 +26,6 @@ namespace {
 
 using Kind = Operation::Kind;
 
-// DER INTEGER content: minimal two's complement.
-Bytes der_integer(long v) {
-  Bytes b;
-  auto u = static_cast<unsigned long>(v);
-  for (int i = 0; i < static_cast<int>(sizeof(long)); ++i) {
-    b.insert(b.begin(), static_cast<std::uint8_t>(u & 0xFF));
-    u >>= 8;
-  }
-  while (b.size() > 1 && ((b[0] == 0x00 && !(b[1] & 0x80)) || (b[0] == 0xFF && (b[1] & 0x80))))
-    b.erase(b.begin());
-  return b;
-}
-
 void decode_member(const asn1::Type& type, void* member, ByteView der, const std::string& what) {
   try {
     applets::rsp::decode_into(type, member, der);
@@ -376,7 +363,7 @@ void fill_eco(Eco_t& e, const Operation& op) {
 }  // namespace
 
 Bytes association_token_do(std::optional<long> token) {
-  return tlv::encode(0x84, der_integer(token.value_or(0)));
+  return tlv::encode(0x84, tlv::der_integer(token.value_or(0)));
 }
 
 std::string named(const std::string& name, long value) {

@@ -99,20 +99,11 @@ ByteView text(const std::string& s) {
   return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
-// DER INTEGER content of a non-negative number.
-Bytes der_uint(std::uint64_t v) {
-  Bytes b;
-  do {
-    b.insert(b.begin(), static_cast<std::uint8_t>(v & 0xFF));
-    v >>= 8;
-  } while (v != 0);
-  if (b.front() & 0x80) b.insert(b.begin(), 0x00);
-  return b;
-}
-
 std::uint64_t number(const std::string& s, const char* what) {
   if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
     throw UsageError(std::string(what) + ": '" + s + "' is not a number");
+  // ES10 integers are signed 64-bit at most (asn1c's long); larger ones cannot be sent.
+  if (s.size() > 18) throw UsageError(std::string(what) + ": '" + s + "' is too large");
   return std::stoull(s);
 }
 
@@ -191,7 +182,8 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
         body = prepend(tlv::encode(0xA0, tlv::encode(0x4F, from_hex(value))), body);
       } else if (key == "class") {
         body =
-            prepend(tlv::encode(0xA0, tlv::encode(0x95, der_uint(number(value, "class")))), body);
+            prepend(tlv::encode(0xA0, tlv::encode(0x95, tlv::der_integer(number(value, "class")))),
+                    body);
       } else if (key == "tags") {
         tlv::append(body, 0x5C, from_hex(value));
       } else {
@@ -224,13 +216,13 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
     need(0, 1);
     if (a.empty()) return from_hex("BF2B00");
     bool numeric = a[0].find_first_not_of("0123456789") == std::string::npos;
-    Bytes criterion = numeric ? tlv::encode(0x80, der_uint(number(a[0], "seq")))
+    Bytes criterion = numeric ? tlv::encode(0x80, tlv::der_integer(number(a[0], "seq")))
                               : tlv::encode(0x81, event_bits(a[0]));
     return tlv::encode(0xBF2B, tlv::encode(0xA0, criterion));
   }
   if (fn == "remove") {
     need(1, 1);
-    return tlv::encode(0xBF30, tlv::encode(0x80, der_uint(number(a[0], "seq"))));
+    return tlv::encode(0xBF30, tlv::encode(0x80, tlv::der_integer(number(a[0], "seq"))));
   }
   if (fn == "reset") {
     need(0, 3);
@@ -257,7 +249,7 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
   if (fn == "cancel-session") {
     need(2, 2);
     Bytes body = tlv::encode(0x80, from_hex(a[0]));
-    tlv::append(body, 0x81, der_uint(number(a[1], "reason")));
+    tlv::append(body, 0x81, tlv::der_integer(number(a[1], "reason")));
     return tlv::encode(0xBF41, body);
   }
   if (fn == "raw") return need(1, 1), from_hex(a[0]);

@@ -100,17 +100,6 @@ void write_bytes(const std::filesystem::path& path, ByteView data) {
   if (!f.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
-// DER INTEGER content of a non-negative number.
-Bytes der_uint(std::uint64_t v) {
-  Bytes b;
-  do {
-    b.insert(b.begin(), static_cast<std::uint8_t>(v & 0xFF));
-    v >>= 8;
-  } while (v != 0);
-  if (b.front() & 0x80) b.insert(b.begin(), 0x00);
-  return b;
-}
-
 std::string with_name(const char* name, long v) {
   return eim::named(name, v);
 }
@@ -432,7 +421,7 @@ int run_remove(GlobalOptions& global, const IpaOptions& o) {
     if (seq < 0) throw UsageError("--remove: sequence numbers are 0 or more");
     const Bytes answer =
         call(global, o.card,
-             tlv::encode(0xBF30, tlv::encode(0x80, der_uint(static_cast<std::uint64_t>(seq)))));
+             tlv::encode(0xBF30, tlv::encode(0x80, tlv::der_integer(seq))));
     auto rsp = decode_answer<NotificationSentResponse_t>(asn_DEF_NotificationSentResponse, answer);
     const long s = rsp->deleteNotificationStatus;
     const auto text = with_name(s == 0     ? "ok"

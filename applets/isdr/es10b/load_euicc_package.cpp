@@ -29,8 +29,8 @@
 #include "euiccsim/applets/tlv.hpp"
 
 #include <AddEimResult.h>
-#include <EimIdInfo.h>
 #include <Eco.h>
+#include <EimIdInfo.h>
 #include <EuiccPackageErrorDataSigned.h>
 #include <EuiccPackageErrorUnsigned.h>
 #include <EuiccPackageRequest.h>
@@ -372,10 +372,9 @@ bool Executor::run(const Eco_t& op, EuiccPackageResultDataSigned_t& out) {
     case Eco_PR_updateEim: {
       const auto& d = op.choice.updateEim;
       EimConfig* eim = state_.find_eim(asn1::string_of(d.eimId));
-      const long code =
-          eim == nullptr
-              ? kEimNotFound
-              : isdr::apply_eim_update(d, ecasd::ci_pkids_for_signing(state_.identity), *eim);
+      const long code = eim == nullptr ? kEimNotFound
+                                       : isdr::apply_eim_update(
+                                             d, ecasd::ci_pkids_for_signing(state_.identity), *eim);
       return coded(out, EuiccResultData_PR_updateEimResult, code);
     }
     case Eco_PR_listEim: {

@@ -79,9 +79,8 @@ apdu::Response profile_rollback(isdr::Es10Call& call, ByteView request) {
   }
   if (context.previous_aid) {
     const auto& profiles = state.profiles;
-    if (std::none_of(profiles.begin(), profiles.end(), [&](const ProfileSlot& p) {
-          return p.isdp_aid == *context.previous_aid;
-        })) {
+    if (std::none_of(profiles.begin(), profiles.end(),
+                     [&](const ProfileSlot& p) { return p.isdp_aid == *context.previous_aid; })) {
       return respond(kRollbackNotAllowed);
     }
   }
@@ -89,10 +88,9 @@ apdu::Response profile_rollback(isdr::Es10Call& call, ByteView request) {
 
   auto& next = call.ctx.update_state();
   try {
-    const auto changed =
-        context.previous_aid
-            ? isdp::enable(next, *next.find_by_aid(*context.previous_aid))
-            : isdp::disable(next, *next.find_by_aid(context.enabled_aid));
+    const auto changed = context.previous_aid
+                             ? isdp::enable(next, *next.find_by_aid(*context.previous_aid))
+                             : isdp::disable(next, *next.find_by_aid(context.enabled_aid));
     if (changed != isdp::Result::kOk) {
       call.ctx.roll_back();
       return respond(kCommandError);

@@ -88,21 +88,32 @@ struct Package {
 // BF51 signed by `signer` (which may differ from the eIM named, to forge).
 Bytes request(const Eim& eim, const Package& p, const Eim* signer = nullptr) {
   const std::string signed_part =
-      der("30", der("80", utf8(eim.id)) + der("5A", p.eid.empty() ? card_eid : p.eid) + der("81", int_hex(p.counter)) +
+      der("30", der("80", utf8(eim.id)) + der("5A", p.eid.empty() ? card_eid : p.eid) +
+                    der("81", int_hex(p.counter)) +
                     (p.transaction_id.empty() ? "" : der("82", p.transaction_id)) + p.operations);
   const Eim& by = signer ? *signer : eim;
   const Bytes sig = by.key.sign(from_hex(signed_part + token_do(by.token)));
   return from_hex(der("BF51", signed_part + der("5F37", to_hex(sig))));
 }
 
-std::string psmos(const std::string& ops) { return der("A0", ops); }
-std::string ecos(const std::string& ops) { return der("A1", ops); }
-std::string iccid_hex(const std::string& payload) { return to_hex(test::iccid_bytes(payload)); }
+std::string psmos(const std::string& ops) {
+  return der("A0", ops);
+}
+std::string ecos(const std::string& ops) {
+  return der("A1", ops);
+}
+std::string iccid_hex(const std::string& payload) {
+  return to_hex(test::iccid_bytes(payload));
+}
 std::string enable(const std::string& payload, bool rollback = false) {
   return der("A3", der("5A", iccid_hex(payload)) + (rollback ? "0500" : ""));
 }
-std::string disable(const std::string& payload) { return der("A4", der("5A", iccid_hex(payload))); }
-std::string remove(const std::string& payload) { return der("A5", der("5A", iccid_hex(payload))); }
+std::string disable(const std::string& payload) {
+  return der("A4", der("5A", iccid_hex(payload)));
+}
+std::string remove(const std::string& payload) {
+  return der("A5", der("5A", iccid_hex(payload)));
+}
 
 const std::string kP1 = "8999900000000000001";
 const std::string kP2 = "8999900000000000002";
@@ -122,7 +133,8 @@ ProfileMetadata with_notifications() {
 using Tweak = std::function<void(CardState&)>;
 
 CardState iot_state(const Tweak& tweak) {
-  auto s = test::es10_state({{kP1, true, with_notifications()}, {kP2, false, with_notifications()}});
+  auto s =
+      test::es10_state({{kP1, true, with_notifications()}, {kP2, false, with_notifications()}});
   s.config.personality = personality::kIot;
   if (tweak) tweak(s);
   return s;
@@ -180,7 +192,8 @@ std::vector<std::pair<EuiccResultData_PR, long>> results(const EuiccPackageResul
   INFO("the answer: " << to_hex(asn1::encode(asn_DEF_EuiccPackageResult, &r)));
   REQUIRE(r.present == EuiccPackageResult_PR_euiccPackageResultSigned);
   std::vector<std::pair<EuiccResultData_PR, long>> out;
-  const auto& list = r.choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list;
+  const auto& list =
+      r.choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list;
   for (int i = 0; i < list.count; ++i) {
     out.emplace_back(list.array[i]->present, list.array[i]->choice.enableResult);
   }
@@ -213,8 +226,8 @@ TEST_CASE("a package enabling a profile: the card executes it and signs the resu
   CHECK(data.counterValue == 5);
   REQUIRE(data.eimTransactionId != nullptr);
   CHECK(to_hex(asn1::bytes_of(*data.eimTransactionId)) == "0102030405");
-  CHECK(results(*rsp) == std::vector<std::pair<EuiccResultData_PR, long>>{
-                             {EuiccResultData_PR_enableResult, 0}});
+  CHECK(results(*rsp) ==
+        std::vector<std::pair<EuiccResultData_PR, long>>{{EuiccResultData_PR_enableResult, 0}});
   // The disable of P1 and the enable of P2 were notified first; the result comes after.
   CHECK(static_cast<std::uint64_t>(data.seqNumber) == seq_before + 3);
   CHECK(f.state().last_seq_number == seq_before + 3);
@@ -288,7 +301,8 @@ TEST_CASE("LoadEuiccPackage refuses, with the right form and code") {
   SECTION("a signature byte changed: unsigned error") {
     Bytes req = request(f.eim1, p);
     req.back() ^= 0x01;
-    CHECK(decode_result(f.card.es10(req))->present == EuiccPackageResult_PR_euiccPackageErrorUnsigned);
+    CHECK(decode_result(f.card.es10(req))->present ==
+          EuiccPackageResult_PR_euiccPackageErrorUnsigned);
   }
   SECTION("an eimId the card does not know: unsigned error without a token") {
     const Eim stranger = make_eim("eim-9", crypto::Curve::kNistP256, 9);
@@ -312,8 +326,8 @@ TEST_CASE("the operations run in order, and the first failure ends the package")
   // P1 is enabled: deleting it fails (2); the disable after it never runs.
   p.operations = psmos(remove(kP1) + disable(kP1));
   auto rsp = decode_result(f.card.es10(request(f.eim1, p)));
-  CHECK(results(*rsp) == std::vector<std::pair<EuiccResultData_PR, long>>{
-                             {EuiccResultData_PR_deleteResult, 2}});
+  CHECK(results(*rsp) ==
+        std::vector<std::pair<EuiccResultData_PR, long>>{{EuiccResultData_PR_deleteResult, 2}});
   CHECK(f.slot(kP1).enabled);
   // The package was accepted, so its counter is spent.
   CHECK(f.state().find_eim("eim-1")->counter_value == 1);
@@ -321,11 +335,11 @@ TEST_CASE("the operations run in order, and the first failure ends the package")
   p.counter = 2;
   p.operations = psmos(disable(kP1) + remove(kP1) + enable(kP2) + disable("8999900000000000099"));
   rsp = decode_result(f.card.es10(request(f.eim1, p)));
-  CHECK(results(*rsp) == std::vector<std::pair<EuiccResultData_PR, long>>{
-                             {EuiccResultData_PR_disableResult, 0},
-                             {EuiccResultData_PR_deleteResult, 0},
-                             {EuiccResultData_PR_enableResult, 0},
-                             {EuiccResultData_PR_disableResult, 1}});
+  CHECK(results(*rsp) ==
+        std::vector<std::pair<EuiccResultData_PR, long>>{{EuiccResultData_PR_disableResult, 0},
+                                                         {EuiccResultData_PR_deleteResult, 0},
+                                                         {EuiccResultData_PR_enableResult, 0},
+                                                         {EuiccResultData_PR_disableResult, 1}});
   CHECK(f.state().profiles.size() == 1);
   CHECK(f.slot(kP2).enabled);
 }
@@ -333,9 +347,10 @@ TEST_CASE("the operations run in order, and the first failure ends the package")
 TEST_CASE("the informational PSMOs and the profile attributes") {
   Fixture f;
   Package p;
-  p.operations = psmos(der("BF2D", "") + "A600" +
-                       der("A7", "8000" + der("81", "2B0601") + der("82", utf8("smdp.example"))) +
-                       der("A8", der("5A", iccid_hex(kP2))) + der("BF65", der("80", utf8("dp.example"))));
+  p.operations =
+      psmos(der("BF2D", "") + "A600" +
+            der("A7", "8000" + der("81", "2B0601") + der("82", utf8("smdp.example"))) +
+            der("A8", der("5A", iccid_hex(kP2))) + der("BF65", der("80", utf8("dp.example"))));
   const Bytes r = f.card.es10(request(f.eim1, p));
   auto rsp = decode_result(r);
   auto res = results(*rsp);
@@ -345,8 +360,9 @@ TEST_CASE("the informational PSMOs and the profile attributes") {
   CHECK(res[2] == std::pair{EuiccResultData_PR_configureImmediateEnableResult, 0L});
   CHECK(res[3] == std::pair{EuiccResultData_PR_setFallbackAttributeResult, 0L});
   CHECK(res[4].first == EuiccResultData_PR_setDefaultDpAddressResult);
-  const auto& list = rsp->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult
-                         .list.array[0]->choice.listProfileInfoResult;
+  const auto& list =
+      rsp->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list.array[0]
+          ->choice.listProfileInfoResult;
   REQUIRE(list.present == IotProfileInfoListResponse_PR_profileInfoListOk);
   CHECK(list.choice.profileInfoListOk.list.count == 2);
   CHECK(f.state().immediate_enable ==
@@ -396,7 +412,9 @@ TEST_CASE("setFallbackAttribute: a profile that forbids fallback (2), an unknown
   CHECK_FALSE(f.slot(kP1).fallback_attribute);
 }
 
-TEST_CASE("the enabled Emergency Profile refuses packages; the enabled Fallback Profile keeps its attribute") {
+TEST_CASE(
+    "the enabled Emergency Profile refuses packages; the enabled Fallback Profile keeps its "
+    "attribute") {
   SECTION("ecallActive(104), signed") {
     Fixture f([](CardState& s) { s.profiles[0].ecall_indication = true; });
     const CardState before = f.state();
@@ -452,8 +470,8 @@ TEST_CASE("enable with rollbackFlag, then ProfileRollback") {
     CHECK(data.counterValue == 3);
     CHECK(to_hex(asn1::bytes_of(*data.eimTransactionId)) == "C0DE");
     CHECK(static_cast<std::uint64_t>(data.seqNumber) == seq_before + 3);
-    CHECK(results(*rsp) == std::vector<std::pair<EuiccResultData_PR, long>>{
-                               {EuiccResultData_PR_rollbackResult, 0}});
+    CHECK(results(*rsp) ==
+          std::vector<std::pair<EuiccResultData_PR, long>>{{EuiccResultData_PR_rollbackResult, 0}});
     CHECK(card_signed(f.state(), result, 1));
     CHECK(f.slot(kP1).enabled);
     CHECK_FALSE(f.state().rollback);
@@ -485,7 +503,8 @@ TEST_CASE("eCOs: add a second eIM, take packages from it, delete eIMs down to th
   Package p;
   p.operations = ecos(eim_config(eim2, 10, true, "A8") + "AB00");
   auto rsp = decode_result(f.card.es10(request(f.eim1, p)));
-  const auto& list = rsp->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list;
+  const auto& list =
+      rsp->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list;
   REQUIRE(list.count == 2);
   REQUIRE(list.array[0]->present == EuiccResultData_PR_addEimResult);
   REQUIRE(list.array[0]->choice.addEimResult.present == AddEimResult_PR_associationToken);
@@ -510,7 +529,8 @@ TEST_CASE("eCOs: add a second eIM, take packages from it, delete eIMs down to th
     p.counter = 2;
     p.operations = ecos(eim_config(eim2, 10, false, "A8"));
     auto again = decode_result(f.card.es10(request(f.eim1, p)));
-    const auto& l = again->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list;
+    const auto& l =
+        again->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list;
     REQUIRE(l.count == 1);
     CHECK(l.array[0]->choice.addEimResult.present == AddEimResult_PR_addEimResultCode);
     CHECK(l.array[0]->choice.addEimResult.choice.addEimResultCode == 2);
@@ -520,8 +540,8 @@ TEST_CASE("eCOs: add a second eIM, take packages from it, delete eIMs down to th
     q.operations = ecos(der("AA", der("80", utf8("eim-2")) + der("83", int_hex(100))) +
                         der("AA", der("80", utf8("eim-7")) + der("83", "01")));
     CHECK(results(*decode_result(f.card.es10(request(eim2, q)))) ==
-          std::vector<std::pair<EuiccResultData_PR, long>>{{EuiccResultData_PR_updateEimResult, 0},
-                                                           {EuiccResultData_PR_updateEimResult, 1}});
+          std::vector<std::pair<EuiccResultData_PR, long>>{
+              {EuiccResultData_PR_updateEimResult, 0}, {EuiccResultData_PR_updateEimResult, 1}});
     CHECK(f.state().find_eim("eim-2")->counter_value == 100);
     q.counter = 50;
     q.operations = "AB00";
@@ -532,8 +552,8 @@ TEST_CASE("eCOs: add a second eIM, take packages from it, delete eIMs down to th
     q.counter = 12;
     q.operations = ecos(der("A9", der("80", utf8("eim-1"))) + der("A9", der("80", utf8("eim-1"))));
     CHECK(results(*decode_result(f.card.es10(request(eim2, q)))) ==
-          std::vector<std::pair<EuiccResultData_PR, long>>{{EuiccResultData_PR_deleteEimResult, 0},
-                                                           {EuiccResultData_PR_deleteEimResult, 1}});
+          std::vector<std::pair<EuiccResultData_PR, long>>{
+              {EuiccResultData_PR_deleteEimResult, 0}, {EuiccResultData_PR_deleteEimResult, 1}});
     p.counter = 2;
     p.operations = psmos("A600");
     CHECK(decode_result(f.card.es10(request(f.eim1, p)))->present ==

@@ -1,5 +1,7 @@
 #include <catch.hpp>
 
+#include <cstdint>
+
 #include "euiccsim/applets/tlv.hpp"
 
 using namespace euiccsim;
@@ -47,4 +49,16 @@ TEST_CASE("unsigned integers") {
   CHECK(*tlv::decode_uint(from_hex("00001234")) == 0x1234);
   CHECK_FALSE(tlv::decode_uint(Bytes{}));
   CHECK_FALSE(tlv::decode_uint(Bytes(9, 0)));
+}
+
+TEST_CASE("DER INTEGER content: minimal two's complement") {
+  CHECK(to_hex(tlv::der_integer(0)) == "00");
+  CHECK(to_hex(tlv::der_integer(5)) == "05");
+  CHECK(to_hex(tlv::der_integer(127)) == "7F");
+  CHECK(to_hex(tlv::der_integer(128)) == "0080");
+  CHECK(to_hex(tlv::der_integer(0x1234)) == "1234");
+  CHECK(to_hex(tlv::der_integer(-1)) == "FF");
+  CHECK(to_hex(tlv::der_integer(-128)) == "80");
+  CHECK(to_hex(tlv::der_integer(-129)) == "FF7F");
+  CHECK(to_hex(tlv::der_integer(INT64_MAX)) == "7FFFFFFFFFFFFFFF");
 }

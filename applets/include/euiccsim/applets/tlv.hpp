@@ -42,6 +42,9 @@ void append_length(Bytes& out, std::size_t length);
 
 // Big-endian unsigned integers as values (counters and versions in the card image).
 Bytes encode_uint(std::uint64_t v, std::size_t width);
+// The content octets of a DER INTEGER (X.690 §8.3): minimal two's complement, so 127 is '7F',
+// 128 '00 80' and -1 'FF'.
+Bytes der_integer(std::int64_t v);
 std::optional<std::uint64_t> decode_uint(ByteView v);
 
 }  // namespace euiccsim::tlv
