@@ -37,13 +37,8 @@ namespace euiccsim::tools {
 
 namespace {
 
-struct Es10Options {
-  std::string reader;
-  std::string card;
+struct Es10Options : CardLinkOptions {
   std::string isdr_aid = "A0000005591010FFFFFFFF8900000100";
-  std::size_t block_size = 120;
-  std::string get_response_cla = "80";
-  bool basic_channel = false;
   bool json = false;
   std::vector<std::string> args;
 };
@@ -281,24 +276,15 @@ int run(GlobalOptions& global, const Es10Options& o) {
   } catch (const HexError& e) {
     throw UsageError(fn + ": " + e.what());
   }
-  if (o.block_size < 1 || o.block_size > 255) throw UsageError("--block-size: 1 to 255");
-  if (o.get_response_cla != "00" && o.get_response_cla != "80")
-    throw UsageError("--get-response-cla: 00 or 80");
+  Es10ChannelOptions channel_options = tools::channel_options(o);
   Bytes isdr;
   try {
     isdr = from_hex(o.isdr_aid);
   } catch (const HexError& e) {
     throw UsageError(std::string("--isdr-aid: ") + e.what());
   }
-  if (!o.reader.empty() && !o.card.empty())
-    throw UsageError("--reader and --card exclude each other");
-  std::unique_ptr<Link> link =
-      o.reader.empty() ? open_in_process_link(global, o.card) : open_pcsc_link(o.reader);
-  Es10ChannelOptions channel_options;
+  std::unique_ptr<Link> link = open_link(global, o);
   channel_options.isdr_aid = isdr;
-  channel_options.block_size = o.block_size;
-  channel_options.get_response_cla = o.get_response_cla == "80" ? 0x80 : 0x00;
-  channel_options.basic_channel = o.basic_channel;
   Bytes answer;
   {
     Es10Channel channel(*link, channel_options);
@@ -338,17 +324,8 @@ void add_es10_command(CLI::App& app, GlobalOptions& global) {
   auto o = std::make_shared<Es10Options>();
   auto* cmd = app.add_subcommand(
       "es10", "Send one ES10 function to a card (PC/SC reader or in-process) and decode it");
-  cmd->add_option("--reader", o->reader, "PC/SC reader name (through pcscd, as lpac does)");
-  cmd->add_option("--card", o->card, "EID of a card of the state directory, run in-process");
+  add_card_link_options(cmd, *o);
   cmd->add_option("--isdr-aid", o->isdr_aid, "ISD-R AID to select")->capture_default_str();
-  cmd->add_option("--block-size", o->block_size,
-                  "STORE DATA block size (lpac sends 120, onomondo-ipa 255)")
-      ->capture_default_str();
-  cmd->add_option("--get-response-cla", o->get_response_cla,
-                  "CLA of GET RESPONSE: 80 (lpac) or 00 (onomondo-ipa)")
-      ->capture_default_str();
-  cmd->add_flag("--basic-channel", o->basic_channel,
-                "Use the basic channel instead of opening a logical channel");
   cmd->add_flag("--json", o->json, "One JSON line: request, response hex, XER");
   cmd->add_option("function", o->args, "The function and its arguments (below)")->required();
   std::ostringstream footer;

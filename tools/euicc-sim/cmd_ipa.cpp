@@ -30,12 +30,7 @@ namespace euiccsim::tools {
 
 namespace {
 
-struct CardOptions {
-  std::string reader;
-  std::string card;
-  std::size_t block_size = 120;
-  std::string get_response_cla = "80";
-  bool basic_channel = false;
+struct CardOptions : CardLinkOptions {
   bool json = false;
 };
 
@@ -53,31 +48,15 @@ struct IpaOptions {
 };
 
 void add_card_options(CLI::App* cmd, CardOptions& o) {
-  cmd->add_option("--reader", o.reader, "PC/SC reader name (through pcscd)");
-  cmd->add_option("--card", o.card, "EID of a card of the state directory, run in-process");
-  cmd->add_option("--block-size", o.block_size,
-                  "STORE DATA block size (onomondo-ipa sends 255, lpac 120)")
-      ->capture_default_str();
-  cmd->add_option("--get-response-cla", o.get_response_cla, "CLA of GET RESPONSE: 80 or 00")
-      ->capture_default_str();
-  cmd->add_flag("--basic-channel", o.basic_channel,
-                "Use the basic channel instead of opening a logical channel");
+  add_card_link_options(cmd, o);
   cmd->add_flag("--json", o.json, "One JSON object");
 }
 
 // Sends one ES10 request and returns the answer; the channel lives only for this call.
 Bytes call(GlobalOptions& global, const CardOptions& o, ByteView request) {
-  if (!o.reader.empty() && !o.card.empty())
-    throw UsageError("--reader and --card exclude each other");
-  if (o.block_size < 1 || o.block_size > 255) throw UsageError("--block-size: 1 to 255");
-  if (o.get_response_cla != "00" && o.get_response_cla != "80")
-    throw UsageError("--get-response-cla: 00 or 80");
-  Es10ChannelOptions c;
-  c.block_size = o.block_size;
-  c.get_response_cla = o.get_response_cla == "80" ? 0x80 : 0x00;
-  c.basic_channel = o.basic_channel;
-  auto link = o.reader.empty() ? open_in_process_link(global, o.card) : open_pcsc_link(o.reader);
-  Es10Channel channel(*link, c);
+  const auto options = channel_options(o);
+  auto link = open_link(global, o);
+  Es10Channel channel(*link, options);
   return channel.call(request);
 }
 

@@ -16,21 +16,13 @@ namespace euiccsim::tools {
 
 namespace {
 
-struct CardOptions {
-  std::string reader;
-  std::string card;
-  std::size_t block_size = 120;
-  std::string get_response_cla = "80";
-  bool basic_channel = false;
-};
-
 struct TlsOptions {
   std::string ca;
   bool insecure = false;
 };
 
 struct DownloadOptions {
-  CardOptions card;
+  CardLinkOptions card;
   TlsOptions tls;
   std::string smdp;
   std::string matching_id;
@@ -42,22 +34,10 @@ struct DownloadOptions {
 };
 
 struct NotifyOptions {
-  CardOptions card;
+  CardLinkOptions card;
   TlsOptions tls;
   bool json = false;
 };
-
-void add_card_options(CLI::App* cmd, CardOptions& o) {
-  cmd->add_option("--reader", o.reader, "PC/SC reader name (through pcscd, as lpac does)");
-  cmd->add_option("--card", o.card, "EID of a card of the state directory, run in-process");
-  cmd->add_option("--block-size", o.block_size,
-                  "STORE DATA block size (lpac sends 120, onomondo-ipa 255)")
-      ->capture_default_str();
-  cmd->add_option("--get-response-cla", o.get_response_cla, "CLA of GET RESPONSE: 80 or 00")
-      ->capture_default_str();
-  cmd->add_flag("--basic-channel", o.basic_channel,
-                "Use the basic channel instead of opening a logical channel");
-}
 
 void add_tls_options(CLI::App* cmd, TlsOptions& o) {
   auto* ca = cmd->add_option("--ca", o.ca,
@@ -66,23 +46,6 @@ void add_tls_options(CLI::App* cmd, TlsOptions& o) {
   auto* insecure = cmd->add_flag("--insecure-tls", o.insecure,
                                  "Do not verify the servers' TLS certificates (test servers)");
   ca->excludes(insecure);
-}
-
-Es10ChannelOptions channel_options(const CardOptions& o) {
-  if (!o.reader.empty() && !o.card.empty())
-    throw UsageError("--reader and --card exclude each other");
-  if (o.block_size < 1 || o.block_size > 255) throw UsageError("--block-size: 1 to 255");
-  if (o.get_response_cla != "00" && o.get_response_cla != "80")
-    throw UsageError("--get-response-cla: 00 or 80");
-  Es10ChannelOptions c;
-  c.block_size = o.block_size;
-  c.get_response_cla = o.get_response_cla == "80" ? 0x80 : 0x00;
-  c.basic_channel = o.basic_channel;
-  return c;
-}
-
-std::unique_ptr<Link> open_link(GlobalOptions& global, const CardOptions& o) {
-  return o.reader.empty() ? open_in_process_link(global, o.card) : open_pcsc_link(o.reader);
 }
 
 // ES9+ clients by notification address, made as they are needed, with the same TLS options.
@@ -321,7 +284,7 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
   auto* dl = lpa->add_subcommand("download",
                                  "Download a profile from an SM-DP+ into the card, then deliver "
                                  "its install notification");
-  add_card_options(dl, d->card);
+  add_card_link_options(dl, d->card);
   add_tls_options(dl, d->tls);
   dl->add_option("--smdp", d->smdp, "The SM-DP+ address, HOST[:PORT]");
   dl->add_option("--matching-id", d->matching_id, "The matching ID of the activation code");
@@ -350,7 +313,7 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
   auto* process = notifications->add_subcommand(
       "process", "Deliver every pending notification to the SM-DP+ it names (ES9+ "
                  "handleNotification), removing each delivered one from the card");
-  add_card_options(process, n->card);
+  add_card_link_options(process, n->card);
   add_tls_options(process, n->tls);
   process->add_flag("--json", n->json, "One JSON object: each notification and its fate");
   process->footer("Exit status 1 if any notification could not be delivered (it stays on the "

@@ -156,4 +156,34 @@ Bytes Es10Channel::call(ByteView request) {
   return answer;
 }
 
+void add_card_link_options(CLI::App* cmd, CardLinkOptions& o) {
+  cmd->add_option("--reader", o.reader, "PC/SC reader name (through pcscd, as lpac does)");
+  cmd->add_option("--card", o.card, "EID of a card of the state directory, run in-process");
+  cmd->add_option("--block-size", o.block_size,
+                  "STORE DATA block size (lpac sends 120, onomondo-ipa 255)")
+      ->capture_default_str();
+  cmd->add_option("--get-response-cla", o.get_response_cla,
+                  "CLA of GET RESPONSE: 80 (lpac) or 00 (onomondo-ipa)")
+      ->capture_default_str();
+  cmd->add_flag("--basic-channel", o.basic_channel,
+                "Use the basic channel instead of opening a logical channel");
+}
+
+Es10ChannelOptions channel_options(const CardLinkOptions& o) {
+  if (!o.reader.empty() && !o.card.empty())
+    throw UsageError("--reader and --card exclude each other");
+  if (o.block_size < 1 || o.block_size > 255) throw UsageError("--block-size: 1 to 255");
+  if (o.get_response_cla != "00" && o.get_response_cla != "80")
+    throw UsageError("--get-response-cla: 00 or 80");
+  Es10ChannelOptions c;
+  c.block_size = o.block_size;
+  c.get_response_cla = o.get_response_cla == "80" ? 0x80 : 0x00;
+  c.basic_channel = o.basic_channel;
+  return c;
+}
+
+std::unique_ptr<Link> open_link(GlobalOptions& global, const CardLinkOptions& o) {
+  return o.reader.empty() ? open_in_process_link(global, o.card) : open_pcsc_link(o.reader);
+}
+
 }  // namespace euiccsim::tools

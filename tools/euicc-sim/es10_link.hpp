@@ -37,6 +37,23 @@ struct Es10ChannelOptions {
 // The ISD-R selected on a logical channel (or the basic one) for as long as this lives; the
 // channel is closed on every path, a failure included, as lpac's finaliser does: a client
 // that leaks channels leaves a card with none to give.
+// How the user names the card and the ES10 transport habits to imitate: the options `es10`,
+// `lpa` and `ipa` share.
+struct CardLinkOptions {
+  std::string reader;  // a PC/SC reader, or
+  std::string card;    // an EID of the state directory (the only card when empty)
+  std::size_t block_size = 120;
+  std::string get_response_cla = "80";
+  bool basic_channel = false;
+};
+
+// --reader, --card, --block-size, --get-response-cla, --basic-channel.
+void add_card_link_options(CLI::App* cmd, CardLinkOptions& o);
+// The channel options they ask for; UsageError naming the option that is wrong.
+Es10ChannelOptions channel_options(const CardLinkOptions& o);
+// The card they name: through pcscd, or in-process.
+std::unique_ptr<Link> open_link(GlobalOptions& global, const CardLinkOptions& o);
+
 class Es10Channel {
  public:
   Es10Channel(Link& link, Es10ChannelOptions options);
