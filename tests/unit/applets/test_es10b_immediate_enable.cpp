@@ -37,6 +37,21 @@ ProfileMetadata meta(std::optional<std::uint8_t> pprs = std::nullopt) {
 }
 
 // An iot card (with `preloaded` profiles and `quirks`) and a test SM-DP+ sharing one test PKI.
+// The profile kNew offered under `matching_id`, its StoreMetadata extended by `extra_metadata`.
+smdp::ProfileOffer new_offer(const std::string& matching_id, const std::string& extra_metadata) {
+  smdp::ProfileOffer offer;
+  offer.matching_id = matching_id;
+  profiles::ProfileSpec spec;
+  spec.iccid = Iccid::parse(test::iccid_of(kNew));
+  spec.imsi = "001010000000702";
+  auto k = from_hex("465B5CE8B199B49FAA5F0A2EE238A6BC");
+  spec.k = SecureBytes(k.begin(), k.end());
+  spec.opc = spec.k;
+  offer.package = profiles::encode_package(profiles::build_profile(spec));
+  offer.extra_metadata = from_hex(extra_metadata);
+  return offer;
+}
+
 struct World {
   crypto::Drbg drbg;
   sim::Issuer issuer;
@@ -76,17 +91,7 @@ struct World {
 
   // Downloads kNew (StoreMetadata extended by `extra_metadata`); its ISD-P AID.
   Bytes download(const std::string& extra_metadata = "") {
-    smdp::ProfileOffer offer;
-    offer.matching_id = "IMMEDIATE";
-    profiles::ProfileSpec spec;
-    spec.iccid = Iccid::parse(test::iccid_of(kNew));
-    spec.imsi = "001010000000702";
-    auto k = from_hex("465B5CE8B199B49FAA5F0A2EE238A6BC");
-    spec.k = SecureBytes(k.begin(), k.end());
-    spec.opc = spec.k;
-    offer.package = profiles::encode_package(profiles::build_profile(spec));
-    offer.extra_metadata = from_hex(extra_metadata);
-    server->add_profile(std::move(offer));
+    server->add_profile(new_offer("IMMEDIATE", extra_metadata));
     lpa::DownloadRequest request;
     request.smdp_address = "smdp.example.com";
     request.matching_id = "IMMEDIATE";
@@ -277,17 +282,7 @@ TEST_CASE("An sgp22 card skips the IoT StoreMetadata fields") {
   CardState state(*Eid::parse("89049032123451234512345678901235"));
   sim::issue_identity(state, w.issuer, w.drbg);
   auto card = test::es10_card(std::move(state));
-  smdp::ProfileOffer offer;
-  offer.matching_id = "SGP22";
-  profiles::ProfileSpec spec;
-  spec.iccid = Iccid::parse(test::iccid_of(kNew));
-  spec.imsi = "001010000000702";
-  auto k = from_hex("465B5CE8B199B49FAA5F0A2EE238A6BC");
-  spec.k = SecureBytes(k.begin(), k.end());
-  spec.opc = spec.k;
-  offer.package = profiles::encode_package(profiles::build_profile(spec));
-  offer.extra_metadata = from_hex("9F7B01FF9F6701FF");
-  w.server->add_profile(std::move(offer));
+  w.server->add_profile(new_offer("SGP22", "9F7B01FF9F6701FF"));
   lpa::DownloadRequest request;
   request.smdp_address = "smdp.example.com";
   request.matching_id = "SGP22";
