@@ -43,6 +43,7 @@
 #include <Psmo.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <string>
 
@@ -228,18 +229,20 @@ bool Executor::list_profile_info(const Psmo_t& op, EuiccPackageResultDataSigned_
       asn1::encode_member(asn_DEF_ProfileInfoListRequest, &op.choice.listProfileInfo);
   const auto answer = es10c::get_profiles_info(call_, request);
   auto* r = result(out, EuiccResultData_PR_listProfileInfoResult);
-  if (answer.sw == apdu::sw::kOk) {
-    try {
-      rsp::decode_into(asn_DEF_IotProfileInfoListResponse, &r->choice.listProfileInfoResult,
-                       answer.data);
-      return r->choice.listProfileInfoResult.present ==
-             IotProfileInfoListResponse_PR_profileInfoListOk;
-    } catch (const asn1::DecodeError&) {
-      // Falls through to the error form: the member is left zeroed on failure.
-    }
+  auto& member = r->choice.listProfileInfoResult;
+  // Decoded on its own first, so a failure leaves the member untouched for the error form.
+  auto list = answer.sw == apdu::sw::kOk
+                  ? rsp::decode_request<IotProfileInfoListResponse_t>(
+                        asn_DEF_IotProfileInfoListResponse, answer.data)
+                  : asn1::Value<IotProfileInfoListResponse_t>{};
+  if (list) {
+    // The member takes the decoded contents over; the emptied shell is freed by `list`.
+    std::memcpy(&member, list.get(), sizeof member);
+    std::memset(list.get(), 0, sizeof member);
+    return member.present == IotProfileInfoListResponse_PR_profileInfoListOk;
   }
-  r->choice.listProfileInfoResult.present = IotProfileInfoListResponse_PR_profileInfoListError;
-  r->choice.listProfileInfoResult.choice.profileInfoListError =
+  member.present = IotProfileInfoListResponse_PR_profileInfoListError;
+  member.choice.profileInfoListError =
       IotProfileInfoListResponse__profileInfoListError_undefinedError;
   return false;
 }
