@@ -375,6 +375,9 @@ expect 1 "the same package again" -- ipa load-package --card $ieid --json "$work
 contains "$work/out" '"error":"replayError(4)"' "a replay, by name and number"
 expect 0 "ipa notifications --package-results" -- ipa notifications --card $ieid --package-results --json
 contains "$work/out" "$(hex_of "$work/list.result")" "the stored result is the one the card sent"
+expect 0 "card show --json lists the stored package result" -- "$bin" --state "$work/ipa" card show --json
+contains "$work/out" "$(hex_of "$work/list.result")" "card show has the result's DER"
+contains "$work/out" '"ipa_mode": "ipad"' "card show has the IPA mode"
 expect 1 "ipa rollback without a rollback context" -- ipa rollback --card $ieid
 contains "$work/out" "cmdResult rollbackNotAllowed(1)" "the result by name and number"
 

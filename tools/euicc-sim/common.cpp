@@ -110,6 +110,9 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
       j.set("profile_policy_rules", std::move(pprs));
     }
     if (auto imsi = p.profile.imsi()) j.set("imsi", *imsi);
+    if (p.fallback_attribute) j.set("fallback_attribute", true);
+    if (p.fallback_allowed) j.set("fallback_allowed", *p.fallback_allowed);
+    if (p.ecall_indication) j.set("ecall_indication", true);
     profiles.push(std::move(j));
   }
   o.set("profiles", std::move(profiles));
@@ -144,6 +147,34 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
       eims.push(std::move(j));
     }
     o.set("eims", std::move(eims));
+    // The rest of SGP.32's state: what an eIM's packages and the IPA's calls left behind.
+    auto results = json::Value::array();
+    for (const auto& r : s.package_results) {
+      results.push(json::Value::object()
+                       .set("seq_number", r.seq_number)
+                       .set("eim_id", r.eim_id)
+                       .set("der", to_hex(r.der)));
+    }
+    o.set("package_results", std::move(results));
+    if (s.rollback) {
+      auto r = json::Value::object();
+      r.set("enabled_isdp_aid", to_hex(s.rollback->enabled_aid))
+          .set("eim_id", s.rollback->eim_id)
+          .set("counter_value", s.rollback->counter_value);
+      if (s.rollback->previous_aid) r.set("previous_isdp_aid", to_hex(*s.rollback->previous_aid));
+      o.set("rollback", std::move(r));
+    }
+    if (s.immediate_enable) {
+      auto ie = json::Value::object();
+      ie.set("immediate_enable", s.immediate_enable->immediate_enable);
+      if (s.immediate_enable->default_smdp_address) {
+        ie.set("default_smdp_address", *s.immediate_enable->default_smdp_address);
+      }
+      o.set("immediate_enable", std::move(ie));
+    }
+    if (s.fallback_return_aid) o.set("fallback_return_isdp_aid", to_hex(*s.fallback_return_aid));
+    if (s.emergency_return_aid) o.set("emergency_return_isdp_aid", to_hex(*s.emergency_return_aid));
+    o.set("ipa_mode", s.ipa_mode == kIpaModeIpae ? "ipae" : "ipad");
   }
   return o;
 }
