@@ -378,6 +378,24 @@ contains "$work/out" "$(hex_of "$work/list.result")" "the stored result is the o
 expect 0 "card show --json lists the stored package result" -- "$bin" --state "$work/ipa" card show --json
 contains "$work/out" "$(hex_of "$work/list.result")" "card show has the result's DER"
 contains "$work/out" '"ipa_mode": "ipad"' "card show has the IPA mode"
+# The other SGP.32 ES10b functions by name (es10), answers checked byte for byte.
+es10i() { "$bin" --state "$work/ipa" es10 --card $ieid "$@"; }
+expect 0 "es10 rollback" -- es10i rollback
+contains "$work/out" "BF5803020101" "rollbackNotAllowed(1) without a rollback context"
+expect 0 "es10 configure-immediate-enable" -- es10i configure-immediate-enable flag smdp-oid=2.999.1
+contains "$work/out" "BF5903800102" "associatedEimAlreadyExists(2) while an eIM is associated"
+expect 0 "es10 emergency-enable" -- es10i emergency-enable refresh
+contains "$work/out" "BF5B03800108" "ecallNotAvailable(8) without an Emergency Profile"
+expect 0 "es10 fallback" -- es10i fallback
+contains "$work/out" "BF5D03800106" "fallbackNotAvailable(6) without a Fallback Profile"
+expect 0 "es10 connectivity" -- es10i connectivity
+contains "$work/out" "BF5F03810101" "parametersNotAvailable(1)"
+expect 0 "es10 ipae-activation on" -- es10i ipae-activation on
+contains "$work/out" "BF4203800100" "IpaeActivation ok"
+expect 0 "es10 info2 after it" -- es10i info2
+contains "$work/out" "900101B4" "EUICCInfo2 reports ipaMode ipae(1)"
+expect 2 "es10 iot-reset with an unknown option" -- es10i iot-reset everything
+one_line "the refusal"
 expect 1 "ipa rollback without a rollback context" -- ipa rollback --card $ieid
 contains "$work/out" "cmdResult rollbackNotAllowed(1)" "the result by name and number"
 

@@ -5,6 +5,8 @@
 // The request is built here from the function's fields with plain TLV code, and the answer is
 // decoded with the card's own ASN.1 module: a client whose encoder shares nothing with the
 // card's decoder, so a tag mistake on either side shows.
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -12,8 +14,20 @@
 #include "es10_link.hpp"
 #include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
+#include "euiccsim/profiles/asn1_fields.hpp"
 
 #include <CancelSessionResponse.h>
+#include <ConfigureImmediateProfileEnablingResponse.h>
+#include <DisableEmergencyProfileResponse.h>
+#include <EnableEmergencyProfileResponse.h>
+#include <ExecuteFallbackMechanismResponse.h>
+#include <GetConnectivityParametersResponse.h>
+#include <ImmediateEnableResponse.h>
+#include <IotEuiccMemoryResetResponse.h>
+#include <IotSetDefaultDpAddressResponse.h>
+#include <IpaeActivationResponse.h>
+#include <ProfileRollbackResponse.h>
+#include <ReturnFromFallbackResponse.h>
 #include <DeleteProfileResponse.h>
 #include <DisableProfileResponse.h>
 #include <EUICCInfo1.h>
@@ -85,9 +99,48 @@ const std::vector<Function>& functions() {
        &asn_DEF_GetEimConfigurationDataResponse},
       {"certs", "certs [CI_PKID_HEX]", "GetCerts (BF56; SGP.32 iot cards): EUM and eUICC certificates",
        &asn_DEF_GetCertsResponse},
+      {"rollback", "rollback [refresh]", "ProfileRollback (BF58; iot)",
+       &asn_DEF_ProfileRollbackResponse},
+      {"configure-immediate-enable",
+       "configure-immediate-enable [flag] [smdp-oid=OID] [smdp-address=FQDN]",
+       "ConfigureImmediateProfileEnabling (BF59; iot)",
+       &asn_DEF_ConfigureImmediateProfileEnablingResponse},
+      {"immediate-enable", "immediate-enable [refresh]", "ImmediateEnable (BF5A; iot)",
+       &asn_DEF_ImmediateEnableResponse},
+      {"emergency-enable", "emergency-enable [refresh]", "EnableEmergencyProfile (BF5B; iot)",
+       &asn_DEF_EnableEmergencyProfileResponse},
+      {"emergency-disable", "emergency-disable [refresh]", "DisableEmergencyProfile (BF5C; iot)",
+       &asn_DEF_DisableEmergencyProfileResponse},
+      {"fallback", "fallback [refresh]", "ExecuteFallbackMechanism (BF5D; iot)",
+       &asn_DEF_ExecuteFallbackMechanismResponse},
+      {"fallback-return", "fallback-return [refresh]", "ReturnFromFallback (BF5E; iot)",
+       &asn_DEF_ReturnFromFallbackResponse},
+      {"connectivity", "connectivity", "GetConnectivityParameters (BF5F; iot)",
+       &asn_DEF_GetConnectivityParametersResponse},
+      {"iot-reset", "iot-reset OPTION...",
+       "eUICCMemoryReset, SGP.32 form (BF64; iot): operational test default-dp preloaded-test "
+       "provisioning eims immediate-enable",
+       &asn_DEF_IotEuiccMemoryResetResponse},
+      {"iot-set-default-dp", "iot-set-default-dp FQDN", "SetDefaultDpAddress, SGP.32 form (BF65; iot)",
+       &asn_DEF_IotSetDefaultDpAddressResponse},
+      {"ipae-activation", "ipae-activation on|off", "IpaeActivation (BF42; iot)",
+       &asn_DEF_IpaeActivationResponse},
       {"raw", "raw HEX", "any DER request; the answer is printed as hex", nullptr},
   };
   return all;
+}
+
+// The content octets of a dotted OBJECT IDENTIFIER, through the ASN.1 runtime's own encoder.
+Bytes oid_content(const std::string& dotted) {
+  OBJECT_IDENTIFIER_t oid{};
+  try {
+    asn1::set_oid(oid, dotted);
+  } catch (const std::exception&) {
+    throw UsageError("'" + dotted + "' is not a dotted OID");
+  }
+  Bytes out(oid.buf, oid.buf + oid.size);
+  std::free(oid.buf);
+  return out;
 }
 
 ByteView text(const std::string& s) {
@@ -246,6 +299,60 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
     Bytes body = tlv::encode(0x80, from_hex(a[0]));
     tlv::append(body, 0x81, tlv::der_integer(number(a[1], "reason")));
     return tlv::encode(0xBF41, body);
+  }
+  // SGP.32: the functions whose only field is refreshFlag ('80' BOOLEAN).
+  static const std::vector<std::pair<std::string, std::uint32_t>> refresh_only{
+      {"rollback", 0xBF58},         {"immediate-enable", 0xBF5A}, {"emergency-enable", 0xBF5B},
+      {"emergency-disable", 0xBF5C}, {"fallback", 0xBF5D},         {"fallback-return", 0xBF5E}};
+  for (const auto& [name, tag] : refresh_only) {
+    if (fn != name) continue;
+    need(0, 1);
+    if (a.size() == 1 && a[0] != "refresh") throw UsageError(fn + ": the only word is 'refresh'");
+    return tlv::encode(tag, tlv::encode(0x80, Bytes{static_cast<std::uint8_t>(a.empty() ? 0x00 : 0xFF)}));
+  }
+  if (fn == "configure-immediate-enable") {
+    need(0, 3);
+    Bytes flag, oid, address;
+    for (const auto& arg : a) {
+      if (arg == "flag") {
+        flag = tlv::encode(0x80, Bytes{});
+      } else if (arg.rfind("smdp-oid=", 0) == 0) {
+        oid = tlv::encode(0x81, oid_content(arg.substr(9)));
+      } else if (arg.rfind("smdp-address=", 0) == 0) {
+        address = tlv::encode(0x82, text(arg.substr(13)));
+      } else {
+        throw UsageError(fn + ": arguments are flag, smdp-oid=OID, smdp-address=FQDN");
+      }
+    }
+    Bytes body = flag;
+    body.insert(body.end(), oid.begin(), oid.end());
+    body.insert(body.end(), address.begin(), address.end());
+    return tlv::encode(0xBF59, body);
+  }
+  if (fn == "connectivity") return need(0, 0), from_hex("BF5F00");
+  if (fn == "iot-reset") {
+    need(1, 7);
+    static const std::vector<std::string> names{"operational",   "test",      "default-dp",
+                                                "preloaded-test", "provisioning", "eims",
+                                                "immediate-enable"};
+    std::uint8_t bits = 0;  // bit n of the ASN.1 list is 0x80 >> n
+    for (const auto& o : a) {
+      auto it = std::find(names.begin(), names.end(), o);
+      if (it == names.end()) {
+        throw UsageError("iot-reset: options are operational, test, default-dp, preloaded-test, "
+                         "provisioning, eims, immediate-enable");
+      }
+      bits |= static_cast<std::uint8_t>(0x80u >> (it - names.begin()));
+    }
+    unsigned unused = 0;
+    while (!(bits & (1u << unused))) ++unused;
+    return tlv::encode(0xBF64, tlv::encode(0x82, Bytes{static_cast<std::uint8_t>(unused), bits}));
+  }
+  if (fn == "iot-set-default-dp") return need(1, 1), tlv::encode(0xBF65, tlv::encode(0x80, text(a[0])));
+  if (fn == "ipae-activation") {
+    need(1, 1);
+    if (a[0] != "on" && a[0] != "off") throw UsageError("ipae-activation: on or off");
+    return tlv::encode(0xBF42, tlv::encode(0x80, a[0] == "on" ? Bytes{0x07, 0x80} : Bytes{0x00}));
   }
   if (fn == "raw") return need(1, 1), from_hex(a[0]);
   throw UsageError("unknown ES10 function '" + fn + "' (see: euicc-sim es10 --help)");
