@@ -606,3 +606,111 @@ TEST_CASE("an SGP.22 card answers BF51 and BF58 as unknown functions (6A88)") {
   CHECK(store_data_sw(card, from_hex("BF510430020500")) == 0x6A88);
   CHECK(store_data_sw(card, from_hex("BF5803800100")) == 0x6A88);
 }
+
+TEST_CASE("every result code of enable, disable and delete PSMOs") {
+  using R = std::vector<std::pair<EuiccResultData_PR, long>>;
+  SECTION("iccidOrAidNotFound(1) for each") {
+    Fixture f;
+    const std::string nobody = "8999900000000000099";
+    for (auto [op, kind] : {std::pair{enable(nobody), EuiccResultData_PR_enableResult},
+                            std::pair{disable(nobody), EuiccResultData_PR_disableResult},
+                            std::pair{remove(nobody), EuiccResultData_PR_deleteResult}}) {
+      Package p;
+      p.counter = f.state().find_eim("eim-1")->counter_value + 1;
+      p.operations = psmos(op);
+      CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) == R{{kind, 1}});
+    }
+  }
+  SECTION("disallowedByPolicy(3): PPR1 on the enabled profile, PPR2 on the one to delete") {
+    Fixture f([](CardState& s) {
+      s.profiles[0].metadata.pprs = kPpr1;
+      s.profiles[1].metadata.pprs = kPpr2;
+    });
+    Package p;
+    p.operations = psmos(enable(kP2));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          R{{EuiccResultData_PR_enableResult, 3}});
+    p.counter = 2;
+    p.operations = psmos(disable(kP1));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          R{{EuiccResultData_PR_disableResult, 3}});
+    p.counter = 3;
+    p.operations = psmos(remove(kP2));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          R{{EuiccResultData_PR_deleteResult, 3}});
+    CHECK(f.slot(kP1).enabled);
+  }
+  SECTION("catBusy(5) under the cat-busy quirk; profileNotIn...State(2)") {
+    Fixture f([](CardState& s) { s.config.quirks.insert(quirk::kCatBusy); });
+    Package p;
+    p.operations = psmos(enable(kP2));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          R{{EuiccResultData_PR_enableResult, 5}});
+    p.counter = 2;
+    p.operations = psmos(disable(kP1));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          R{{EuiccResultData_PR_disableResult, 5}});
+  }
+  SECTION("profileNotInDisabledState(2) for enable, profileNotInEnabledState(2) for disable") {
+    Fixture f;
+    Package p;
+    p.operations = psmos(enable(kP1));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          R{{EuiccResultData_PR_enableResult, 2}});
+    p.counter = 2;
+    p.operations = psmos(disable(kP2));
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          R{{EuiccResultData_PR_disableResult, 2}});
+  }
+}
+
+TEST_CASE("every result code of addEim and updateEim") {
+  Fixture f;
+  const Eim other = make_eim("eim-x", crypto::Curve::kNistP256, 5);
+  const Bytes spki = other.key.public_key().subject_public_key_info();
+  const std::string key = der("A5", der("A0", to_hex(ByteView(spki).subspan(2))));
+  auto add_code = [&](const std::string& config) {
+    Package p;
+    p.counter = f.state().find_eim("eim-1")->counter_value + 1;
+    p.operations = ecos(config);
+    auto rsp = decode_result(f.card.es10(request(f.eim1, p)));
+    const auto& l =
+        rsp->choice.euiccPackageResultSigned.euiccPackageResultDataSigned.euiccResult.list;
+    REQUIRE(l.count == 1);
+    REQUIRE(l.array[0]->choice.addEimResult.present == AddEimResult_PR_addEimResultCode);
+    return l.array[0]->choice.addEimResult.choice.addEimResultCode;
+  };
+  const std::string id = der("80", utf8("eim-x"));
+  CHECK(add_code(der("A8", id + key)) == 7);                            // no counterValue
+  CHECK(add_code(der("A8", id + der("83", "00"))) == 7);                // no key
+  CHECK(add_code(der("A8", id + der("83", "0080000000") + key)) == 6);  // counter > 2^31-1
+  CHECK(add_code(der("A8", id + der("83", "00") + der("84", "05") + key)) == 5);    // not -1
+  CHECK(add_code(der("A8", id + der("83", "00") + key + der("88", "0102"))) == 3);  // unknown CI
+  CHECK(add_code(der("A8", id + der("83", "00") + key)) == 0);                      // addOk
+  CHECK(f.state().eims.size() == 2);
+  for (int i = 2; i < 8; ++i) {
+    CHECK(add_code(der("A8", der("80", utf8("eim-" + std::to_string(10 + i))) + der("83", "00") +
+                                 key)) == 0);
+  }
+  CHECK(f.state().eims.size() == kMaxEims);
+  CHECK(add_code(der("A8", der("80", utf8("eim-99")) + der("83", "00") + key)) == 1);  // full
+
+  auto update_code = [&](const std::string& config) {
+    Package p;
+    p.counter = f.state().find_eim("eim-1")->counter_value + 1;
+    p.operations = ecos(der("AA", config));
+    auto res = results(*decode_result(f.card.es10(request(f.eim1, p))));
+    REQUIRE(res.size() == 1);
+    REQUIRE(res[0].first == EuiccResultData_PR_updateEimResult);
+    return res[0].second;
+  };
+  const EimConfig before = *f.state().find_eim("eim-x");
+  CHECK(update_code(id + der("88", "0102")) == 3);
+  CHECK(update_code(id + der("83", "0080000000")) == 6);
+  CHECK(update_code(id + der("84", "FF")) == 7);
+  CHECK(update_code(id + der("82", "04")) == 7);
+  CHECK(*f.state().find_eim("eim-x") == before);
+  CHECK(update_code(id + der("81", utf8("eim.example.com")) + der("83", "09")) == 0);
+  CHECK(f.state().find_eim("eim-x")->fqdn == std::optional<std::string>("eim.example.com"));
+  CHECK(f.state().find_eim("eim-x")->counter_value == 9);
+}
