@@ -115,12 +115,14 @@ Bytes euicc_info2(const CardState& state) {
     // SGP.32 §5.9.2: the active IPA, as IpaeActivation (BF42) last set it (IPAd until then).
     rsp->ipaMode = asn1::alloc<IpaMode_t>();
     *rsp->ipaMode = state.ipa_mode == kIpaModeIpae ? IpaMode_ipae : IpaMode_ipad;
-    // ecallSupported and fallbackSupported stay absent for now: the ES10b functions exist
-    // (BF5B-BF5E), but the eIM's setFallbackAttribute PSMO that makes a Fallback Profile does
-    // not yet, and announcing them changes every iot card's EUICCInfo2.
+    // ecallSupported and fallbackSupported: the card has the Emergency Profile functions
+    // (BF5B/BF5C, ecallIndication kept from StoreMetadata) and the Fallback Mechanism (BF5D/
+    // BF5E, the attribute set and unset by the eIM's PSMOs).
     rsp->iotSpecificInfo = asn1::alloc<IoTSpecificInfo_t>();
     asn1::append(rsp->iotSpecificInfo->iotVersion.list,
                  asn1::new_octets<VersionType_t>(kIotVersion.bytes()));
+    rsp->iotSpecificInfo->ecallSupported = asn1::alloc<NULL_t>();
+    rsp->iotSpecificInfo->fallbackSupported = asn1::alloc<NULL_t>();
     return asn1::encode(asn_DEF_IotEUICCInfo2, rsp.get());
   }
   auto rsp = rsp::make<EUICCInfo2_t>(asn_DEF_EUICCInfo2);

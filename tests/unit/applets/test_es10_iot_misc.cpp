@@ -183,7 +183,7 @@ TEST_CASE("IpaeActivation records the active IPA, which EUICCInfo2 reports") {
   REQUIRE(r.saved.size() == 1);
   CHECK(r.saved.back() == r.state());
   CHECK(ipa_mode() == IpaMode_ipae);
-  CHECK(to_hex(r.card.es10(from_hex("BF2200"))).find("900101B407") != std::string::npos);
+  CHECK(to_hex(r.card.es10(from_hex("BF2200"))).find("900101B40B") != std::string::npos);
   // The same again writes nothing; the bit clear goes back to the IPAd.
   CHECK(es10_hex(r.card, "BF420480020780") == "BF4203800100");
   CHECK(r.saved.size() == 1);

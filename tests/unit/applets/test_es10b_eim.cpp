@@ -102,10 +102,10 @@ TEST_CASE("an iot card answers GetEUICCInfo2 in the IoT form: ipaMode 90, iotSpe
   REQUIRE(info->iotSpecificInfo != nullptr);
   REQUIRE(info->iotSpecificInfo->iotVersion.list.count == 1);
   CHECK(to_hex(asn1::bytes_of(*info->iotSpecificInfo->iotVersion.list.array[0])) == "010200");
-  CHECK(info->iotSpecificInfo->ecallSupported == nullptr);
-  CHECK(info->iotSpecificInfo->fallbackSupported == nullptr);
-  // It ends '90 01 00' 'B4 07 A0 05 04 03 01 02 00'.
-  CHECK(to_hex(r).ends_with("900100B407A0050403010200"));
+  CHECK(info->iotSpecificInfo->ecallSupported != nullptr);
+  CHECK(info->iotSpecificInfo->fallbackSupported != nullptr);
+  // It ends '90 01 00' 'B4 0B A0 05 04 03 01 02 00 81 00 82 00'.
+  CHECK(to_hex(r).ends_with("900100B40BA005040301020081008200"));
   // An SGP.22 reader still understands it (the IoT fields are extensions to it).
   std::size_t consumed = 0;
   auto plain = asn1::decode_as<EUICCInfo2_t>(asn_DEF_EUICCInfo2, r, consumed);
