@@ -48,12 +48,6 @@ ProfileMetadata meta(Class c = Class::kOperational,
   return m;
 }
 
-CardState iot_state(const std::vector<test::PreloadSpec>& profiles = {}) {
-  auto state = test::es10_state(profiles);
-  state.config.personality = personality::kIot;
-  return state;
-}
-
 // A card that records every card image it would write.
 struct Recorded {
   std::vector<CardState> saved;
@@ -119,7 +113,7 @@ TEST_CASE("an sgp22 card answers the SGP.32 tags of this part 6A88") {
 }
 
 TEST_CASE("GetConnectivityParameters: parametersNotAvailable, undefinedError") {
-  auto card = test::es10_card(iot_state({{kP1, true, meta()}}));
+  auto card = test::es10_card(test::es10_iot_state({{kP1, true, meta()}}));
   const Bytes r = card.es10(from_hex("BF5F00"));
   auto rsp = decode_exact<GetConnectivityParametersResponse_t>(
       asn_DEF_GetConnectivityParametersResponse, r);
@@ -131,7 +125,7 @@ TEST_CASE("GetConnectivityParameters: parametersNotAvailable, undefinedError") {
 }
 
 TEST_CASE("SetDefaultDpAddress BF65 sets, clears and keeps the address; undefinedError") {
-  Recorded r(iot_state());
+  Recorded r(test::es10_iot_state());
   CHECK(es10_hex(r.card, der("BF65", der("80", utf8("smdp.example.com")))) == "BF6503800100");
   CHECK(r.state().default_dp_address == "smdp.example.com");
   REQUIRE(r.saved.size() == 1);
@@ -155,7 +149,7 @@ TEST_CASE("SetDefaultDpAddress BF65 sets, clears and keeps the address; undefine
 }
 
 TEST_CASE("set_default_dp_address_iot works on bytes, for the PSMO") {
-  CardState state = iot_state();
+  CardState state = test::es10_iot_state();
   auto drbg = crypto::Drbg::from_seed(1);
   applets::AppletContext ctx(state, drbg, 0);
   CHECK(to_hex(applets::es10a::set_default_dp_address_iot(
@@ -167,7 +161,7 @@ TEST_CASE("set_default_dp_address_iot works on bytes, for the PSMO") {
 }
 
 TEST_CASE("IpaeActivation records the active IPA, which EUICCInfo2 reports") {
-  Recorded r(iot_state());
+  Recorded r(test::es10_iot_state());
   auto ipa_mode = [&] {
     auto info =
         decode_exact<IotEUICCInfo2_t>(asn_DEF_IotEUICCInfo2, r.card.es10(from_hex("BF2200")));
@@ -198,7 +192,7 @@ TEST_CASE("IpaeActivation records the active IPA, which EUICCInfo2 reports") {
 }
 
 TEST_CASE("eUICCMemoryReset BF64: each option, its results, and what survives") {
-  auto state = iot_state({{kP1, true, meta(Class::kOperational, kPpr1 | kPpr2)},
+  auto state = test::es10_iot_state({{kP1, true, meta(Class::kOperational, kPpr1 | kPpr2)},
                           {kP2, false, meta(Class::kTest)},
                           {kP3, false, meta(Class::kTest)},
                           {kP4, false, meta(Class::kProvisioning)}});
@@ -294,7 +288,7 @@ TEST_CASE("eUICCMemoryReset BF64: each option, its results, and what survives") 
 }
 
 TEST_CASE("eUICCMemoryReset BF64: catBusy and ecallActive refuse the whole reset") {
-  auto state = iot_state({{kP1, true, meta()}, {kP2, false, meta()}});
+  auto state = test::es10_iot_state({{kP1, true, meta()}, {kP2, false, meta()}});
   state.eims = {eim("eim-1")};
   SECTION("cat-busy") {
     state.config.quirks.insert(quirk::kCatBusy);
@@ -311,7 +305,7 @@ TEST_CASE("eUICCMemoryReset BF64: catBusy and ecallActive refuse the whole reset
 }
 
 TEST_CASE("GetProfilesInfo on an iot card adds 9F7B, 9F26 and 9F67; an sgp22 card does not") {
-  auto state = iot_state(
+  auto state = test::es10_iot_state(
       {{kP1, true, meta()}, {kP2, false, meta()}, {kP3, false, meta()}, {kP5, false, meta()}});
   state.profiles[0].ecall_indication = true;
   state.profiles[1].fallback_attribute = true;

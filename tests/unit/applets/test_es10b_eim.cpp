@@ -58,12 +58,6 @@ Bytes add_request(const std::string& entries) {
   return from_hex(der("BF57", der("A0", entries)));
 }
 
-CardState iot_state(const std::vector<test::PreloadSpec>& profiles = {}) {
-  auto state = test::es10_state(profiles);
-  state.config.personality = personality::kIot;
-  return state;
-}
-
 // AddInitialEim's answer, decoded.
 asn1::Value<AddInitialEimResponse_t> add(CardSimulator& card, const Bytes& request) {
   return decode_exact<AddInitialEimResponse_t>(asn_DEF_AddInitialEimResponse,
@@ -88,7 +82,7 @@ const ProfileMetadata kNoMetadata{};
 }  // namespace
 
 TEST_CASE("an iot card answers GetEUICCInfo2 in the IoT form: ipaMode 90, iotSpecificInfo B4") {
-  auto state = iot_state();
+  auto state = test::es10_iot_state();
   const Bytes ski = crypto::subject_key_identifier(state.identity.ci_certificates.at(0));
   auto card = test::es10_card(std::move(state));
   const Bytes r = card.es10(from_hex("BF2200"));
@@ -133,14 +127,14 @@ TEST_CASE("SELECT ISD-R on an iot card adds E1 { 80 euiccConfiguration } after E
     return out;
   };
   SECTION("no profile enabled: no bit set") {
-    auto card = test::es10_card(iot_state());
+    auto card = test::es10_card(test::es10_iot_state());
     auto kids = fci_children(card);
     REQUIRE(kids.size() == 4);
     CHECK(kids[2] == "E0058203020500");
     CHECK(kids[3] == "E103800100");
   }
   SECTION("a profile enabled: enabledProfile (bit 1)") {
-    auto card = test::es10_card(iot_state({{"8999900000000000001", true, kNoMetadata}}));
+    auto card = test::es10_card(test::es10_iot_state({{"8999900000000000001", true, kNoMetadata}}));
     auto kids = fci_children(card);
     REQUIRE(kids.size() == 4);
     CHECK(kids[3] == "E10480020640");
@@ -158,7 +152,7 @@ TEST_CASE("an SGP.22 card answers the SGP.32 functions as unknown (6A88), an iot
     INFO(req);
     CHECK(store_data_sw(sgp22, req) == 0x6A88);
   }
-  auto iot = test::es10_card(iot_state());
+  auto iot = test::es10_card(test::es10_iot_state());
   CHECK(store_data_sw(iot, "BF5500") == 0x9000);
   CHECK(store_data_sw(iot, "BF5600") != 0x6A88);
   CHECK(store_data_sw(iot, "BF7F00") == 0x6A88);  // still no such function
@@ -168,7 +162,7 @@ TEST_CASE("AddInitialEim stores the eIMs, gives tokens when asked, and persists"
   std::vector<CardState> saved;
   CardSimulator::Options o;
   o.seed = 7;
-  o.state = iot_state();
+  o.state = test::es10_iot_state();
   o.persist = [&](const CardState& s) { saved.push_back(s); };
   CardSimulator card(std::move(o));
   card.select(aid::isd_r());
@@ -258,7 +252,7 @@ TEST_CASE("AddInitialEim stores the eIMs, gives tokens when asked, and persists"
 }
 
 TEST_CASE("AddInitialEim: every error code, the card unchanged") {
-  auto card = test::es10_card(iot_state());
+  auto card = test::es10_card(test::es10_iot_state());
   SECTION("undefinedError(127): not an AddInitialEimRequest") {
     CHECK(add_error(card, from_hex("BF5703A00130")) ==
           AddInitialEimResponse__addInitialEimError_undefinedError);
@@ -316,14 +310,14 @@ TEST_CASE("AddInitialEim: every error code, the card unchanged") {
 }
 
 TEST_CASE("GetEimConfigurationData with no eIM, and a malformed request") {
-  auto card = test::es10_card(iot_state());
+  auto card = test::es10_card(test::es10_iot_state());
   CHECK(to_hex(card.es10(from_hex("BF5500"))) == "BF5502A000");
   // No error alternative exists: a request that does not decode is 6A80.
   CHECK(store_data_sw(card, "BF5503A00130") == 0x6A80);
 }
 
 TEST_CASE("GetCerts: the EUM and eUICC certificates for the card's CI, invalidCiPKId otherwise") {
-  auto state = iot_state();
+  auto state = test::es10_iot_state();
   const Bytes ski = crypto::subject_key_identifier(state.identity.ci_certificates.at(0));
   const std::string eum = to_hex(state.identity.eum_certificate);
   const std::string euicc = to_hex(state.identity.euicc_certificate);

@@ -133,9 +133,8 @@ ProfileMetadata with_notifications() {
 using Tweak = std::function<void(CardState&)>;
 
 CardState iot_state(const Tweak& tweak) {
-  auto s =
-      test::es10_state({{kP1, true, with_notifications()}, {kP2, false, with_notifications()}});
-  s.config.personality = personality::kIot;
+  auto s = test::es10_iot_state(
+      {{kP1, true, with_notifications()}, {kP2, false, with_notifications()}});
   if (tweak) tweak(s);
   return s;
 }

@@ -34,12 +34,6 @@ ProfileMetadata meta(std::optional<std::uint8_t> pprs = std::nullopt) {
   return m;
 }
 
-CardState iot_state(const std::vector<test::PreloadSpec>& profiles) {
-  auto state = test::es10_state(profiles);
-  state.config.personality = personality::kIot;
-  return state;
-}
-
 // One of the four functions: its whole answer as hex, after checking it decodes as its type.
 std::string call(CardSimulator& card, const std::string& tag, bool refresh) {
   const Bytes r = card.es10(from_hex(tag + (refresh ? "038001FF" : "03800100")));
@@ -76,7 +70,7 @@ const Bytes& aid_of(CardSimulator& card, std::size_t i) {
 }  // namespace
 
 TEST_CASE("No Emergency Profile: ecallNotAvailable; no Fallback Profile: fallbackNotAvailable") {
-  auto card = test::es10_card(iot_state({{kP1, true, meta()}, {kP2, false, meta()}}));
+  auto card = test::es10_card(test::es10_iot_state({{kP1, true, meta()}, {kP2, false, meta()}}));
   refused(card, "BF5B", "08");
   refused(card, "BF5C", "08");
   refused(card, "BF5D", "06");
@@ -85,7 +79,7 @@ TEST_CASE("No Emergency Profile: ecallNotAvailable; no Fallback Profile: fallbac
 
 TEST_CASE("EnableEmergencyProfile and DisableEmergencyProfile switch there and back") {
   // P1 enabled, with PPR1; P2 the Emergency Profile.
-  auto state = iot_state({{kP1, true, meta(kPpr1)}, {kP2, false, meta()}});
+  auto state = test::es10_iot_state({{kP1, true, meta(kPpr1)}, {kP2, false, meta()}});
   state.profiles[1].ecall_indication = true;
   std::vector<CardState> saved;
   CardSimulator::Options o;
@@ -137,7 +131,7 @@ TEST_CASE("EnableEmergencyProfile and DisableEmergencyProfile switch there and b
 
 TEST_CASE("DisableEmergencyProfile with nothing to return to leaves no profile enabled") {
   SECTION("no profile was enabled before") {
-    auto state = iot_state({{kP1, false, meta()}});
+    auto state = test::es10_iot_state({{kP1, false, meta()}});
     state.profiles[0].ecall_indication = true;
     auto card = test::es10_card(state);
     CHECK(call(card, "BF5B", false) == answer("BF5B", "00"));
@@ -146,7 +140,7 @@ TEST_CASE("DisableEmergencyProfile with nothing to return to leaves no profile e
     CHECK(card.card().state().enabled_profile() == nullptr);
   }
   SECTION("the profile to return to was deleted meanwhile; the Emergency Profile's PPR1 yields") {
-    auto state = iot_state({{kP1, true, meta(kPpr1)}});
+    auto state = test::es10_iot_state({{kP1, true, meta(kPpr1)}});
     state.profiles[0].ecall_indication = true;
     state.emergency_return_aid = from_hex("A0000005591010FFFFFFFF8900009900");
     auto card = test::es10_card(state);
@@ -158,7 +152,7 @@ TEST_CASE("DisableEmergencyProfile with nothing to return to leaves no profile e
 
 TEST_CASE("ExecuteFallbackMechanism and ReturnFromFallback switch there and back") {
   // P1 enabled with PPR1, P2 the Fallback Profile, P3 the Emergency Profile.
-  auto state = iot_state({{kP1, true, meta(kPpr1)}, {kP2, false, meta()}, {kP3, false, meta()}});
+  auto state = test::es10_iot_state({{kP1, true, meta(kPpr1)}, {kP2, false, meta()}, {kP3, false, meta()}});
   state.profiles[1].fallback_attribute = true;
   state.profiles[2].ecall_indication = true;
   auto card = test::es10_card(state);
@@ -193,7 +187,7 @@ TEST_CASE("ExecuteFallbackMechanism and ReturnFromFallback switch there and back
 }
 
 TEST_CASE("ReturnFromFallback: commandError when the fallback is no longer what it was") {
-  auto state = iot_state({{kP1, false, meta()}, {kP2, true, meta()}});
+  auto state = test::es10_iot_state({{kP1, false, meta()}, {kP2, true, meta()}});
   state.profiles[1].fallback_attribute = true;
   SECTION("the profile to return to is gone: the Fallback Profile stays enabled") {
     state.fallback_return_aid = from_hex("A0000005591010FFFFFFFF8900009900");
@@ -216,7 +210,7 @@ TEST_CASE("ReturnFromFallback: commandError when the fallback is no longer what 
 }
 
 TEST_CASE("The four functions under cat-busy answer catBusy and change nothing") {
-  auto state = iot_state({{kP1, true, meta()}, {kP2, false, meta()}, {kP3, false, meta()}});
+  auto state = test::es10_iot_state({{kP1, true, meta()}, {kP2, false, meta()}, {kP3, false, meta()}});
   state.config.quirks.insert(quirk::kCatBusy);
   state.profiles[1].fallback_attribute = true;
   state.profiles[2].ecall_indication = true;
@@ -241,7 +235,7 @@ TEST_CASE("The four functions under cat-busy answer catBusy and change nothing")
 }
 
 TEST_CASE("Requests that do not decode are undefinedError; an sgp22 card does not know them") {
-  auto state = iot_state({{kP1, true, meta()}});
+  auto state = test::es10_iot_state({{kP1, true, meta()}});
   state.profiles[0].ecall_indication = true;
   auto card = test::es10_card(state);
   for (const std::string tag : {"BF5B", "BF5C", "BF5D", "BF5E"}) {

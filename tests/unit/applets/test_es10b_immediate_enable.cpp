@@ -121,19 +121,13 @@ const std::string kEnableFlag = "8000";
 const std::string kOid = der("81", "88370A");
 const std::string kAddress = der("82", utf8("smdp.example.com"));
 
-CardState iot_state(const std::vector<test::PreloadSpec>& profiles = {}) {
-  auto state = test::es10_state(profiles);
-  state.config.personality = personality::kIot;
-  return state;
-}
-
 }  // namespace
 
 TEST_CASE("ConfigureImmediateProfileEnabling stores the configuration and persists it") {
   std::vector<CardState> saved;
   CardSimulator::Options o;
   o.seed = 7;
-  o.state = iot_state();
+  o.state = test::es10_iot_state();
   o.persist = [&](const CardState& s) { saved.push_back(s); };
   CardSimulator card(std::move(o));
   card.select(aid::isd_r());
@@ -160,7 +154,7 @@ TEST_CASE("ConfigureImmediateProfileEnabling stores the configuration and persis
 }
 
 TEST_CASE("ConfigureImmediateProfileEnabling: associatedEimAlreadyExists and undefinedError") {
-  auto state = iot_state();
+  auto state = test::es10_iot_state();
   SECTION("an eIM is associated: only it configures this, through its package") {
     EimConfig eim;
     eim.eim_id = "eim-1";

@@ -58,6 +58,14 @@ inline CardState es10_state(const std::vector<PreloadSpec>& profiles, std::uint6
   return state;
 }
 
+// The same for an SGP.32 iot card (`card new --personality iot`).
+inline CardState es10_iot_state(const std::vector<PreloadSpec>& profiles = {},
+                                std::uint64_t seed = 7) {
+  auto state = es10_state(profiles, seed);
+  state.config.personality = personality::kIot;
+  return state;
+}
+
 // The card running `state`, with the ISD-R selected on the basic channel.
 inline CardSimulator es10_card(CardState state, std::uint64_t seed = 7) {
   CardSimulator::Options o;
