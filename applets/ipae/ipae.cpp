@@ -147,7 +147,7 @@ void Ipae::Impl::eim_done() {
 }
 
 void Ipae::Impl::eim_failed(const std::string& why) {
-  note(eim().id + ": " + why);
+  // The exchange that failed was logged already; the cycle's report carries the first error.
   if (report.ok) {
     report.ok = false;
     report.error = eim().id + ": " + why;

@@ -70,8 +70,11 @@ struct IpaeRig {
   static constexpr std::uint16_t kEimPort = 8443;
 
   // `profiles` preloaded; the IPAe active unless told otherwise.
+  std::uint16_t eim_port = kEimPort;
+
   explicit IpaeRig(const std::vector<PreloadSpec>& profiles = {}, bool active = true,
-                   bool indirect = false, IpaeConfig config = {}) {
+                   bool indirect = false, IpaeConfig config = {}, std::uint16_t port = kEimPort)
+      : eim_port(port) {
     CardState state(*Eid::parse("89049032123451234512345678901235"));
     auto drbg = crypto::Drbg::from_seed(7, "ipae-card");
     sim::CardIssuer issuer{pki.eum, {pki.ci.certificate}};
@@ -85,7 +88,7 @@ struct IpaeRig {
     state.ipa_mode = active ? kIpaModeIpae : kIpaModeIpad;
     start_card(std::move(state));
     // The factory's AddInitialEim, over APDUs as a factory IPAd would send it.
-    const Bytes cfg = eim_configuration("eim-1", kEimPort, pki.eim.certificate, indirect);
+    const Bytes cfg = eim_configuration("eim-1", eim_port, pki.eim.certificate, indirect);
     Bytes list = cfg;
     const Bytes rsp = card->es10(tlv::encode(0xBF57, tlv::encode(0xA0, list)));
     REQUIRE(to_hex(rsp) == "BF5705A003840101");  // associationToken 1
@@ -95,7 +98,7 @@ struct IpaeRig {
     eim->euicc_certificate = card->card().state().identity.euicc_certificate;
     eim->eum_certificate = card->card().state().identity.eum_certificate;
     eim->card_info2 = [this] { return card->card().es10(from_hex("BF2200")).data; };
-    net.listen("localhost", kEimPort, {pki.dp_tls.certificate, pki.ci.certificate}, pki.dp_tls.key,
+    net.listen("localhost", eim_port, {pki.dp_tls.certificate, pki.ci.certificate}, pki.dp_tls.key,
                [this](const HttpIn& in) { return eim->handle(in); });
     start_ipae();
   }
