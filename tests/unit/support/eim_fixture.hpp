@@ -24,7 +24,8 @@ inline crypto::PrivateKey eim_test_key(crypto::Curve curve, std::uint64_t seed) 
   return crypto::PrivateKey::generate(curve, drbg);
 }
 
-// The children of `der`'s value (der is one TLV); REQUIREs it parses.
+// The children of `der`'s value (der is one TLV); REQUIREs it parses. They point into `der`,
+// which must outlive them.
 inline std::vector<tlv::Tlv> parts_of(const Bytes& der) {
   auto top = tlv::read(der);
   REQUIRE(top);
@@ -41,10 +42,18 @@ inline Bytes value(const tlv::Tlv& t) {
 }
 
 struct EimFixture {
-  // Profiles: 8999900000000000001x enabled, 8999900000000000002x disabled.
+  // Profiles: 8999900000000000001x enabled, 8999900000000000002x disabled; the second asks for
+  // enable, disable and delete notifications to smdp.example.com.
+  static ProfileMetadata notifying() {
+    ProfileMetadata m;
+    for (auto e :
+         {NotificationEvent::kEnable, NotificationEvent::kDisable, NotificationEvent::kDelete})
+      m.notification_config.push_back({e, "smdp.example.com"});
+    return m;
+  }
   explicit EimFixture(bool v1_0 = false)
       : card(es10_card(es10_iot_state(
-            {{"8999900000000000001", true, {}}, {"8999900000000000002", false, {}}}))),
+            {{"8999900000000000001", true, {}}, {"8999900000000000002", false, notifying()}}))),
         eim_key(eim_test_key(crypto::Curve::kNistP256, 1)),
         accept_v1_0(v1_0) {
     open();
@@ -149,7 +158,8 @@ struct EimFixture {
     }
     if (has({0xA2})) {
       // RetrieveNotificationsList { searchCriteria A0 { euiccPackageResults 82 00 } }
-      auto r = parts_of(card.es10(from_hex("BF2B04A0028200")));
+      const Bytes answer = card.es10(from_hex("BF2B04A0028200"));
+      auto r = parts_of(answer);
       REQUIRE(r.size() == 1);
       REQUIRE(r[0].tag == 0xA2);
       data = cat(data, whole(r[0]));
@@ -164,9 +174,10 @@ struct EimFixture {
     }
     if (has({0x84})) {
       // GetEimConfigurationData { A0 { 80 "eim-1" } } -> BF55 { A0 { 30 { ..., 84 token } } }
-      auto cfg =
-          parts_of(card.es10(from_hex("BF5509A00780056569"
-                                      "6D2D31")));
+      const Bytes answer =
+          card.es10(from_hex("BF5509A00780056569"
+                             "6D2D31"));
+      auto cfg = parts_of(answer);
       REQUIRE(cfg.size() == 1);
       auto list = tlv::read_all(cfg[0].value);
       REQUIRE(list);
@@ -176,7 +187,8 @@ struct EimFixture {
       if (auto t = tlv::find(*token, 0x84)) data = cat(data, whole(*t));
     }
     if (has({0xA5}) || has({0xA6})) {
-      auto certs = parts_of(card.es10(from_hex("BF5600")));
+      const Bytes answer = card.es10(from_hex("BF5600"));
+      auto certs = parts_of(answer);
       REQUIRE(certs.size() == 1);
       auto both = tlv::read_all(certs[0].value);
       REQUIRE(both);
