@@ -55,11 +55,30 @@ bool load_identity(SSL_CTX& ctx, const std::string& cert_file, const std::string
       return false;
     }
   }
-  if (SSL_CTX_use_PrivateKey_file(&ctx, key_file.c_str(),
-                                  is_pem(key) ? SSL_FILETYPE_PEM : SSL_FILETYPE_ASN1) != 1) {
+  // Read the key on its own first, so a key of another certificate is told apart from a file
+  // that is no key.
+  EVP_PKEY* pkey = nullptr;
+  if (is_pem(key)) {
+    BIO* bio = BIO_new_mem_buf(key.data(), static_cast<int>(key.size()));
+    pkey = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+  } else {
+    const auto* p = reinterpret_cast<const unsigned char*>(key.data());
+    pkey = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(key.size()));
+  }
+  if (pkey == nullptr) {
     error = key_file + ": not a PEM or DER private key (" + openssl_error() + ")";
     return false;
   }
+  X509* leaf = SSL_CTX_get0_certificate(&ctx);
+  const bool matches = leaf != nullptr && X509_check_private_key(leaf, pkey) == 1;
+  ERR_clear_error();
+  if (!matches || SSL_CTX_use_PrivateKey(&ctx, pkey) != 1) {
+    EVP_PKEY_free(pkey);
+    error = key_file + " is not the key of " + cert_file;
+    return false;
+  }
+  EVP_PKEY_free(pkey);
   if (SSL_CTX_check_private_key(&ctx) != 1) {
     error = key_file + " is not the key of " + cert_file;
     return false;

@@ -9,13 +9,16 @@
 //   2. not one HandleNotificationEsipa: HTTP 400 (there is no ESipa error to answer with);
 //   3. the BF50 shape: as ProvideEimPackageResult (provide_eim_package_result.cpp), unanswered;
 //   4. a pendingNotification: its EID is the card the eIM can tell: a compact notification's
-//      own eidValue, the EID of the download whose transactionId a ProfileInstallationResult
-//      carries, or the card that last polled on this connection. The notification is recorded
+//      own eidValue, the serialNumber of an OtherSignedNotification's eUICC certificate, the
+//      EID of the download whose transactionId a ProfileInstallationResult carries, or the
+//      card that last polled on this connection. The notification is recorded
 //      (under "" when no card can be told), verified with that card's certificate, and relayed
 //      to its SM-DP+ when signed and the eIM can reach it.
 #include <HandleNotificationEsipa.h>
 
 #include "eim/esipa.hpp"
+#include "euiccsim/applets/eid.hpp"
+#include "euiccsim/crypto/certificate.hpp"
 
 namespace euiccsim::eim::esipa {
 
@@ -45,6 +48,17 @@ EsipaAnswer handle_notification(Eim& eim, ByteView der, const std::string& conne
     auto tx = data ? child(data->value, 0x80) : std::nullopt;
     if (tx) {
       if (auto d = eim.store().download_by_transaction(bytes_of(tx->value))) eid = d->eid;
+    }
+  }
+  if (eid.empty() && notification->tag == 0x30) {
+    // OtherSignedNotification carries the eUICC certificate: its serialNumber is the EID.
+    auto parts = children(notification->value);
+    if (parts.size() >= 3) {
+      try {
+        const std::string serial = crypto::subject_serial_number(parts[2].bytes());
+        if (Eid::parse(serial)) eid = serial;
+      } catch (const std::exception&) {
+      }
     }
   }
   if (eid.empty()) eid = eim.eid_of_connection(connection);
