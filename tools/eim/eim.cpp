@@ -79,6 +79,9 @@ Eim::Eim(Store& store, EimConfig config)
       drbg_(config_.seed ? crypto::Drbg::from_seed(*config_.seed, "eim")
                          : crypto::Drbg::from_os()) {
   if (!config_.now_ms) config_.now_ms = system_ms;
+  // `eim queue` and `eim register` on the same database take this as their default eIM.
+  if (!config_.identities.empty())
+    store_.set_meta("default_eim_id", config_.identities.front().eim_id);
 }
 
 Eim::~Eim() = default;
