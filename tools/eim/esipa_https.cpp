@@ -175,7 +175,9 @@ EsipaHttpsServer::EsipaHttpsServer(Eim& eim, const std::string& cert_file,
   };
   impl_->http->set_tcp_nodelay(true);
   impl_->http->set_keep_alive_max_count(1000);
-  impl_->http->set_keep_alive_timeout(30);
+  // An IPA keeps its connection for a procedure (onomondo-eim's README); an idle one is
+  // closed after 5 s, which also bounds how long stop() waits for it.
+  impl_->http->set_keep_alive_timeout(5);
   impl_->http->set_read_timeout(30, 0);
   impl_->http->set_payload_max_length(1 << 20);
   impl_->http->Post(kEsipaPath, handler);

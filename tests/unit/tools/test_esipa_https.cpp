@@ -66,6 +66,7 @@ struct Running {
     client->enable_server_certificate_verification(true);
   }
   ~Running() {
+    client.reset();  // close a kept-alive connection, so the worker does not wait it out
     server->stop();
     thread.join();
   }
