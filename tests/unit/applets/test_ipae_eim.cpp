@@ -9,6 +9,8 @@
 // queued package still runs exactly once and both sides agree.
 #include <catch.hpp>
 
+#include <algorithm>
+
 #include "../support/ipae_rig.hpp"
 #include "../support/temp_dir.hpp"
 #include "eim/eim.hpp"
@@ -470,4 +472,41 @@ TEST_CASE("kills at every ESipa exchange: every package runs once, card and eIM 
       CHECK_FALSE(card.ipae.in_flight);
     }
   }
+}
+
+TEST_CASE("a kill between the card's installation result and the IPAe's record of it") {
+  // The card persisted the profile and its installation result with the last piece of the
+  // package; the IPAe had not yet recorded step 2 when the device died. After the restart the
+  // IPAe finds the result among the notifications and delivers it: the eIM's item is done,
+  // not reported failed while the profile is on the card.
+  World w(/*indirect=*/true);
+  w.queue_euicc_data();
+  w.rig.poll();
+  const auto dl = w.queue_download("IOT1", true);
+  // GetEimPackage, InitiateAuthentication, AuthenticateClient, GetBoundProfilePackage, then
+  // HandleNotification: the eIM never sees that one.
+  w.kill_at = w.requests + 5;
+  w.rig.ipae->wake(applets::ipae::Ipae::Wake::kTrigger);
+  w.rig.settle();
+  REQUIRE(w.killed);
+  // The image as the card's last LoadBoundProfilePackage left it: installed, step 1.
+  auto it = std::find_if(w.rig.saved.begin(), w.rig.saved.end(), [](const CardState& s) {
+    return std::any_of(s.profiles.begin(), s.profiles.end(),
+                       [](const auto& p) { return p.iccid().str() == test::iccid_of(kNew); });
+  });
+  REQUIRE(it != w.rig.saved.end());
+  REQUIRE(it->ipae.in_flight);
+  CHECK(it->ipae.in_flight->step == 1);
+  w.rig.saved.erase(it + 1, w.rig.saved.end());
+  w.rig.restart();
+  w.kill_at.reset();
+  w.rig.ipae->wake(applets::ipae::Ipae::Wake::kStartUp);
+  w.rig.settle();
+  CHECK(w.rig.recorder.noted("resuming the download in flight (step 1)"));
+  const auto s = w.status();
+  CHECK(text(item(s, dl), "state") == "done");
+  CHECK(text(item(s, dl), "outcome").find("installed") != std::string::npos);
+  CHECK(w.installed(kNew));
+  CHECK(w.rig.state().notifications.empty());
+  CHECK_FALSE(w.rig.state().ipae.in_flight);
 }
