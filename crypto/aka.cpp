@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "euiccsim/crypto/tuak.hpp"
+
 namespace euiccsim::crypto::aka {
 
 namespace {
@@ -61,6 +63,62 @@ Outputs f2345(ByteView k, ByteView rand, std::size_t res_length) {
 }
 
 }  // namespace test_algorithm
+
+Bytes mac_a(const Parameters& p, ByteView rand, ByteView sqn, ByteView amf) {
+  switch (p.algorithm) {
+    case Algorithm::kMilenage:
+      return milenage::f1(p.k, p.opc, rand, sqn, amf, p.constants);
+    case Algorithm::kTuak:
+      return tuak::f1(p.opc, p.k, rand, sqn, amf, p.mac_length, p.keccak_iterations);
+    case Algorithm::kTestAlgorithm:
+      return test_algorithm::f1(p.k, rand, sqn, amf);
+  }
+  throw std::invalid_argument("unknown AKA algorithm");
+}
+
+Bytes mac_s(const Parameters& p, ByteView rand, ByteView sqn, ByteView amf) {
+  switch (p.algorithm) {
+    case Algorithm::kMilenage:
+      return milenage::f1star(p.k, p.opc, rand, sqn, amf, p.constants);
+    case Algorithm::kTuak:
+      return tuak::f1star(p.opc, p.k, rand, sqn, amf, p.mac_length, p.keccak_iterations);
+    case Algorithm::kTestAlgorithm:
+      return test_algorithm::f1(p.k, rand, sqn, amf);
+  }
+  throw std::invalid_argument("unknown AKA algorithm");
+}
+
+Outputs f2345(const Parameters& p, ByteView rand) {
+  switch (p.algorithm) {
+    case Algorithm::kMilenage: {
+      auto o = milenage::f2345(p.k, p.opc, rand, p.constants);
+      return Outputs{std::move(o.res), std::move(o.ck), std::move(o.ik), std::move(o.ak)};
+    }
+    case Algorithm::kTuak: {
+      auto o = tuak::f2345(p.opc, p.k, rand, p.res_length, p.ck_length, p.ik_length,
+                           p.keccak_iterations);
+      return Outputs{std::move(o.res), std::move(o.ck), std::move(o.ik), std::move(o.ak)};
+    }
+    case Algorithm::kTestAlgorithm: {
+      auto o = test_algorithm::f2345(p.k, rand, p.res_length);
+      return Outputs{std::move(o.res), std::move(o.ck), std::move(o.ik), std::move(o.ak)};
+    }
+  }
+  throw std::invalid_argument("unknown AKA algorithm");
+}
+
+Bytes ak_star(const Parameters& p, ByteView rand) {
+  switch (p.algorithm) {
+    case Algorithm::kMilenage:
+      return milenage::f5star(p.k, p.opc, rand, p.constants);
+    case Algorithm::kTuak:
+      return tuak::f5star(p.opc, p.k, rand, p.keccak_iterations);
+    // TS 34.108 §8.1.2.2: f5* selects the same bits as f5.
+    case Algorithm::kTestAlgorithm:
+      return test_algorithm::f2345(p.k, rand, 4).ak;
+  }
+  throw std::invalid_argument("unknown AKA algorithm");
+}
 
 Bytes c2(ByteView res) {
   if (res.empty()) throw std::invalid_argument("c2 of an empty RES");

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "euiccsim/crypto/bytes.hpp"
+#include "euiccsim/crypto/milenage.hpp"
 
 namespace euiccsim::crypto::aka {
 
@@ -24,6 +26,37 @@ struct Outputs {
 };
 Outputs f2345(ByteView k, ByteView rand, std::size_t res_length);
 }  // namespace test_algorithm
+
+// One subscriber's AKA functions, whichever algorithm computes them: what a USIM runs and what
+// the network side (a test's AuC) runs to build AUTN.
+enum class Algorithm : std::uint8_t { kMilenage = 1, kTuak = 2, kTestAlgorithm = 3 };
+
+struct Parameters {
+  Algorithm algorithm = Algorithm::kMilenage;
+  SecureBytes k;
+  SecureBytes opc;  // MILENAGE: OPc; TUAK: TOPc; the test algorithm: unused
+  milenage::Constants constants = milenage::Constants::standard();
+  // Output lengths in bytes. MILENAGE's are fixed (8, 8, 16, 16); TUAK's are chosen by the
+  // profile (4/8/16/32, 8/16/32, 16/32, 16/32); the test algorithm's RES is 4 to 16 bytes.
+  std::size_t res_length = 8;
+  std::size_t mac_length = 8;
+  std::size_t ck_length = 16;
+  std::size_t ik_length = 16;
+  unsigned keccak_iterations = 1;  // TUAK only
+};
+
+struct Outputs {
+  Bytes res, ck, ik, ak;
+};
+
+// f1: MAC-A over SQN and AMF (mac_length bytes).
+Bytes mac_a(const Parameters& p, ByteView rand, ByteView sqn, ByteView amf);
+// f1*: MAC-S, for AUTS (TS 33.102 §6.3.3 computes it with AMF 0000).
+Bytes mac_s(const Parameters& p, ByteView rand, ByteView sqn, ByteView amf);
+// f2, f3, f4, f5.
+Outputs f2345(const Parameters& p, ByteView rand);
+// f5*: the anonymity key that conceals SQN_MS in AUTS.
+Bytes ak_star(const Parameters& p, ByteView rand);
 
 // c2: SRES (4 bytes) as the xor of RES's 32-bit words, RES padded with zeros to a whole number
 // of them (TS 33.102 §6.8.1.2 for RES up to 128 bits; longer TUAK RES values fold the same way).
