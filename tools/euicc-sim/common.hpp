@@ -70,6 +70,8 @@ void add_smdp_commands(CLI::App& app);
 void add_lpa_commands(CLI::App& app, GlobalOptions& global);
 void add_eim_commands(CLI::App& app);
 void add_ipa_commands(CLI::App& app, GlobalOptions& global);
+// fs (ls, cat, tree) and aka: the enabled profile's files and AUTHENTICATE over APDUs.
+void add_fs_commands(CLI::App& app, GlobalOptions& global);
 // The main job with a private pcscd: serve the cards until Ctrl-C.
 int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
 // A ready card and a short in-process tour of it (the main job where no pcscd can run).
