@@ -3,6 +3,7 @@
 #include <botan/hash.h>
 #include <botan/mem_ops.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -614,25 +615,47 @@ CardState decode_image(ByteView file) {
   }
 }
 
+std::string temporary_prefix(const std::filesystem::path& image) {
+  return "." + image.filename().string() + ".";
+}
+
 void save_image(const std::filesystem::path& path, const CardState& state, const SaveHooks& hooks) {
   const Bytes data = encode_image(state);
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  const auto tmp = dir / ("." + path.filename().string() + ".tmp");
-  // 0600: from the next issues on, the image holds the card's private key.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) fail_errno("cannot create", tmp);
+  // A name of its own for every save (mkstemp), in the image's directory so the rename stays
+  // within one file system: two writers never share, truncate or rename each other's file.
+  std::string name = (dir / (temporary_prefix(path) + "XXXXXX")).string();
+  // 0600 (mkostemp's mode): the image holds the card's private key.
+  int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) fail_errno("cannot create a temporary image in", dir);
+  const std::filesystem::path tmp = name;
   try {
     write_all(fd, data, tmp);
     if (::fsync(fd) != 0) fail_errno("cannot fsync", tmp);
+    if (hooks.written) hooks.written(fd);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp.c_str());
     throw;
   }
-  if (::close(fd) != 0) fail_errno("cannot close", tmp);
-  if (hooks.before_rename) hooks.before_rename(tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0) {
+    const int saved = errno;
     ::unlink(tmp.c_str());
+    errno = saved;
+    fail_errno("cannot close", tmp);
+  }
+  if (hooks.before_rename) {
+    try {
+      hooks.before_rename(tmp);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
     fail_errno("cannot rename onto", path);
   }
   // The rename itself is durable only once the directory is.

@@ -326,7 +326,7 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       return;
     }
     // Slots are known while `euicc-sim serve` runs on this directory.
-    const auto served = read_serve_status(dir.path());
+    const auto served = read_serve_status(dir.path()).slots;
     for (const auto& eid : dir.list()) {
       try {
         auto s = dir.load(eid);
@@ -334,15 +334,15 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
         if (opts->json) {
           auto j = card_json(s, dir.image_path(eid));
           if (slot != served.end()) {
-            j.set("slot", slot->second.slot).set("endpoint", slot->second.endpoint);
+            j.set("slot", slot->second.slot)
+                .set("endpoint", slot->second.endpoint)
+                .set("reader", slot->second.reader);
           }
           out.push(std::move(j));
         } else {
           std::cout << eid << "  " << s.config.personality << "  ";
           if (slot != served.end()) {
-            char reader[32];
-            std::snprintf(reader, sizeof reader, "euicc-sim 00 %02u", slot->second.slot);
-            std::cout << "slot " << slot->second.slot << " ('" << reader << "')  ";
+            std::cout << "slot " << slot->second.slot << " ('" << slot->second.reader << "')  ";
           }
           std::cout << dir.image_path(eid).string() << '\n';
         }
@@ -372,7 +372,11 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
   rm->callback([&global, opts] {
     if (auto why = Eid::why_invalid(opts->eid); !why.empty()) throw UsageError(why);
     auto dir = global.state();
-    dir.remove(opts->eid);
+    try {
+      dir.remove(opts->eid);
+    } catch (const sim::CardBusy& e) {
+      throw std::runtime_error(busy_card_message(dir, opts->eid, e) + "; the card stays");
+    }
     std::cout << "removed card " << opts->eid << '\n';
   });
 }
