@@ -71,6 +71,11 @@ constexpr std::uint32_t kTagImmediateEnable = 0xAD;  // 80 flag, 81 OID, 82 addr
 constexpr std::uint32_t kTagFallbackReturn = 0x8E;   // ISD-P AID
 constexpr std::uint32_t kTagEmergencyReturn = 0x8F;  // ISD-P AID
 constexpr std::uint32_t kTagIpaMode = 0x90;
+// Optional in version 5's card configuration, written only when T=1 is offered (so images of
+// cards without it are what they were): the ATR's protocols, bit 0 T=0, bit 1 T=1.
+constexpr std::uint32_t kTagProtocols = 0x91;
+constexpr std::uint8_t kProtocolT0 = 0x01;
+constexpr std::uint8_t kProtocolT1 = 0x02;
 
 Bytes sha256(ByteView data) {
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -169,6 +174,7 @@ Bytes encode_body(const CardState& s) {
     for (const auto& o : r.allowed_operators) append_operator(rule, 0xA2, o);
     tlv::append(cfg, kTagRatRule, rule);
   }
+  if (c.offers_t1) tlv::append(cfg, kTagProtocols, byte(kProtocolT0 | kProtocolT1));
   tlv::append(body, kTagConfig, cfg);
   for (const auto& p : s.profiles) {
     Bytes slot;
@@ -423,6 +429,14 @@ void decode_config(ByteView v, CardConfig& c, std::uint16_t version) {
       for (auto o : rf.repeated(0xA2)) rule.allowed_operators.push_back(operator_of(o));
       rf.finish();
       c.rat.push_back(std::move(rule));
+    }
+  }
+  if (version >= 5) {
+    if (auto p = cfg.optional(kTagProtocols)) {
+      const auto mask = small_of(*p, kProtocolT0 | kProtocolT1, "protocols");
+      // Every card speaks T=0; the field exists to add T=1.
+      if (!(mask & kProtocolT0)) throw ImageError("bad protocols field (T=0 missing)");
+      c.offers_t1 = (mask & kProtocolT1) != 0;
     }
   }
   cfg.finish();

@@ -27,6 +27,7 @@ struct CardOptions {
   std::optional<std::uint64_t> memory;
   std::vector<std::string> quirks;
   std::vector<std::string> forbidden_pprs;
+  std::string protocols = "t0";
   // Issuer.
   std::string pki, curve = "nist", eum_cert, eum_key;
   std::vector<std::string> ci_certs;
@@ -101,6 +102,7 @@ CardConfig config_from(const CardOptions& o) {
     c.euicc_category = static_cast<std::uint8_t>(it - names.begin());
   }
   if (o.memory) c.memory_capacity = *o.memory;
+  c.offers_t1 = o.protocols == "t0,t1";
   for (const auto& q : o.quirks) c.quirks.insert(q);
   if (!o.forbidden_pprs.empty()) {
     std::uint8_t mask = 0;
@@ -191,6 +193,13 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
                   "forbiddenProfilePolicyRules in EUICCInfo2 (repeatable): ppr1, ppr2")
       ->group(personality)
       ->check(CLI::IsMember({"ppr1", "ppr2"}));
+  add->add_option("--protocols", opts->protocols,
+                  "Transmission protocols the ATR offers: t0 (as real eUICCs; every PC/SC client "
+                  "gets T=0) or t0,t1 (the first client that allows both settles pcscd on T=1 "
+                  "until a reset, and T=0-only clients such as lpac are refused meanwhile)")
+      ->check(CLI::IsMember({"t0", "t0,t1"}))
+      ->capture_default_str()
+      ->group(personality);
   const char* issuer_group = "Issuer (default: the state directory's own test PKI, pki/)";
   add->add_option("--pki", opts->pki,
                   "Issue from this test PKI's EUM (euicc-sim pki init DIR) and trust its CI")
@@ -222,6 +231,7 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       "                     --preload op.der --class operational --profile-name 'Operator' \\\n"
       "                     --enable 89000123456789012341\n"
       "  euicc-sim card new --isdr-aid A0000005591010FFFFFFFF8900050500 --quirk cat-busy\n"
+      "  euicc-sim card new --protocols t0,t1           (an ATR offering T=1 too)\n"
       "  euicc-sim card new --personality iot --no-profile");
   add->callback([&global, opts, add] {
     sim::NewCard nc;

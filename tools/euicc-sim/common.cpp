@@ -89,7 +89,8 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
       .set("pp_version", c.pp_version.str())
       .set("sas_accreditation_number", c.sas_accreditation_number)
       .set("memory_capacity", c.memory_capacity)
-      .set("free_memory", s.free_memory());
+      .set("free_memory", s.free_memory())
+      .set("protocols", c.offers_t1 ? "t0,t1" : "t0");
   auto quirks = json::Value::array();
   for (const auto& q : c.quirks) quirks.push(q);
   config.set("quirks", std::move(quirks));

@@ -96,6 +96,10 @@ struct CardConfig {
   std::uint64_t volatile_memory = 16 * 1024;  // free RAM reported in extCardResource
   std::vector<RatRule> rat;
   std::set<std::string> quirks;
+  // The ATR offers T=1 besides T=0 (`card new --protocols t0,t1`). Off by default, as on real
+  // eUICCs: when both are offered, the first PC/SC client that allows both makes pcscd settle
+  // on T=1 until the next reset, and every T=0-only client (lpac, pySim) is then refused.
+  bool offers_t1 = false;
   bool has_quirk(const char* name) const { return quirks.count(name) != 0; }
   friend bool operator==(const CardConfig&, const CardConfig&) = default;
 };
