@@ -184,6 +184,8 @@ struct PendingNotification {
   std::string address;
   Bytes iccid;  // 10 bytes as EF.ICCID holds it; empty if the notification has none
   Bytes der;
+  // What it occupies of the card's memory (CardState::occupied_memory).
+  std::size_t stored_size() const { return der.size() + address.size() + iccid.size(); }
   friend bool operator==(const PendingNotification&, const PendingNotification&) = default;
 };
 
@@ -223,6 +225,7 @@ struct StoredPackageResult {
   std::uint64_t seq_number = 0;
   std::string eim_id;
   Bytes der;  // the whole 'BF51' EuiccPackageResult
+  std::size_t stored_size() const { return der.size() + eim_id.size(); }
   friend bool operator==(const StoredPackageResult&, const StoredPackageResult&) = default;
 };
 
@@ -253,6 +256,14 @@ inline constexpr std::uint8_t kIpaModeIpae = 1;
 // value it accepts (counterValueOutOfRange beyond): euicc-sim's own bounds.
 inline constexpr std::size_t kMaxEims = 8;
 inline constexpr std::uint64_t kMaxEimCounterValue = 0x7FFFFFFF;
+
+// How many notifications and signed eUICC package results a card keeps until they are removed
+// (euicc-sim's own bounds). Each also occupies the memory it takes, out of the memory for
+// profiles, so free memory in EUICCInfo2 shrinks with them. A function that would add one to a
+// full store answers with its memory error (docs/es10.md, "Memory"): nothing is dropped to make
+// room.
+inline constexpr std::size_t kMaxNotifications = 64;
+inline constexpr std::size_t kMaxPackageResults = 32;
 
 struct CardState {
   explicit CardState(Eid e) : eid(std::move(e)) {}
@@ -304,8 +315,12 @@ struct CardState {
   ProfileSlot* find_by_iccid(ByteView iccid_bcd);  // 10 bytes as in EF.ICCID / ES10
   ProfileSlot* enabled_profile();
   const ProfileSlot* enabled_profile() const;
+  // Installed profiles, notifications and package results, in bytes.
   std::uint64_t occupied_memory() const;
   std::uint64_t free_memory() const;
+  // Is there room for one more notification / package result of `bytes` (count and memory)?
+  bool can_keep_notification(std::size_t bytes) const;
+  bool can_keep_package_result(std::size_t bytes) const;
   friend bool operator==(const CardState&, const CardState&) = default;
 };
 
