@@ -301,6 +301,10 @@ struct Server::State {
   std::function<void(const ServerEvent&)> sink;
   mutable std::mutex mutex;
 
+  // A constructor of its own: clang 14 has no parenthesized aggregate initialization for
+  // make_unique (g++ 12 has).
+  State(ServerConfig c, crypto::Drbg& d) : config(std::move(c)), drbg(d) {}
+
   // Drops what is older than its age; called under the mutex at the start of every function.
   void expire() {
     const auto now = config.clock();
