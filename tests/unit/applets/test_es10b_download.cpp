@@ -33,9 +33,11 @@ struct World {
   std::unique_ptr<smdp::Server> server;
   std::optional<crypto::Issued> dp_pb;
 
-  explicit World(crypto::Curve curve = crypto::Curve::kNistP256, std::uint64_t seed = 11)
-      : drbg(crypto::Drbg::from_seed(seed, "download")), issuer(make_issuer(curve, drbg)),
-        card(make_card(issuer, drbg)) {
+  explicit World(crypto::Curve curve = crypto::Curve::kNistP256, std::uint64_t seed = 11,
+                 const std::function<void(CardState&)>& tweak = {})
+      : drbg(crypto::Drbg::from_seed(seed, "download")),
+        issuer(make_issuer(curve, drbg)),
+        card(make_card(issuer, drbg, tweak)) {
     auto dp_auth = crypto::make_dp_auth(issuer.ci, {}, drbg);
     dp_pb.emplace(crypto::make_dp_pb(issuer.ci, {}, drbg));
     smdp::ServerConfig config{"smdp.example.com", dp_auth, *dp_pb, {issuer.ci.certificate}};
@@ -51,9 +53,11 @@ struct World {
     auto eum = crypto::make_eum(ci, eum_options, drbg);
     return sim::Issuer{ci, eum};
   }
-  static CardSimulator make_card(const sim::Issuer& issuer, crypto::Drbg& drbg) {
+  static CardSimulator make_card(const sim::Issuer& issuer, crypto::Drbg& drbg,
+                                 const std::function<void(CardState&)>& tweak) {
     CardState state(*Eid::parse("89049032123451234512345678901235"));
     sim::issue_identity(state, issuer, drbg);
+    if (tweak) tweak(state);
     return test::es10_card(std::move(state));
   }
 
@@ -679,5 +683,59 @@ TEST_CASE("Pieces out of order, twice the same ICCID, a cancelled session, a res
     CHECK(w.state().notifications.empty());
     // The card works on: the same profile downloads in a new session.
     CHECK(lpa::download(w.es10(), *w.server, request("A")).installed);
+  }
+}
+
+TEST_CASE("A download the card has no memory for fails with insufficientMemory(10)") {
+  const Bytes pkg = package("8999900000000000720");
+  SECTION("the notification store is full: refused at StoreMetadata, every notification kept") {
+    World w(crypto::Curve::kNistP256, 11, [](CardState& s) {
+      for (std::size_t i = 0; i < kMaxNotifications; ++i) {
+        euiccsim::PendingNotification n;
+        n.seq_number = ++s.last_seq_number;
+        n.event = euiccsim::NotificationEvent::kDelete;
+        n.address = "ops.example.org";
+        n.der = from_hex("3000");
+        s.notifications.push_back(n);
+      }
+    });
+    const auto before = w.state().notifications;
+    w.server->add_profile(offer("FULL", pkg, std::nullopt, false));
+    auto r = lpa::download(w.es10(), *w.server, request("FULL"));
+    CHECK_FALSE(r.installed);
+    CHECK(r.bpp_command_id == 2);  // storeMetadata
+    CHECK(r.error_reason == 10);   // installFailedDueToInsufficientMemoryForProfile
+    CHECK(w.state().profiles.empty());
+    // Answered, but not kept: there was no room, and nothing was dropped to make some.
+    CHECK(w.state().notifications == before);
+    CHECK(w.state().last_seq_number == kMaxNotifications + 1);
+  }
+  SECTION("the profile fits but its installation result does not: the profile goes again") {
+    const std::uint64_t size = profiles::install_package(pkg).occupied_memory();
+    World w(crypto::Curve::kNistP256, 11,
+            [&](CardState& s) { s.config.memory_capacity = size + 16; });
+    w.server->add_profile(offer("TIGHT", pkg, std::nullopt, false));
+    auto r = lpa::download(w.es10(), *w.server, request("TIGHT"));
+    CHECK_FALSE(r.installed);
+    CHECK(r.bpp_command_id == 5);  // loadProfileElements
+    CHECK(r.error_reason == 10);
+    CHECK(w.state().profiles.empty());
+    // The failure's result is kept instead: without the profile there is room for it.
+    REQUIRE(w.state().notifications.size() == 1);
+    const auto& n = w.state().notifications[0];
+    CHECK(n.der == r.profile_installation_result);
+    CHECK(w.state().free_memory() == size + 16 - n.der.size() - n.address.size() - n.iccid.size());
+  }
+  SECTION("with room for both, the same download installs") {
+    const std::uint64_t size = profiles::install_package(pkg).occupied_memory();
+    World w(crypto::Curve::kNistP256, 11,
+            [&](CardState& s) { s.config.memory_capacity = size + 4096; });
+    w.server->add_profile(offer("ROOM", pkg, std::nullopt, false));
+    auto r = lpa::download(w.es10(), *w.server, request("ROOM"));
+    REQUIRE(r.installed);
+    REQUIRE(w.state().notifications.size() == 1);
+    CHECK(w.state().free_memory() == 4096 - w.state().notifications[0].der.size() -
+                                         w.state().notifications[0].address.size() -
+                                         w.state().notifications[0].iccid.size());
   }
 }

@@ -6,6 +6,7 @@
 
 #include <botan/hash.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "../support/temp_dir.hpp"
@@ -435,4 +436,23 @@ TEST_CASE("the IPAe's version keeps its configuration and state; older images lo
     CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(bad)),
                       Catch::Contains("needs the iot personality"));
   }
+TEST_CASE("T=1 in the ATR is kept as an optional field; without it the image is as before") {
+  auto without = sample();
+  auto with = sample();
+  with.config.offers_t1 = true;
+  const auto a = sim::encode_image(without);
+  const auto b = sim::encode_image(with);
+  CHECK(sim::decode_image(b) == with);
+  CHECK(sim::decode_image(a).config.offers_t1 == false);
+  // The one field added inside the card configuration: 91 01 03 (T=0 and T=1).
+  REQUIRE(b.size() == a.size() + 3);
+  const Bytes field{0x91, 0x01, 0x03};
+  const auto at = std::search(b.begin(), b.end(), field.begin(), field.end());
+  REQUIRE(at != b.end());
+  // A protocols field without T=0 names no card euicc-sim makes: refused.
+  Bytes bad = b;
+  bad[static_cast<std::size_t>(at - b.begin()) + 2] = 0x02;
+  CHECK_THROWS_WITH(sim::decode_image(relabelled(bad, 5)), Catch::Contains("protocols"));
+  // Version 4 had no such field: an image claiming it with one is refused as unknown.
+  CHECK_THROWS_WITH(sim::decode_image(relabelled(b, 4)), Catch::Contains("unknown field 91"));
 }
