@@ -1,5 +1,7 @@
 // The card runtime: an ISO/IEC 7816 card with logical channels, applet selection, response
-// chaining (61xx / GET RESPONSE, 6Cxx) and GlobalPlatform STORE DATA reassembly.
+// chaining (61xx / GET RESPONSE, 6Cxx) and GlobalPlatform STORE DATA reassembly. A SELECT no
+// applet takes, and every command on a channel where no applet is selected, goes to the active
+// profile's file system (applets/naa): after a reset the MF is the basic channel's current DF.
 //
 // A Card knows bytes in and bytes out; it knows nothing of sockets (transports feed it) and
 // nothing of ES10 content (applets interpret it).
@@ -14,6 +16,7 @@
 
 #include "euiccsim/applets/applet.hpp"
 #include "euiccsim/applets/ipae/es10_endpoint.hpp"
+#include "euiccsim/applets/naa/file_system.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
 namespace euiccsim::sim {
@@ -95,6 +98,9 @@ class Card final : public applets::ipae::Es10Endpoint {
   const std::optional<Bytes>& active_profile() const { return active_profile_; }
   // REFRESHes performed since the card was made (EnableProfile/DisableProfile refreshFlag).
   unsigned refreshes() const { return refreshes_; }
+  // The active profile's file system and NAAs: what each channel without an applet has
+  // selected, and the PINs verified since the last reset.
+  const applets::naa::FileSystem& file_system() const { return fs_; }
 
  private:
   struct Channel {
@@ -117,6 +123,7 @@ class Card final : public applets::ipae::Es10Endpoint {
   apdu::Response dispatch(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response manage_channel(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response select(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
+  apdu::Response select_file(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response get_response(const apdu::Command& cmd, unsigned ch);
   apdu::Response terminal_capability(const apdu::Command& cmd);
   apdu::Response store_data(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
@@ -144,6 +151,7 @@ class Card final : public applets::ipae::Es10Endpoint {
   Bytes atr_;
   std::optional<Bytes> terminal_capability_;
   std::optional<Bytes> active_profile_;
+  applets::naa::FileSystem fs_;
   unsigned refreshes_ = 0;
   std::shared_ptr<TraceBus> trace_;
   mutable std::recursive_mutex mu_;
