@@ -77,6 +77,12 @@ void Card::install(std::unique_ptr<applets::Applet> applet) {
   applets_.push_back(std::move(applet));
 }
 
+applets::Applet* Card::applet(ByteView aid) const {
+  for (const auto& a : applets_)
+    if (std::equal(a->aid().begin(), a->aid().end(), aid.begin(), aid.end())) return a.get();
+  return nullptr;
+}
+
 namespace {
 std::optional<Bytes> enabled_aid(const CardState& s) {
   if (const auto* p = s.enabled_profile()) return p->isdp_aid;

@@ -42,6 +42,8 @@ class Card final : public applets::ipae::Es10Endpoint {
   Card& operator=(const Card&) = delete;
 
   void install(std::unique_ptr<applets::Applet> applet);
+  // The installed applet with this AID, or nullptr.
+  applets::Applet* applet(ByteView aid) const;
 
   // Cold reset: returns the ATR. Logical channels 1..3 closed, nothing selected.
   const Bytes& power_on();
