@@ -420,7 +420,8 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     throw UsageError("--no-reader: none of the cards has an IPAe to run");
   }
   for (unsigned i = 0; i < eids.size() && o.no_reader; ++i) {
-    if (cards[i]->state().config.ipae) slots[eids[i]] = SlotInfo{i, "ipae-only"};
+    // No reader: the card is listed so that `ipae poll` finds the serve that runs it.
+    if (cards[i]->state().config.ipae) serve_status.slots[eids[i]] = SlotInfo{i, "ipae-only", ""};
   }
   for (unsigned i = 0; i < eids.size() && !o.no_reader; ++i) {
     const auto* ep = &endpoints[i];

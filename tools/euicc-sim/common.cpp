@@ -60,7 +60,10 @@ std::string busy_card_message(const sim::StateDirectory& dir, const std::string&
   std::string line = busy.what();
   const auto served = read_serve_status(dir.path());
   auto slot = served.slots.find(eid);
-  if (busy.pid != 0 && served.pid == busy.pid && slot != served.slots.end()) {
+  if (busy.pid != 0 && served.pid == busy.pid && slot != served.slots.end() &&
+      slot->second.reader.empty()) {
+    line += "; it serves the card's IPAe without a reader (`ipae poll` reaches it)";
+  } else if (busy.pid != 0 && served.pid == busy.pid && slot != served.slots.end()) {
     line += "; reach it through PC/SC with --reader '" + slot->second.reader + "'";
     if (!served.pcscd_socket.empty()) line += " (PCSCLITE_CSOCK_NAME=" + served.pcscd_socket + ")";
   } else {
