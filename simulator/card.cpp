@@ -224,7 +224,13 @@ applets::ipae::CardView Card::view() const {
 }
 
 void Card::update_ipae(const std::function<void(IpaeState&)>& change) {
-  update_state([&](CardState& s) { change(s.ipae); });
+  std::lock_guard guard(mu_);
+  // A change that changes nothing writes nothing: the IPAe records often, and an image
+  // write (fsync) is the dearest thing a card does.
+  IpaeState next = state_.ipae;
+  change(next);
+  if (next == state_.ipae) return;
+  update_state([&](CardState& s) { s.ipae = std::move(next); });
 }
 
 Bytes Card::transmit(ByteView raw) {

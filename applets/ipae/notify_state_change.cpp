@@ -75,6 +75,7 @@ void Ipae::Impl::eim_informed(const std::string& eim_id) {
 }
 
 void Ipae::Impl::mark_change(std::uint8_t cause, const std::string& except_eim) {
+  // (The card writes nothing when no view changes.)
   save([&](IpaeState& s) {
     for (auto& v : s.eim_views) {
       if (v.eim_id != except_eim && !v.cause) v.cause = cause;

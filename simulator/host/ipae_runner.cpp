@@ -28,6 +28,7 @@ struct IpaeRunner::Entry final : applets::ipae::BearerEvents, applets::ipae::Ipa
   Entry(IpaeRunner& r, Card& c) : runner(r), card(c), eid(c.id()) {}
   void on_bearer_event(const applets::ipae::BearerEvent& e) override { ipae->on_bearer_event(e); }
   void exchange(const ExchangeRecord& r) override {
+    if (runner.options_.exchange) runner.options_.exchange(eid, r);
     if (runner.options_.log) runner.options_.log(eid, exchange_line(r));
     if (auto bus = card.trace_bus(); bus && !bus->empty()) {
       TraceEvent t;
@@ -86,11 +87,23 @@ bool IpaeRunner::trigger(const std::string& eid, std::function<void(const CycleR
   return true;
 }
 
+unsigned IpaeRunner::running() const {
+  unsigned n = 0;
+  for (const auto& e : entries_) n += e->ipae->cycle_running() ? 1 : 0;
+  return n;
+}
+
+bool IpaeRunner::room() const {
+  return options_.max_concurrent_cycles == 0 || running() < options_.max_concurrent_cycles;
+}
+
 void IpaeRunner::service(bool start_up) {
   for (auto& e : entries_) {
-    if (start_up) {
-      e->ipae->wake(Ipae::Wake::kStartUp);
-    } else if (e->woken.exchange(false)) {
+    if (start_up) e->woken = true;  // the start-up poll, within the bound like any other
+    // A running cycle hears of the wake-up at once (a deactivation stops it); a new one waits
+    // for room.
+    if (e->woken && (e->ipae->cycle_running() || room())) {
+      e->woken = false;
       e->ipae->wake(Ipae::Wake::kReset);
     }
   }
@@ -99,6 +112,7 @@ void IpaeRunner::service(bool start_up) {
     std::lock_guard lock(mu_);
     triggers.swap(triggers_);
   }
+  decltype(triggers_) later;
   for (auto& [eid, done] : triggers) {
     for (auto& e : entries_) {
       if (e->eid != eid) continue;
@@ -109,13 +123,25 @@ void IpaeRunner::service(bool start_up) {
         if (done) done(r);
         continue;
       }
+      if (!e->ipae->cycle_running() && !room()) {
+        later.emplace_back(eid, std::move(done));
+        continue;
+      }
       if (done) e->waiting.push_back(std::move(done));
       e->ipae->wake(Ipae::Wake::kTrigger);
     }
   }
+  if (!later.empty()) {
+    std::lock_guard lock(mu_);
+    triggers_.insert(triggers_.begin(), std::make_move_iterator(later.begin()),
+                     std::make_move_iterator(later.end()));
+  }
   const auto now = clock_.now();
   for (auto& e : entries_) {
-    if (auto at = e->ipae->next_wakeup(); at && *at <= now) e->ipae->tick();
+    auto at = e->ipae->next_wakeup();
+    if (!at || *at > now) continue;
+    // The deadlines of running cycles always; a poll that is due only with room for it.
+    if (e->ipae->cycle_running() || room()) e->ipae->tick();
   }
 }
 
@@ -141,18 +167,27 @@ void IpaeRunner::run(int stop_fd) {
 std::vector<CycleReport> IpaeRunner::poll_all(std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   std::vector<std::optional<CycleReport>> out(entries_.size());
+  std::vector<bool> started(entries_.size(), false);
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    auto& e = *entries_[i];
-    if (!e.card.view().active) {
+    if (!entries_[i]->card.view().active) {
       CycleReport r;
       r.ok = false;
       r.error = "the IPAe is not active (ipaMode ipad: IpaeActivation selects it)";
       out[i] = r;
-      continue;
+      started[i] = true;
     }
-    e.waiting.push_back([&out, i](const CycleReport& r) { out[i] = r; });
-    e.ipae->wake(Ipae::Wake::kTrigger);
   }
+  // Starts cycles while there is room, in the order the cards were added.
+  auto start_more = [&] {
+    for (std::size_t i = 0; i < entries_.size() && room(); ++i) {
+      if (started[i]) continue;
+      started[i] = true;
+      auto& e = *entries_[i];
+      e.waiting.push_back([&out, i](const CycleReport& r) { out[i] = r; });
+      e.ipae->wake(Ipae::Wake::kTrigger);
+    }
+  };
+  start_more();
   auto pending = [&] {
     return std::any_of(out.begin(), out.end(), [](const auto& r) { return !r; });
   };
@@ -173,6 +208,7 @@ std::vector<CycleReport> IpaeRunner::poll_all(std::chrono::milliseconds limit) {
         if (auto at = e->ipae->next_wakeup(); at && *at <= t) e->ipae->tick();
       }
     }
+    start_more();
   }
   std::vector<CycleReport> reports;
   for (auto& r : out) {

@@ -309,3 +309,30 @@ TEST_CASE("a direct download whose notification could not go is delivered after 
   CHECK(d.rig.state().notifications.empty());
   CHECK_FALSE(d.rig.state().ipae.in_flight);
 }
+
+TEST_CASE("a confirmation code the IPAe cannot give: the session cancelled on both sides") {
+  SECTION("indirect: ESipa CancelSession with the card's signed answer") {
+    DownloadRig d(true);
+    smdp::ProfileOffer offer;
+    offer.matching_id = "CC1";
+    offer.package = package_for("8999900000000000888");
+    offer.confirmation_code = "1234";
+    d.server->add_profile(offer);
+    d.rig.eim->queue_download("1$" + kSmdpAddress + "$CC1$$1", {0xC1});
+    CHECK(d.rig.poll().ok);
+    REQUIRE(d.rig.eim->cancels.size() == 1);
+    // BF41 { 80 tid, A1 { A0 { 30 { 80 tid, 81 oid, 82 undefinedReason(127) }, 5F37 } } }
+    CHECK(to_hex(d.rig.eim->cancels[0]).find("82017F") != std::string::npos);
+    REQUIRE(d.rig.eim->download_results.size() == 1);
+    CHECK(download_error(d.rig.eim->download_results[0]).first == 127);
+    CHECK(d.rig.recorder.noted("wants a confirmation code and the eIM gave no hashCc"));
+  }
+  SECTION("direct: refused before anything is asked of the SM-DP+") {
+    DownloadRig d(false);
+    d.rig.eim->queue_download("1$" + kSmdpAddress + "$CC1$$1", {0xC2});
+    CHECK(d.rig.poll().ok);
+    CHECK(d.smdp_calls.empty());
+    REQUIRE(d.rig.eim->download_results.size() == 1);
+    CHECK(d.rig.recorder.noted("requires a confirmation code"));
+  }
+}

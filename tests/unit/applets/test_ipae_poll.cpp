@@ -560,3 +560,45 @@ TEST_CASE("two eIMs are polled in one cycle; a package of one is news to the oth
   REQUIRE(rig.eim->state_changes.back());
   CHECK(*rig.eim->state_changes.back() == 0);  // otherEim
 }
+
+TEST_CASE("provideEimPackageResultError and other answers to a result fail the turn, keep it") {
+  for (const auto& [body, words] : std::vector<std::pair<std::string, std::string>>{
+           {"BF5003020102", "provideEimPackageResultError eidNotFound(2)"},
+           {"BF5003020103", "provideEimPackageResultError invalidEid(3)"},
+           {"BF5003020104", "provideEimPackageResultError missingEid(4)"},
+           {"BF500302017F", "provideEimPackageResultError undefinedError(127)"},
+           {"BF5003800101", "unexpected BF50 { 80 }"},
+           {"BF4F03020101", "eimPackageError noEimPackageAvailable(1)"},
+           {"BF5005BF53038001", "unexpected BF50"}}) {
+    IpaeRig rig(two_profiles());
+    rig.eim->queue_operations({"get-rat"});
+    rig.eim->faults.push_back(nullptr);
+    rig.eim->faults.push_back([body = body](const HttpIn&) {
+      HttpOut o;
+      o.body = from_hex(body);
+      return std::optional<HttpOut>(o);
+    });
+    auto r = rig.poll();
+    CHECK_FALSE(r.ok);
+    CHECK(r.error == "eim-1: ProvideEimPackageResult: the answer is " + words);
+    CHECK(rig.state().package_results.size() == 1);  // offered again next time
+  }
+}
+
+TEST_CASE("ProfileRollback that the card refuses ends the watch without a change") {
+  IpaeRig rig(two_profiles());
+  rig.eim->queue_operations({"enable " + test::iccid_of(kP2) + " rollback"});
+  rig.eim->faults.push_back(nullptr);
+  rig.eim->faults.push_back(answer_once(status(503)));
+  CHECK_FALSE(rig.poll().ok);
+  // Meanwhile a local disable over APDUs ends what the rollback could undo.
+  CHECK(to_hex(rig.card->es10(from_hex(
+            der("BF32", der("A0", der("5A", to_hex(test::iccid_bytes(kP2)))) + "810100")))) ==
+        "BF3203800100");
+  rig.net.refuse("localhost", IpaeRig::kEimPort);
+  CHECK_FALSE(rig.poll().ok);
+  CHECK_FALSE(rig.poll().ok);
+  CHECK_FALSE(rig.state().ipae.rollback_watch);
+  CHECK(rig.recorder.noted("ProfileRollback: cmdResult 1"));
+  CHECK_FALSE(enabled(rig, kP1));  // nothing was switched back
+}

@@ -25,6 +25,12 @@ class IpaeRunner {
     // One line per exchange and per IPAe event, without the EID (given apart).
     std::function<void(const std::string& eid, const std::string& line)> log;
     std::function<void(const std::string& eid, const applets::ipae::CycleReport&)> cycle_ended;
+    // At most this many cycles under way at once (0: no bound). A fleet's cards due together
+    // then queue instead of all opening connections and all waiting on one thread's image
+    // writes at once; a card that waits keeps its place (triggers, resets, schedule).
+    unsigned max_concurrent_cycles = 0;
+    // Every exchange as recorded (benchmarks: durations, outcomes).
+    std::function<void(const std::string& eid, const applets::ipae::ExchangeRecord&)> exchange;
   };
 
   IpaeRunner(const applets::ipae::Clock& clock, Options options);
@@ -50,6 +56,8 @@ class IpaeRunner {
  private:
   struct Entry;
   void service(bool start_up);
+  unsigned running() const;
+  bool room() const;
 
   const applets::ipae::Clock& clock_;
   Options options_;
