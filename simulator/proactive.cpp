@@ -119,6 +119,7 @@ std::uint16_t Toolkit::shape(std::uint16_t status) const {
 void Toolkit::reset() {
   const bool had_session = profile_.has_value();
   profile_.reset();
+  number_ = 0;  // a new session numbers its commands from 01 again
   auto queued = std::move(queue_);
   queue_.clear();
   auto out = std::move(outstanding_);
