@@ -351,12 +351,8 @@ void Ipae::Impl::resume_in_flight() {
     profile_download_trigger(in.package);
     return;
   }
-  if (in.step == 1) {
-    download_failed("interrupted before the profile was installed (card restart)", kUndefinedError,
-                    {});
-    return;
-  }
-  // Step 2: the card answered its installation result; find it among the notifications.
+  // The card's installation result for this session, if it answered one: it is among the
+  // notifications until delivered.
   const Bytes rsp = es10(Bytes{0xBF, 0x2B, 0x00});
   auto body = esipa::value_of(rsp, 0xBF2B);
   auto list = body ? esipa::child(*body, 0xA0) : std::nullopt;
@@ -369,6 +365,28 @@ void Ipae::Impl::resume_in_flight() {
     if (tid && Bytes(tid->begin(), tid->end()) == in.smdp_transaction_id) {
       download->pir.assign(n.bytes().begin(), n.bytes().end());
     }
+  }
+  if (in.step == 1 && download->pir.empty()) {
+    download_failed("interrupted before the profile was installed (card restart)", kUndefinedError,
+                    {});
+    return;
+  }
+  // Step 2, or step 1 killed between the card's answer to the last piece (kept with the
+  // profile) and the IPAe's record of it, which is made now as download_installed() makes it:
+  // the installation result goes where it goes.
+  if (in.step == 1) {
+    Bytes result;
+    if (!in.indirect) {
+      Bytes r;
+      if (!in.eim_transaction_id.empty()) tlv::append(r, 0x82, in.eim_transaction_id);
+      r.insert(r.end(), download->pir.begin(), download->pir.end());
+      result = tlv::encode(0xBF54, r);
+    }
+    save([&](IpaeState& s) {
+      if (!s.in_flight) return;
+      s.in_flight->step = 2;
+      s.in_flight->result = result;
+    });
   }
   if (auto r = esipa::value_of(in.package, 0xBF54)) {
     // The SM-DP+ address, for a direct download's notification.

@@ -29,8 +29,8 @@ struct IpaeRunner::Entry final : applets::ipae::BearerEvents, applets::ipae::Ipa
   Entry(IpaeRunner& r, Card& c) : runner(r), card(c), eid(c.id()) {}
   void on_bearer_event(const applets::ipae::BearerEvent& e) override { ipae->on_bearer_event(e); }
   void exchange(const ExchangeRecord& r) override {
-    if (runner.options_.exchange) runner.options_.exchange(eid, r);
     if (runner.options_.log) runner.options_.log(eid, exchange_line(r));
+    if (runner.options_.exchange) runner.options_.exchange(eid, r);
     if (auto bus = card.trace_bus(); bus && !bus->empty()) {
       TraceEvent t;
       t.kind = TraceEvent::Kind::kEsipa;
@@ -133,7 +133,10 @@ void IpaeRunner::service(bool start_up) {
         if (done) done(r);
         continue;
       }
-      if (!e->ipae->cycle_running() && !room()) {
+      // A trigger asks for a cycle that starts after it: one under way may have passed its
+      // GetEimPackage before the eIM queued what the trigger is about, so it waits for that
+      // cycle's end (and, as any new cycle, for room).
+      if (e->ipae->cycle_running() || !room()) {
         later.emplace_back(eid, std::move(done));
         continue;
       }

@@ -107,6 +107,9 @@ struct ServeOptions {
   // the terminal of each card's reader).
   std::string bearer = "socket";
   BipCliOptions bip;
+  // Fault injection for crash tests: SIGKILL this process when the Nth ESipa/ES9+ exchange's
+  // outcome is known, before the card acts on it (0: never).
+  unsigned kill_after_exchanges = 0;
 };
 
 // What a card spent its time on while served (--stats): the benchmark's breakdown of a card
@@ -306,6 +309,23 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   applets::ipae::SystemClock ipae_clock;
   sim::host::IpaeRunner::Options ro;
   ro.ipae.extra_ca_certificates = ipae_cas;
+  std::atomic<unsigned> exchanges{0};
+  if (o.kill_after_exchanges > 0) {
+    // The exchange hook runs between the answer's arrival and the card's next step: a kill
+    // here is a device losing power with the eIM's answer received and not yet acted on.
+    ro.exchange = [&o, &exchanges](const std::string& eid, const applets::ipae::ExchangeRecord& r) {
+      if (++exchanges != o.kill_after_exchanges) return;
+      say(o.json,
+          json::Value::object()
+              .set("event", "fault")
+              .set("eid", eid)
+              .set("line",
+                   "SIGKILL after exchange " + std::to_string(exchanges) + " (" + r.function + ")"),
+          "fault: SIGKILL after exchange " + std::to_string(exchanges) + " (" + r.function + ")");
+      std::cout.flush();
+      ::kill(::getpid(), SIGKILL);
+    };
+  }
   ro.log = [&o](const std::string& eid, const std::string& line) {
     say(o.json, json::Value::object().set("event", "ipae").set("eid", eid).set("line", line),
         "card " + eid + ": " + line);
@@ -546,6 +566,10 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
                   "--reader`)")
       ->capture_default_str();
   add_bip_options(cmd, o->bip);
+  cmd->add_option("--fault-kill-after-exchanges", o->kill_after_exchanges,
+                  "Crash tests: SIGKILL serve itself once the Nth ESipa/ES9+ exchange of its IPAes "
+                  "is answered, before the card acts on the answer")
+      ->group("Fault injection");
   cmd->get_option("--vpcd")->excludes(cmd->get_option("--private-pcscd"));
   cmd->get_option("--no-reader")->excludes(cmd->get_option("--private-pcscd"));
   cmd->get_option("--no-reader")->excludes(cmd->get_option("--vpcd"));
