@@ -89,6 +89,7 @@ void Card::profile_refresh(unsigned keep, applets::AppletContext& ctx) {
     }
   }
   active_profile_ = enabled_aid(state_);
+  fs_.reset(active_profile_);
   ++refreshes_;
   if (refresh_listener_) refresh_listener_(active_profile_);
 }
@@ -97,6 +98,7 @@ void Card::cold_state() {
   for (auto& c : channels_) c = Channel{};
   channels_[0].open = true;
   active_profile_ = enabled_aid(state_);
+  fs_.reset(active_profile_);
   for (auto& a : applets_) a->reset();
   refresh_pending_ = false;
   toolkit_.reset();
@@ -266,11 +268,15 @@ Bytes Card::transmit(ByteView raw) {
       r = Response::status(sw::kCommandChainingNotSupported);
     } else {
       applets::AppletContext ctx(state_, drbg_, ch);
+      // The file system's selections and PIN verifications roll back with the card state: a
+      // VERIFY whose counter reset cannot be written must not leave the PIN verified.
+      const applets::naa::Session fs_before = fs_.session();
       try {
         r = dispatch(cmd, ch, ctx);
       } catch (...) {
         // A fault inside the card must not leak half a change: undo it all.
         ctx.roll_back();
+        fs_.restore(fs_before);
         channels_[ch].drop_pending();
         channels_[ch].chain_active = false;
         channels_[ch].chain.clear();
@@ -283,6 +289,7 @@ Bytes Card::transmit(ByteView raw) {
           ctx.commit();
         } catch (...) {
           ctx.roll_back();
+          fs_.restore(fs_before);
           channels_[ch].drop_pending();
           r = Response::status(sw::kMemoryFailure);
           persisted = false;
@@ -325,7 +332,7 @@ Response Card::dispatch(const Command& cmd, unsigned ch, applets::AppletContext&
       if (auto r = toolkit_dispatch(cmd, ch)) return std::move(*r);
       break;
   }
-  if (!c.selected) return Response::status(sw::kInsNotSupported);
+  if (!c.selected) return deliver(cmd, ch, fs_.process(ctx, cmd));
   if (cmd.ins == kInsStoreData && proprietary && c.selected->takes_store_data()) {
     return store_data(cmd, ch, ctx);
   }
@@ -359,6 +366,7 @@ Response Card::manage_channel(const Command& cmd, unsigned ch, applets::AppletCo
     // channel's selection; opened from the basic channel, with none.
     const auto* from = channels_[ch].selected;
     if (ch != 0 && from && from->multi_selectable()) n.selected = channels_[ch].selected;
+    fs_.open_channel(target, ch);
     if (cmd.p2 != 0) return Response::ok();
     return deliver(cmd, ch, Response::ok(Bytes{static_cast<std::uint8_t>(target)}));
   }
@@ -378,18 +386,25 @@ void Card::close_channel(unsigned ch, applets::AppletContext& ctx) {
   auto& c = channels_[ch];
   if (c.selected) c.selected->deselect(ctx);
   c = Channel{};
+  fs_.close_channel(ch);
+}
+
+Response Card::select_file(const Command& cmd, unsigned ch, applets::AppletContext& ctx) {
+  auto& c = channels_[ch];
+  Response r = fs_.select(ctx, cmd);
+  if (r.sw == sw::kOk && c.selected) {
+    // A file (or an ADF) is now the channel's selection: the applet is left.
+    c.selected->deselect(ctx);
+    c.selected = nullptr;
+    c.chain_active = false;
+    c.chain.clear();
+  }
+  return deliver(cmd, ch, std::move(r));
 }
 
 Response Card::select(const Command& cmd, unsigned ch, applets::AppletContext& ctx) {
-  if (cmd.p1 != 0x04) {
-    // Selection by file identifier or path: there is no file system outside a profile yet.
-    static constexpr std::uint8_t kFileSelection[] = {0x00, 0x01, 0x02, 0x03, 0x08, 0x09};
-    if (std::find(std::begin(kFileSelection), std::end(kFileSelection), cmd.p1) !=
-        std::end(kFileSelection)) {
-      return Response::status(sw::kNotFound);
-    }
-    return Response::status(sw::kIncorrectP1P2);
-  }
+  // Selection by file identifier or path: the active profile's file system.
+  if (cmd.p1 != 0x04) return select_file(cmd, ch, ctx);
   const std::uint8_t occurrence = cmd.p2 & 0x03;  // 00 first, 02 next (01 last, 03 previous)
   const std::uint8_t answer = cmd.p2 & 0x0C;      // 00 FCI, 04 FCP, 08 FMD, 0C none
   if ((cmd.p2 & 0xF0) != 0 || occurrence == 0x01 || occurrence == 0x03) {
@@ -414,7 +429,8 @@ Response Card::select(const Command& cmd, unsigned ch, applets::AppletContext& c
       break;
     }
   }
-  if (!target) return Response::status(sw::kNotFound);  // the current selection stays
+  // No applet: an ADF of the active profile, by its AID (EF.DIR's applications).
+  if (!target) return select_file(cmd, ch, ctx);
   if (!target->multi_selectable()) {
     for (unsigned i = 0; i < kChannels; ++i) {
       if (i != ch && channels_[i].selected == target) {
@@ -424,6 +440,7 @@ Response Card::select(const Command& cmd, unsigned ch, applets::AppletContext& c
   }
   if (c.selected && c.selected != target) c.selected->deselect(ctx);
   c.selected = target;
+  fs_.leave_channel(ch);
   c.chain_active = false;
   c.chain.clear();
   Response r = target->select(ctx);

@@ -300,6 +300,8 @@ void Card::terminal_refreshed() {
   } else {
     active_profile_.reset();
   }
+  // The new profile's file system and NAAs, as after the ATR.
+  fs_.reset(active_profile_);
   ++refreshes_;
   if (refresh_listener_) refresh_listener_(active_profile_);
 }

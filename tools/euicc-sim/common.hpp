@@ -93,6 +93,8 @@ json::Value cycle_report_json(const std::string& eid, const applets::ipae::Cycle
 void print_cycle_report(const std::string& eid, const json::Value& report, std::ostream& out);
 // An EimConfigurationData file of `eim config` (DER, or hex text); UsageError naming it.
 Bytes read_eim_configuration_file(const std::string& path);
+// fs (ls, cat, tree) and aka: the enabled profile's files and AUTHENTICATE over APDUs.
+void add_fs_commands(CLI::App& app, GlobalOptions& global);
 // The main job with a private pcscd: serve the cards until Ctrl-C.
 int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
 // A ready card and a short in-process tour of it (the main job where no pcscd can run).

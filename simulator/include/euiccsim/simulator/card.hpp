@@ -1,5 +1,7 @@
 // The card runtime: an ISO/IEC 7816 card with logical channels, applet selection, response
-// chaining (61xx / GET RESPONSE, 6Cxx) and GlobalPlatform STORE DATA reassembly.
+// chaining (61xx / GET RESPONSE, 6Cxx) and GlobalPlatform STORE DATA reassembly. A SELECT no
+// applet takes, and every command on a channel where no applet is selected, goes to the active
+// profile's file system (applets/naa): after a reset the MF is the basic channel's current DF.
 //
 // A Card knows bytes in and bytes out; it knows nothing of sockets (transports feed it) and
 // nothing of ES10 content (applets interpret it).
@@ -15,6 +17,7 @@
 #include "euiccsim/applets/applet.hpp"
 #include "euiccsim/applets/ipae/es10_endpoint.hpp"
 #include "euiccsim/simulator/proactive.hpp"
+#include "euiccsim/applets/naa/file_system.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
 namespace euiccsim::sim {
@@ -104,6 +107,9 @@ class Card final : public applets::ipae::Es10Endpoint {
   void set_refresh_listener(std::function<void(const std::optional<Bytes>&)> listener) {
     refresh_listener_ = std::move(listener);
   }
+  // The active profile's file system and NAAs: what each channel without an applet has
+  // selected, and the PINs verified since the last reset.
+  const applets::naa::FileSystem& file_system() const { return fs_; }
 
  private:
   struct Channel {
@@ -126,6 +132,7 @@ class Card final : public applets::ipae::Es10Endpoint {
   apdu::Response dispatch(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response manage_channel(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response select(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
+  apdu::Response select_file(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response get_response(const apdu::Command& cmd, unsigned ch);
   apdu::Response terminal_capability(const apdu::Command& cmd);
   apdu::Response store_data(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
@@ -158,6 +165,7 @@ class Card final : public applets::ipae::Es10Endpoint {
   Bytes atr_;
   std::optional<Bytes> terminal_capability_;
   std::optional<Bytes> active_profile_;
+  applets::naa::FileSystem fs_;
   unsigned refreshes_ = 0;
   Toolkit toolkit_;
   Toolkit::Owner refresh_owner_ = toolkit_.new_owner();
