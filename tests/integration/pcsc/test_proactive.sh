@@ -60,9 +60,12 @@ cat >"$work/refresh.apdu" <<EOF
 801400000C810301010982028281830100 -> 90 00
 81E2910006BF3E035C015A -> 68 81
 80F2000C00 -> 90 00
+# The new profile's file system answers: EF.ICCID under the MF holds $p2.
+00A4000C022FE2 -> 90 00
+00B000000A -> ${p2_bcd} 90 00
 EOF
 if "$sim" apdu --reader "$reader" --script "$work/refresh.apdu" >"$work/refresh.out" 2>&1; then
-  pass "REFRESH through PC/SC: 91 0B, FETCH, TERMINAL RESPONSE, channels reset"
+  pass "REFRESH through PC/SC: 91 0B, FETCH, TERMINAL RESPONSE, channels reset, the new EF.ICCID"
 else
   fail "REFRESH through PC/SC"; sed 's/^/    /' "$work/refresh.out"
 fi
