@@ -27,7 +27,7 @@ bool starts_with(ByteView whole, ByteView prefix) {
 }
 }  // namespace
 
-Bytes default_atr() {
+Bytes make_atr(bool offer_t1) {
   static constexpr std::string_view kProduct = "euicc-sim";
   Bytes atr;
   atr.reserve(33);
@@ -37,18 +37,28 @@ Bytes default_atr() {
   atr.push_back(static_cast<std::uint8_t>(0x90 | (2 + kProduct.size())));
   atr.push_back(0x96);  // TA1: Fi=512, Di=32
   atr.push_back(0x80);  // TD1: TD2 follows; T=0 offered
-  atr.push_back(0x31);  // TD2: TA3 and TB3 follow; T=1 offered
-  atr.push_back(0xFE);  // TA3: IFSC 254
-  atr.push_back(0x45);  // TB3: BWI 4, CWI 5
+  if (offer_t1) {
+    atr.push_back(0xB1);  // TD2: TA3, TB3 and TD3 follow; T=1 offered
+    atr.push_back(0xFE);  // TA3: IFSC 254
+    atr.push_back(0x45);  // TB3: BWI 4, CWI 5
+  }
+  // The T=15 global interface bytes, as (e)UICCs give them: a TD with T=15 and TA only, then
+  // TA for T=15 = C7: clock stop without preference, classes A, B and C (5 V, 3 V, 1.8 V).
+  atr.push_back(0x1F);
+  atr.push_back(0xC7);
   // Historical bytes: category 80 (compact-TLV), then card issuer's data (tag 5) naming us.
   atr.push_back(0x80);
   atr.push_back(static_cast<std::uint8_t>(0x50 | kProduct.size()));
   for (char ch : kProduct) atr.push_back(static_cast<std::uint8_t>(ch));
-  // TCK: with T=1 offered, T0..TCK must XOR to zero.
+  // TCK: with T=15 indicated (and T=1, when offered) it is due, and T0..TCK XOR to zero.
   std::uint8_t tck = 0;
   for (std::size_t i = 1; i < atr.size(); ++i) tck ^= atr[i];
   atr.push_back(tck);
   return atr;
+}
+
+Bytes default_atr() {
+  return make_atr(false);
 }
 
 Card::Card(CardState state, crypto::Drbg drbg, Persist persist, CardOptions options)
@@ -57,7 +67,7 @@ Card::Card(CardState state, crypto::Drbg drbg, Persist persist, CardOptions opti
       persist_(std::move(persist)),
       options_(options),
       id_(state_.eid.str()),
-      atr_(default_atr()) {
+      atr_(make_atr(state_.config.offers_t1)) {
   cold_state();
 }
 
@@ -65,6 +75,12 @@ Card::~Card() = default;
 
 void Card::install(std::unique_ptr<applets::Applet> applet) {
   applets_.push_back(std::move(applet));
+}
+
+applets::Applet* Card::applet(ByteView aid) const {
+  for (const auto& a : applets_)
+    if (std::equal(a->aid().begin(), a->aid().end(), aid.begin(), aid.end())) return a.get();
+  return nullptr;
 }
 
 namespace {

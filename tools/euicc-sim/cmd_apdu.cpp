@@ -73,8 +73,8 @@ int run(GlobalOptions& global, const ApduOptions& o) {
     auto dir = global.state();
     const auto eid = choose_card(dir, o.card);
     auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "card") : crypto::Drbg::from_os();
-    card =
-        sim::make_euicc(dir.load(eid), std::move(drbg), [dir](const CardState& s) { dir.save(s); });
+    auto claimed = claim_card(dir, eid);
+    card = sim::make_euicc(std::move(claimed.state), std::move(drbg), std::move(claimed.persist));
     card->set_trace(global.trace_bus());
     card->power_on();
     card->set_protocol(protocol);

@@ -64,14 +64,14 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
     const auto* ok = reply.get("ok");
     return ok && ok->boolean() && *ok->boolean() ? 0 : 1;
   }
-  auto state = dir.load(eid);
+  auto claimed = claim_card(dir, eid);
+  auto& state = claimed.state;
   if (!state.config.ipae) {
     throw std::runtime_error("card " + eid + " has no IPAe (card new --personality iot --ipae)");
   }
   std::vector<Bytes> cas;
   for (const auto& f : o.ca_files) cas.push_back(sim::read_certificate_file(f));
-  auto card = sim::make_euicc(std::move(state), crypto::Drbg::from_os(),
-                              [dir](const CardState& s) { dir.save(s); });
+  auto card = sim::make_euicc(std::move(state), crypto::Drbg::from_os(), claimed.persist);
   if (auto bus = global.trace_bus()) card->set_trace(bus);
   applets::ipae::SystemClock clock;
   sim::host::IpaeRunner::Options ro;

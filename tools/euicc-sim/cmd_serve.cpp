@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <mutex>
@@ -154,6 +157,50 @@ void say(bool json, const json::Value& event, const std::string& human) {
   }
 }
 
+// One serve per state directory: a flock on STATE/.serve.lock for the serve's lifetime, so a
+// second serve is refused before it creates cards or rewrites .serve-status. A read-only state
+// directory where the file cannot be made goes without it: nothing can be created or written
+// there, and each card's own lock still keeps a card to one process.
+class ServeLock {
+ public:
+  explicit ServeLock(const std::filesystem::path& dir) {
+    const auto path = dir / ".serve.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 && (errno == EROFS || errno == EACCES)) {
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0 && errno == ENOENT) return;
+    }
+    if (fd_ < 0) {
+      throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const auto holder = sim::lock_holder(fd_);
+      ::close(fd_);
+      fd_ = -1;
+      std::string who =
+          holder.pid > 0 ? "process " + std::to_string(holder.pid) : std::string("another process");
+      if (!holder.command.empty()) who += " (" + holder.command + ")";
+      throw std::runtime_error("another serve already runs the cards of " + dir.string() + ": " +
+                               who + "; stop it first, or give this one another --state");
+    }
+  }
+  ~ServeLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ServeLock(const ServeLock&) = delete;
+  ServeLock& operator=(const ServeLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// The reader name a PC/SC client sees for slot `i`: our driver's, or Debian's vpcd's.
+std::string reader_name(bool vpcd, unsigned i) {
+  char name[48];
+  std::snprintf(name, sizeof name, "%s 00 %02u", vpcd ? "Virtual PCD" : "euicc-sim", i);
+  return name;
+}
+
 // What a PC/SC client sees of the first reader: its name, the ATR, and the EID read with
 // SELECT ISD-R + GetEID, through pcscd and the driver like any application.
 std::string probe_reader(const std::string& reader) {
@@ -225,6 +272,11 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   }
   const auto bip = bip_options(o.bip);
   auto dir = global.state();
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(dir.path(), ec);  // an error shows at the first use
+  }
+  ServeLock serve_lock(dir.path());
   const bool first_run = dir.list().empty();
   const unsigned want = std::max(o.cards, 1u);
   for (unsigned n = static_cast<unsigned>(dir.list().size()); n < want; ++n) {
@@ -236,7 +288,26 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     say(o.json, json::Value::object().set("event", "created").set("eid", s.eid.str()),
         "created card " + s.eid.str() + (first_run && n == 0 ? " (first run)" : ""));
   }
-  const auto eids = dir.list();
+  // Each card is claimed (locked) for the serve's lifetime. A damaged image, or a card another
+  // process runs, is reported in one line and left alone (never loaded, so never saved over);
+  // the other cards are served.
+  std::vector<std::string> eids;
+  std::vector<sim::ClaimedCard> claimed;
+  for (const auto& eid : dir.list()) {
+    try {
+      claimed.push_back(dir.claim(eid));
+      eids.push_back(eid);
+    } catch (const sim::CardBusy& e) {
+      say(o.json, json::Value::object().set("event", "busy").set("eid", eid).set("error", e.what()),
+          "card " + eid + " not served: " + e.what());
+    } catch (const sim::ImageError& e) {
+      say(o.json,
+          json::Value::object().set("event", "unreadable").set("eid", eid).set("error", e.what()),
+          "card " + eid + " not served: unreadable: " + e.what());
+    }
+  }
+  if (eids.empty())
+    throw std::runtime_error("no card of " + dir.path().string() + " can be served");
   if (eids.size() > 16) throw UsageError("at most 16 cards can be served (pcsc-lite's limit)");
 
   std::unique_ptr<PrivatePcscd> pcscd;
@@ -261,7 +332,8 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   auto trace = global.trace_bus();
   std::vector<std::unique_ptr<sim::Card>> cards;
   std::vector<std::thread> threads;
-  std::map<std::string, SlotInfo> slots;
+  ServeStatus serve_status;
+  if (pcscd) serve_status.pcscd_socket = pcscd->socket_path();
   std::atomic<unsigned> connected{0};
   // Everything that can fail (endpoints, images) before the first thread starts.
   std::vector<host::Endpoint> endpoints;
@@ -286,12 +358,27 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     auto drbg =
         o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
     CardTimes* t = o.stats ? &times[i] : nullptr;
+    // A save that fails (a read-only or full file system) rolls the change back and the card
+    // answers 6581; the log says why, once per failed save.
+    auto persist = [save = std::move(claimed[i].persist), t, eid = eids[i],
+                    as_json = o.json](const CardState& s) {
+      const auto start = std::chrono::steady_clock::now();
+      try {
+        save(s);
+      } catch (const std::exception& e) {
+        say(as_json,
+            json::Value::object()
+                .set("event", "save-failed")
+                .set("eid", eid)
+                .set("error", e.what()),
+            "card " + eid + ": cannot save its image (" + e.what() +
+                "); the change is rolled back and the card answered 6581");
+        throw;
+      }
+      if (t) t->persist += std::chrono::steady_clock::now() - start;
+    };
     cards.push_back(
-        sim::make_euicc(dir.load(eids[i]), std::move(drbg), [dir, t](const CardState& s) {
-          const auto start = std::chrono::steady_clock::now();
-          dir.save(s);
-          if (t) t->persist += std::chrono::steady_clock::now() - start;
-        }));
+        sim::make_euicc(std::move(claimed[i].state), std::move(drbg), std::move(persist)));
     if (trace) cards.back()->set_trace(trace);
     // What the terminal sees after a REFRESH (or the immediate one of a terminal that cannot
     // fetch): a lab's evidence that the switch happened.
@@ -367,7 +454,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   }
   for (unsigned i = 0; i < eids.size() && !o.no_reader; ++i) {
     const auto* ep = &endpoints[i];
-    slots[eids[i]] = SlotInfo{i, ep->str()};
+    serve_status.slots[eids[i]] = SlotInfo{i, ep->str(), reader_name(!o.vpcd.empty(), i)};
     say(o.json,
         json::Value::object()
             .set("event", "card")
@@ -403,7 +490,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
       link.run();
     });
   }
-  write_serve_status(dir.path(), slots);
+  write_serve_status(dir.path(), serve_status);
 
   if (pcscd) {
     for (int i = 0; i < 100 && connected < eids.size(); ++i) {

@@ -160,8 +160,9 @@ int run(GlobalOptions& global, const TerminalCliOptions& o) {
   } else {
     auto dir = global.state();
     const auto eid = choose_card(dir, o.card);
-    card = sim::make_euicc(dir.load(eid), crypto::Drbg::from_os(),
-                           [dir](const CardState& s) { dir.save(s); });
+    auto claimed = claim_card(dir, eid);
+    card = sim::make_euicc(std::move(claimed.state), crypto::Drbg::from_os(),
+                           std::move(claimed.persist));
     if (auto bus = global.trace_bus()) card->set_trace(bus);
     card->set_refresh_listener([json = o.json](const std::optional<Bytes>& isdp) {
       print(json, {"NOTE",

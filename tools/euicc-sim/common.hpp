@@ -44,6 +44,15 @@ struct GlobalOptions {
 // The card `eid` names, or the only card of the directory when `eid` is empty.
 std::string choose_card(const sim::StateDirectory& dir, const std::string& eid);
 
+// The card `eid` of `dir`, claimed for this process for as long as the returned persist
+// function lives (sim::StateDirectory::claim). A card another process runs is refused with
+// std::runtime_error: one line naming that process and, when `serve` runs it, the PC/SC reader
+// to reach it through instead.
+sim::ClaimedCard claim_card(const sim::StateDirectory& dir, const std::string& eid);
+// That line, for a refusal of `eid`.
+std::string busy_card_message(const sim::StateDirectory& dir, const std::string& eid,
+                              const sim::CardBusy& busy);
+
 json::Value card_json(const CardState& state, const std::filesystem::path& image);
 
 // The whole of a file; std::runtime_error "cannot read PATH" when it cannot be read.

@@ -57,8 +57,9 @@ class InProcessLink final : public Link {
   InProcessLink(GlobalOptions& global, const std::string& eid) {
     auto dir = global.state();
     auto chosen = choose_card(dir, eid);
-    card_ = sim::make_euicc(dir.load(chosen), crypto::Drbg::from_os(),
-                            [dir](const CardState& s) { dir.save(s); });
+    auto claimed = claim_card(dir, chosen);
+    card_ = sim::make_euicc(std::move(claimed.state), crypto::Drbg::from_os(),
+                            std::move(claimed.persist));
     if (auto bus = global.trace_bus()) card_->set_trace(bus);
     card_->power_on();
   }

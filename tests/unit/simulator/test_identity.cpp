@@ -309,12 +309,9 @@ TEST_CASE("the state directory's old flat pki/ is still read") {
                   sim::IssuerError);
 }
 
-TEST_CASE("SGP.26's test EUM issues cards with EIDs starting 89049032") {
+TEST_CASE("SGP.26's test EUM issues cards with EIDs starting 89049032", "[.reference]") {
   const fs::path dir = test::reference_dir() / "sgp26";
-  if (!fs::is_directory(dir)) {
-    WARN("skipped: no SGP.26 reference directory at " << dir.string());
-    return;
-  }
+  REQUIRE(fs::is_directory(dir));
   auto issuer =
       sim::load_card_issuer(dir / "CERT_EUM_ECDSA_NIST.der", dir / "SK_EUM_ECDSA_NIST.pem",
                             {dir / "CERT_CI_ECDSA_BRP.der", dir / "CERT_CI_ECDSA_NIST.der"});

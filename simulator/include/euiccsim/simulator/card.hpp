@@ -43,6 +43,8 @@ class Card final : public applets::ipae::Es10Endpoint {
   Card& operator=(const Card&) = delete;
 
   void install(std::unique_ptr<applets::Applet> applet);
+  // The installed applet with this AID, or nullptr.
+  applets::Applet* applet(ByteView aid) const;
 
   // Cold reset: returns the ATR. Logical channels 1..3 closed, nothing selected.
   const Bytes& power_on();
@@ -177,8 +179,11 @@ class Card final : public applets::ipae::Es10Endpoint {
   std::function<void()> ipae_listener_;
 };
 
-// The ATR of every euicc-sim card: offers T=0 and T=1, names the product in its historical
-// bytes (ISO/IEC 7816-3 §8).
+// The ATR of a euicc-sim card (ISO/IEC 7816-3 §8): T=0, with T=1 too when `offer_t1`
+// (CardConfig::offers_t1), the T=15 global bytes real (e)UICCs give, the product named in the
+// historical bytes, and TCK. docs/card-runtime.md shows both forms byte by byte.
+Bytes make_atr(bool offer_t1);
+// The default: T=0 only (3B 9B 96 80 1F C7 80 59 'euicc-sim' AF).
 Bytes default_atr();
 
 }  // namespace euiccsim::sim
