@@ -54,7 +54,7 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
   auto dir = global.state();
   const std::string eid = choose_card(dir, o.card);
   // A serve that runs the card owns it: ask it (one writer per card).
-  if (!o.in_process && read_serve_status(dir.path()).count(eid)) {
+  if (!o.in_process && read_serve_status(dir.path()).slots.count(eid)) {
     const auto reply = ipae_control_poll(dir.path(), eid, std::chrono::seconds(o.timeout_s));
     if (o.json) {
       std::cout << reply.dump() << std::endl;

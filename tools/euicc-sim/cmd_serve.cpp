@@ -450,7 +450,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     throw UsageError("--no-reader: none of the cards has an IPAe to run");
   }
   for (unsigned i = 0; i < eids.size() && o.no_reader; ++i) {
-    if (cards[i]->state().config.ipae) slots[eids[i]] = SlotInfo{i, "ipae-only"};
+    if (cards[i]->state().config.ipae) serve_status.slots[eids[i]] = SlotInfo{i, "ipae-only", ""};
   }
   for (unsigned i = 0; i < eids.size() && !o.no_reader; ++i) {
     const auto* ep = &endpoints[i];
