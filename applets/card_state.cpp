@@ -1,8 +1,8 @@
 #include "euiccsim/applets/card_state.hpp"
 
 #include <algorithm>
-#include <utility>
 #include <charconv>
+#include <utility>
 
 namespace euiccsim {
 
@@ -35,7 +35,8 @@ const std::vector<std::string>& all() {
 
 namespace quirk {
 const std::vector<std::string>& all() {
-  static const std::vector<std::string> names{kEnableByAidOnly, kRefuseIccidSearch, kCatBusy};
+  static const std::vector<std::string> names{kEnableByAidOnly, kRefuseIccidSearch, kCatBusy,
+                                              "refresh-at-once"};
   return names;
 }
 }  // namespace quirk

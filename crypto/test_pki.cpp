@@ -1,5 +1,6 @@
 #include "euiccsim/crypto/test_pki.hpp"
 
+#include <arpa/inet.h>
 #include <botan/hash.h>
 
 #include <algorithm>
@@ -164,13 +165,24 @@ bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// GeneralName choices (RFC 5280 §4.2.1.6), IMPLICIT: dNSName [2] IA5String, registeredID [8]
-// OBJECT IDENTIFIER.
+// GeneralName choices (RFC 5280 §4.2.1.6), IMPLICIT: dNSName [2] IA5String, iPAddress [7]
+// OCTET STRING, registeredID [8] OBJECT IDENTIFIER. A name that is an IP literal becomes an
+// iPAddress: TLS clients (Botan 2.19, OpenSSL) match an address against those, not against
+// dNSName (an IPAe reaching its eIM over BIP knows it by address).
 Bytes subject_alt_name(std::string_view dns_name, std::string_view registered_id) {
   Bytes names;
   if (!dns_name.empty()) {
-    Bytes dns = der::encode(der::context_primitive(2), text_bytes(dns_name));
-    names.insert(names.end(), dns.begin(), dns.end());
+    const std::string text(dns_name);
+    std::uint8_t ip[16];
+    Bytes name;
+    if (::inet_pton(AF_INET, text.c_str(), ip) == 1) {
+      name = der::encode(der::context_primitive(7), Bytes(ip, ip + 4));
+    } else if (::inet_pton(AF_INET6, text.c_str(), ip) == 1) {
+      name = der::encode(der::context_primitive(7), Bytes(ip, ip + 16));
+    } else {
+      name = der::encode(der::context_primitive(2), text_bytes(dns_name));
+    }
+    names.insert(names.end(), name.begin(), name.end());
   }
   if (!registered_id.empty()) {
     Bytes oid = der::oid(registered_id);

@@ -107,6 +107,7 @@ void Card::profile_refresh(unsigned keep, applets::AppletContext& ctx) {
   active_profile_ = enabled_aid(state_);
   fs_.reset(active_profile_);
   ++refreshes_;
+  if (refresh_listener_) refresh_listener_(active_profile_);
 }
 
 void Card::cold_state() {
@@ -115,6 +116,8 @@ void Card::cold_state() {
   active_profile_ = enabled_aid(state_);
   fs_.reset(active_profile_);
   for (auto& a : applets_) a->reset();
+  refresh_pending_ = false;
+  toolkit_.reset();
   terminal_capability_.reset();
   protocol_ = Protocol::kT0;
 }
@@ -171,7 +174,7 @@ bool Card::finish(applets::AppletContext& ctx, unsigned keep_channel) {
       return false;
     }
   }
-  if (ctx.refresh_requested()) profile_refresh(keep_channel, ctx);
+  if (ctx.refresh_requested()) refresh(keep_channel, ctx);
   return true;
 }
 
@@ -308,9 +311,11 @@ Bytes Card::transmit(ByteView raw) {
           persisted = false;
         }
       }
-      if (persisted && ctx.refresh_requested()) profile_refresh(ch, ctx);
+      if (persisted && ctx.refresh_requested()) refresh(ch, ctx);
     }
   }
+  // A proactive command waiting to be fetched turns 9000 into 91xx, whoever's answer it is.
+  r.sw = toolkit_.shape(r.sw);
   Bytes out = r.encode();
   trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
   notify_ipae(mode_before);
@@ -340,6 +345,7 @@ Response Card::dispatch(const Command& cmd, unsigned ch, applets::AppletContext&
       }
       break;
     default:
+      if (auto r = toolkit_dispatch(cmd, ch)) return std::move(*r);
       break;
   }
   if (!c.selected) return deliver(cmd, ch, fs_.process(ctx, cmd));

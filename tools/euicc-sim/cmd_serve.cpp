@@ -18,6 +18,7 @@
 
 #include "common.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
+#include "euiccsim/simulator/bip_bearer.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/host/ipae_runner.hpp"
 #include "euiccsim/simulator/host/vpcd_link.hpp"
@@ -105,6 +106,10 @@ struct ServeOptions {
   // The cards' IPAes run in any case; without a reader only they run.
   bool no_reader = false;
   std::vector<std::string> ipae_ca;
+  // How the IPAes reach the network: "socket" (this host's sockets) or "bip" (CAT/BIP through
+  // the terminal of each card's reader).
+  std::string bearer = "socket";
+  BipCliOptions bip;
   // Fault injection for crash tests: SIGKILL this process when the Nth ESipa/ES9+ exchange's
   // outcome is known, before the card acts on it (0: never).
   unsigned kill_after_exchanges = 0;
@@ -261,6 +266,11 @@ int run(GlobalOptions& global, const ServeOptions& o) {
       throw UsageError(std::string("--ipae-ca: ") + e.what());
     }
   }
+  if (o.bearer != "socket" && o.bearer != "bip") throw UsageError("--bearer: socket or bip");
+  if (o.bearer == "bip" && o.no_reader) {
+    throw UsageError("--bearer bip needs a reader: the terminal reaches the card through it");
+  }
+  const auto bip = bip_options(o.bip);
   auto dir = global.state();
   {
     std::error_code ec;
@@ -370,6 +380,17 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     cards.push_back(
         sim::make_euicc(std::move(claimed[i].state), std::move(drbg), std::move(persist)));
     if (trace) cards.back()->set_trace(trace);
+    // What the terminal sees after a REFRESH (or the immediate one of a terminal that cannot
+    // fetch): a lab's evidence that the switch happened.
+    cards.back()->set_refresh_listener([&o, eid = eids[i], raw = cards.back().get()](
+                                           const std::optional<Bytes>& isdp) {
+      std::string iccid = "none";
+      for (const auto& p : raw->state().profiles) {
+        if (isdp && p.isdp_aid == *isdp) iccid = p.iccid().str();
+      }
+      say(o.json, json::Value::object().set("event", "refresh").set("eid", eid).set("iccid", iccid),
+          "card " + eid + ": refreshed, the terminal sees profile " + iccid);
+    });
   }
   // The IPAes of the cards that have one, on one thread (simulator/host/ipae_runner).
   applets::ipae::SystemClock ipae_clock;
@@ -405,6 +426,15 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     if (!line.empty() && line.back() == '\n') line.pop_back();
     say(o.json, j, "card " + line);
   };
+  if (o.bearer == "bip") {
+    // Each IPAe's channels become BIP proactive commands for the terminal on its reader
+    // (`euicc-sim terminal --reader`); until one sends a TERMINAL PROFILE they fail at once.
+    ro.bearer = [bip](sim::Card& c, applets::ipae::BearerEvents& sink, std::function<void()> wake) {
+      auto b = std::make_unique<sim::BipBearer>(c, sink, std::move(wake), bip);
+      auto* raw = b.get();
+      return sim::host::IpaeRunner::Options::Port{std::move(b), [raw] { raw->pump(); }};
+    };
+  }
   sim::host::IpaeRunner runner(ipae_clock, ro);
   for (unsigned i = 0; i < eids.size(); ++i) {
     if (!cards[i]->state().config.ipae) continue;
@@ -618,6 +648,12 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--ipae-ca", o->ipae_ca,
                   "The IPAes also trust this CA for their eIMs' and SM-DP+s' TLS (DER or PEM; "
                   "repeatable)");
+  cmd->add_option("--bearer", o->bearer,
+                  "How the IPAes reach their eIMs: socket (this host's sockets) or bip (BIP "
+                  "proactive commands to the terminal on the card's reader: `euicc-sim terminal "
+                  "--reader`)")
+      ->capture_default_str();
+  add_bip_options(cmd, o->bip);
   cmd->add_option("--fault-kill-after-exchanges", o->kill_after_exchanges,
                   "Crash tests: SIGKILL serve itself once the Nth ESipa/ES9+ exchange of its IPAes "
                   "is answered, before the card acts on the answer")
@@ -635,7 +671,9 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
       "  euicc-sim serve --driver unix:/run/euicc-sim      (system pcscd with our driver "
       "installed)\n"
       "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)\n"
-      "  euicc-sim serve --no-reader --ipae-ca /tmp/pki/nist/ci.pem   (IPAes only)");
+      "  euicc-sim serve --no-reader --ipae-ca /tmp/pki/nist/ci.pem   (IPAes only)\n"
+      "  euicc-sim serve --private-pcscd --bearer bip &  euicc-sim terminal --reader 'euicc-sim 00 "
+      "00'");
   cmd->callback([&global, o] {
     int rc = run(global, *o);
     if (rc != 0) throw CLI::RuntimeError(rc);

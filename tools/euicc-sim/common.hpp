@@ -16,6 +16,10 @@
 #include "euiccsim/simulator/state_directory.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
+namespace euiccsim::sim {
+struct BipOptions;
+}
+
 namespace euiccsim::tools {
 
 // A mistake in how the command was called: exit status 2.
@@ -81,6 +85,15 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global);
 void add_eim_commands(CLI::App& app);
 void add_ipa_commands(CLI::App& app, GlobalOptions& global);
 void add_ipae_commands(CLI::App& app, GlobalOptions& global);
+void add_terminal_command(CLI::App& app, GlobalOptions& global);
+// How an IPAe on BIP opens its channels (`serve --bearer bip`, `terminal --card`).
+struct BipCliOptions {
+  unsigned buffer = 1400;
+  std::string apn;
+};
+void add_bip_options(CLI::App* cmd, BipCliOptions& o);
+// UsageError naming the option that is wrong.
+sim::BipOptions bip_options(const BipCliOptions& o);
 // The IPAe part of a card image, as `card show` and `ipae status --json` print it.
 json::Value ipae_json(const CardState& state);
 // A poll cycle's report as `ipae poll --json` and serve's control socket give it, and the line

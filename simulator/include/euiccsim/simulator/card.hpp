@@ -16,6 +16,7 @@
 
 #include "euiccsim/applets/applet.hpp"
 #include "euiccsim/applets/ipae/es10_endpoint.hpp"
+#include "euiccsim/simulator/proactive.hpp"
 #include "euiccsim/applets/naa/file_system.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
@@ -98,6 +99,16 @@ class Card final : public applets::ipae::Es10Endpoint {
   const std::optional<Bytes>& active_profile() const { return active_profile_; }
   // REFRESHes performed since the card was made (EnableProfile/DisableProfile refreshFlag).
   unsigned refreshes() const { return refreshes_; }
+  // The proactive runtime (TERMINAL PROFILE, FETCH, TERMINAL RESPONSE, ENVELOPE; proactive.hpp).
+  // Use it with the lock held.
+  Toolkit& toolkit() { return toolkit_; }
+  const Toolkit& toolkit() const { return toolkit_; }
+  // A REFRESH proactive command waits to be fetched or answered.
+  bool refresh_pending() const { return refresh_pending_; }
+  // Called (lock held) when the terminal sees a new profile after a REFRESH: the active ISD-P.
+  void set_refresh_listener(std::function<void(const std::optional<Bytes>&)> listener) {
+    refresh_listener_ = std::move(listener);
+  }
   // The active profile's file system and NAAs: what each channel without an applet has
   // selected, and the PINs verified since the last reset.
   const applets::naa::FileSystem& file_system() const { return fs_; }
@@ -132,6 +143,11 @@ class Card final : public applets::ipae::Es10Endpoint {
   apdu::Response next_chunk(Channel& c, std::size_t max);
   void close_channel(unsigned ch, applets::AppletContext& ctx);
   void profile_refresh(unsigned keep, applets::AppletContext& ctx);
+  // proactive.cpp: the CAT commands, and the REFRESH a profile change asks for.
+  std::optional<apdu::Response> toolkit_dispatch(const apdu::Command& cmd, unsigned ch);
+  void refresh(unsigned keep, applets::AppletContext& ctx);
+  void queue_refresh();
+  void terminal_refreshed();
   void cold_state();
   void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
              std::chrono::steady_clock::time_point start);
@@ -153,6 +169,11 @@ class Card final : public applets::ipae::Es10Endpoint {
   std::optional<Bytes> active_profile_;
   applets::naa::FileSystem fs_;
   unsigned refreshes_ = 0;
+  Toolkit toolkit_;
+  Toolkit::Owner refresh_owner_ = toolkit_.new_owner();
+  bool refresh_pending_ = false;
+  unsigned refresh_attempts_ = 0;
+  std::function<void(const std::optional<Bytes>&)> refresh_listener_;
   std::shared_ptr<TraceBus> trace_;
   mutable std::recursive_mutex mu_;
   std::function<void()> ipae_listener_;
