@@ -125,7 +125,7 @@ void Card::power_off() {
 }
 
 void Card::trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
-                 std::chrono::steady_clock::time_point start) {
+                 std::chrono::steady_clock::time_point start, std::string note) {
   if (!trace_ || trace_->empty()) return;
   TraceEvent e;
   e.kind = kind;
@@ -135,12 +135,36 @@ void Card::trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
   e.response.assign(rsp.begin(), rsp.end());
   e.duration = std::chrono::steady_clock::now() - start;
   e.when = std::chrono::system_clock::now();
+  e.note = std::move(note);
   trace_->publish(e);
 }
 
 Bytes Card::transmit(ByteView raw) {
   if (!powered_) return {};
-  auto start = std::chrono::steady_clock::now();
+  const auto start = std::chrono::steady_clock::now();
+  const unsigned ch = apdu::parse(raw).command ? apdu::decode_cla(raw[0]).channel : 0;
+  if (!filter_) {
+    Bytes out = process(raw);
+    trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
+    return out;
+  }
+  auto outcome = filter_->transmit(raw, [this](ByteView c) { return process(c); });
+  trace(TraceEvent::Kind::kApdu, ch, raw, outcome.response, start, std::move(outcome.note));
+  if (outcome.then == TransmitFilter::Then::kReset) {
+    reset();
+  } else if (outcome.then == TransmitFilter::Then::kPowerLoss) {
+    // Everything volatile is gone; what survives is what reached the disk.
+    power_off();
+    if (auto s = filter_->state_after_power_loss()) {
+      state_ = std::move(*s);
+      id_ = state_.eid.str();
+      cold_state();
+    }
+  }
+  return std::move(outcome.response);
+}
+
+Bytes Card::process(ByteView raw) {
   Response r;
   unsigned ch = 0;
   auto parsed = apdu::parse(raw);
@@ -191,9 +215,7 @@ Bytes Card::transmit(ByteView raw) {
       if (persisted && ctx.refresh_requested()) profile_refresh(ch, ctx);
     }
   }
-  Bytes out = r.encode();
-  trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
-  return out;
+  return r.encode();
 }
 
 Response Card::dispatch(const Command& cmd, unsigned ch, applets::AppletContext& ctx) {

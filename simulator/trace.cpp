@@ -18,6 +18,8 @@ const char* kind_name(TraceEvent::Kind k) {
       return "reset";
     case TraceEvent::Kind::kPowerOff:
       return "power-off";
+    case TraceEvent::Kind::kMessage:
+      return "message";
   }
   return "?";
 }
@@ -40,10 +42,20 @@ std::string timestamp(std::chrono::system_clock::time_point t) {
 void TextTraceSink::write(const TraceEvent& e) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count();
   out_ << timestamp(e.when) << ' ' << e.card << ' ';
-  if (e.kind == TraceEvent::Kind::kApdu) {
+  if (e.kind == TraceEvent::Kind::kMessage) {
+    // Bodies are JSON text (ES9+): printed as they are.
+    out_ << e.iface << ' ' << e.function << " > " << std::string(e.command.begin(), e.command.end())
+         << '\n'
+         << std::setw(static_cast<int>(28 + e.card.size())) << "< " << e.status << ' '
+         << std::string(e.response.begin(), e.response.end());
+    if (!e.note.empty()) out_ << "  [" << e.note << ']';
+    out_ << '\n';
+  } else if (e.kind == TraceEvent::Kind::kApdu) {
     out_ << "ch" << e.channel << " > " << to_hex(e.command) << '\n'
          << std::setw(static_cast<int>(28 + e.card.size())) << "< " << to_hex(e.response) << "  ("
-         << us << " us)\n";
+         << us << " us)";
+    if (!e.note.empty()) out_ << "  [" << e.note << ']';
+    out_ << '\n';
   } else {
     out_ << kind_name(e.kind);
     if (!e.response.empty()) out_ << " ATR " << to_hex(e.response);
@@ -55,10 +67,22 @@ void TextTraceSink::write(const TraceEvent& e) {
 void JsonlTraceSink::write(const TraceEvent& e) {
   auto o = json::Value::object();
   o.set("t", timestamp(e.when)).set("card", e.card).set("kind", kind_name(e.kind));
-  if (e.kind == TraceEvent::Kind::kApdu) {
-    o.set("ch", e.channel).set("c", to_hex(e.command));
+  if (e.kind == TraceEvent::Kind::kMessage) {
+    o.set("if", e.iface).set("fn", e.function);
+    // A body that is JSON (ES9+) is embedded as such, anything else as a string.
+    auto body = [](const Bytes& b) {
+      std::string text(b.begin(), b.end());
+      auto parsed = json::Value::parse(text);
+      return parsed ? std::move(*parsed) : json::Value(std::move(text));
+    };
+    o.set("req", body(e.command)).set("status", e.status).set("rsp", body(e.response));
+  } else {
+    if (e.kind == TraceEvent::Kind::kApdu) {
+      o.set("ch", e.channel).set("c", to_hex(e.command));
+    }
+    o.set("r", to_hex(e.response));
   }
-  o.set("r", to_hex(e.response));
+  if (!e.note.empty()) o.set("note", e.note);
   o.set("us", static_cast<std::int64_t>(
                   std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count()));
   out_ << o.dump() << '\n';
@@ -72,7 +96,18 @@ void TraceBus::add(std::shared_ptr<TraceSink> sink) {
 
 void TraceBus::publish(const TraceEvent& e) {
   std::lock_guard lock(mu_);
-  for (auto& s : sinks_) s->write(e);
+  if (sinks_.empty()) return;
+  if (secrets_ && !clock_) {
+    for (auto& s : sinks_) s->write(e);
+    return;
+  }
+  TraceEvent copy = e;
+  if (!secrets_) redact_secrets(copy);
+  if (clock_) {
+    copy.when = clock_();
+    copy.duration = std::chrono::nanoseconds{0};
+  }
+  for (auto& s : sinks_) s->write(copy);
 }
 
 }  // namespace euiccsim::sim

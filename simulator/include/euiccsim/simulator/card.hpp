@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "euiccsim/applets/applet.hpp"
@@ -17,6 +18,26 @@
 namespace euiccsim::sim {
 
 enum class Protocol : std::uint8_t { kT0, kT1 };
+
+class Card;
+
+// What stands between the transports and a card to inject faults (simulator/faults.hpp): it
+// sees every C-APDU, passes it to the card (or not) and may change the answer; a power loss
+// or reset it asks for happens after the exchange is traced.
+class TransmitFilter {
+ public:
+  enum class Then : std::uint8_t { kNothing, kPowerLoss, kReset };
+  struct Outcome {
+    Bytes response;  // what the terminal receives (empty: nothing, the card is mute)
+    Then then = Then::kNothing;
+    std::string note;  // for the trace: which fault, if any
+  };
+  virtual ~TransmitFilter() = default;
+  virtual Outcome transmit(ByteView command, const std::function<Bytes(ByteView)>& card) = 0;
+  // After a power loss: the state the card restarts from (its image read back from disk).
+  // Nothing: the card keeps its memory (a card kept in memory only).
+  virtual std::optional<CardState> state_after_power_loss() = 0;
+};
 
 struct CardOptions {
   // Upper bound of one reassembled STORE DATA chain; a block beyond it is answered 6A84.
@@ -56,6 +77,8 @@ class Card {
   const CardState& state() const { return state_; }
   const std::string& id() const { return id_; }
   void set_trace(std::shared_ptr<TraceBus> bus) { trace_ = std::move(bus); }
+  // Fault injection (simulator/faults.hpp); nullptr removes it.
+  void set_filter(std::shared_ptr<TransmitFilter> filter) { filter_ = std::move(filter); }
   // What the terminal declared in TERMINAL CAPABILITY (ETSI TS 102 221 §11.1.19), if any.
   const std::optional<Bytes>& terminal_capability() const { return terminal_capability_; }
   bool channel_open(unsigned ch) const { return ch < kChannels && channels_[ch].open; }
@@ -86,6 +109,8 @@ class Card {
     }
   };
 
+  // transmit() without the filter: what the card itself answers.
+  Bytes process(ByteView command);
   apdu::Response dispatch(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response manage_channel(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response select(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
@@ -99,7 +124,7 @@ class Card {
   void profile_refresh(unsigned keep, applets::AppletContext& ctx);
   void cold_state();
   void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
-             std::chrono::steady_clock::time_point start);
+             std::chrono::steady_clock::time_point start, std::string note = {});
 
   CardState state_;
   crypto::Drbg drbg_;
@@ -115,6 +140,7 @@ class Card {
   std::optional<Bytes> active_profile_;
   unsigned refreshes_ = 0;
   std::shared_ptr<TraceBus> trace_;
+  std::shared_ptr<TransmitFilter> filter_;
 };
 
 // The ATR of every euicc-sim card: offers T=0 and T=1, names the product in its historical
