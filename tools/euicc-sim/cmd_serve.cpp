@@ -15,8 +15,10 @@
 #include "common.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
 #include "euiccsim/simulator/euicc.hpp"
+#include "euiccsim/simulator/faults.hpp"
 #include "euiccsim/simulator/host/vpcd_link.hpp"
 #include "private_pcscd.hpp"
+#include "scenario/fault_plan.hpp"
 #include "serve_status.hpp"
 
 namespace euiccsim::tools {
@@ -95,6 +97,7 @@ struct ServeOptions {
   bool json = false;
   bool pcscd_debug = false;
   bool stats = false;
+  std::string faults;  // a fault plan file (docs/scenarios.md "Faults")
 };
 
 // What a card spent its time on while served (--stats): the benchmark's breakdown of a card
@@ -228,6 +231,17 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             std::to_string(readers.size()) + " readers (log " + pcscd->log_path().string() + ")");
   }
 
+  std::optional<scenario::FaultPlanFile> plan;
+  if (!o.faults.empty()) {
+    try {
+      plan = scenario::load_fault_plan(o.faults);
+    } catch (const scenario::ScenarioError& e) {
+      throw UsageError(std::string("--faults: ") + e.what());
+    }
+    if (!plan->peer.empty())
+      throw UsageError("--faults: " + o.faults + " names SM-DP+ faults; serve runs cards only");
+  }
+
   StopSignal stop;
   auto trace = global.trace_bus();
   std::vector<std::unique_ptr<sim::Card>> cards;
@@ -255,11 +269,27 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     auto drbg =
         o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
     CardTimes* t = o.stats ? &times[i] : nullptr;
-    cards.push_back(sim::make_euicc(dir.load(eids[i]), std::move(drbg), [dir, t](const CardState& s) {
-      const auto start = std::chrono::steady_clock::now();
-      dir.save(s);
-      if (t) t->persist += std::chrono::steady_clock::now() - start;
-    }));
+    // With a fault plan the card's image is written through its injector, which can tear it;
+    // after a power loss the card restarts from the image (and the next APDU powers it up).
+    std::shared_ptr<sim::FaultInjector> injector;
+    if (plan) {
+      sim::FaultInjector::Hooks hooks;
+      hooks.reload = [dir, eid = eids[i]] { return dir.load(eid); };
+      hooks.wait = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+      injector = std::make_shared<sim::FaultInjector>(plan->for_card(eids[i]), hooks);
+    }
+    cards.push_back(
+        sim::make_euicc(dir.load(eids[i]), std::move(drbg),
+                        [dir, t, injector, image = dir.image_path(eids[i])](const CardState& s) {
+                          const auto start = std::chrono::steady_clock::now();
+                          if (injector) {
+                            injector->save(image, s);
+                          } else {
+                            dir.save(s);
+                          }
+                          if (t) t->persist += std::chrono::steady_clock::now() - start;
+                        }));
+    if (injector) cards.back()->set_filter(injector);
     if (trace) cards.back()->set_trace(trace);
   }
   for (unsigned i = 0; i < eids.size(); ++i) {
@@ -447,6 +477,10 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
                 "Run the private pcscd with -d (log in its directory)");
   cmd->add_option("--seed", o->seed, "Seed the cards' random generators (repeatable runs)");
   cmd->add_flag("--json", o->json, "One JSON object per event on stdout");
+  cmd->add_option(
+      "--faults", o->faults,
+      "Inject the faults of this plan (YAML, docs/scenarios.md): power loss, tears of "
+      "the image write, resets, status words, truncated or bit-flipped answers, delays");
   cmd->add_flag("--stats", o->stats,
                 "When stopping, print each card's APDU count and time spent in total, in crypto "
                 "and in saving its image (benchmarks)");
@@ -457,7 +491,8 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
       "  euicc-sim serve --private-pcscd --cards 2\n"
       "  euicc-sim serve --driver unix:/run/euicc-sim      (system pcscd with our driver "
       "installed)\n"
-      "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)");
+      "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)\n"
+      "  euicc-sim serve --private-pcscd --faults tear.yaml  (a client's error paths)");
   cmd->callback([&global, o] {
     int rc = run(global, *o);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -25,8 +25,11 @@ class UsageError : public std::runtime_error {
 
 struct GlobalOptions {
   std::string state_dir;  // empty: the default
+  // FILE ('-': stderr), pcap:FILE or gsmtap[:HOST[:PORT]]; ",apdu-only" may follow the
+  // GSMTAP forms (docs/scenarios.md "Traces").
   std::string trace_file;
   std::string trace_format = "text";
+  bool trace_secrets = false;  // keys appear in traces as they are
 
   sim::StateDirectory state() const;
   // The trace bus the options ask for, or nullptr.
@@ -47,6 +50,8 @@ Bytes read_file(const std::string& path);
 // The profile every new card gets unless told otherwise: a test profile made by the builder
 // (ICCID 89999000000000000007, IMSI 001010000000001), so a first run has something to list.
 profiles::InstalledProfile demo_profile();
+// The demo profile's package (DER), as an SM-DP+ would offer it.
+Bytes demo_package();
 // The demo profile as every new card carries it: enabled, class test (it uses a public test
 // key), named "euicc-sim demo".
 sim::Preload demo_preload();
@@ -60,6 +65,8 @@ profiles::InstalledProfile profile_from_file(const std::string& path,
 void add_card_commands(CLI::App& app, GlobalOptions& global);
 void add_apdu_command(CLI::App& app, GlobalOptions& global);
 void add_es10_command(CLI::App& app, GlobalOptions& global);
+void add_run_command(CLI::App& app, GlobalOptions& global);
+void add_trace_commands(CLI::App& app);
 void add_serve_command(CLI::App& app, GlobalOptions& global);
 void add_pcscd_command(CLI::App& app);
 void add_stdio_command(CLI::App& app, GlobalOptions& global);

@@ -82,7 +82,7 @@ Bytes exchange(Link& link, const Bytes& apdu, std::uint8_t get_response_cla, std
   }
   data.insert(data.end(), r.begin(), r.end() - 2);
   if (sw_of(r) != 0x9000)
-    throw std::runtime_error(std::string(what) + ": status word " + apdu::sw_hex(sw_of(r)));
+    throw Es10StatusError(std::string(what) + ": status word " + apdu::sw_hex(sw_of(r)), sw_of(r));
   return data;
 }
 

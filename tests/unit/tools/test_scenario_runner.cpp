@@ -1,0 +1,195 @@
+// The runner end to end, in process: verdicts, the failure message of a broken expectation,
+// seeded determinism of traces, the SM-DP+ peer with faults, power loss and a tear sweep.
+#include <catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "../support/temp_dir.hpp"
+#include "scenario/runner.hpp"
+
+using namespace euiccsim;
+using namespace euiccsim::scenario;
+
+namespace {
+
+struct Run {
+  std::vector<CaseReport> cases;
+  std::string trace;
+};
+
+Run run_text(const std::string& yaml, std::optional<std::uint64_t> seed = 1) {
+  test::TempDir dir;
+  const auto file = dir.path / "case.yaml";
+  std::ofstream(file) << yaml;
+  auto out = std::make_shared<std::ostringstream>();
+  auto bus = std::make_shared<sim::TraceBus>();
+  bus->add(std::make_shared<sim::JsonlTraceSink>(*out));
+  RunOptions o;
+  o.seed = seed;
+  o.trace = bus;
+  Runner runner(o);
+  Run r;
+  for (const auto& sc : load_scenarios(file)) {
+    for (auto& c : runner.run(sc)) r.cases.push_back(std::move(c));
+  }
+  r.trace = out->str();
+  return r;
+}
+
+const char* kLifecycle = R"(format: 1
+id: lifecycle
+cards:
+  - name: A
+steps:
+  - es10: challenge
+    save: {challenge: answer.euiccChallenge}
+  - es10: disable
+    args: [89999000000000000007]
+  - check: {path: "profiles[iccid=89999000000000000007].state", equals: disabled}
+  - es10: enable
+    args: 89999000000000000007
+  - es10: delete
+    args: [89999000000000000007]
+    expect: {result: profileNotInDisabledState}
+  - apdu: 80CA005A00
+    expect: "6D00"
+)";
+
+}  // namespace
+
+TEST_CASE("a lifecycle on one card passes") {
+  auto r = run_text(kLifecycle);
+  REQUIRE(r.cases.size() == 1);
+  INFO(r.cases[0].reason);
+  CHECK(r.cases[0].verdict == Verdict::kPass);
+  CHECK(r.cases[0].steps.size() == 6);
+}
+
+TEST_CASE("a broken expectation fails, naming the step, the expectation and the answer") {
+  auto r = run_text(R"(format: 1
+id: broken
+cards: [{name: A}]
+steps:
+  - es10: info1
+  - es10: enable
+    args: [89999000000000000007]
+    expect: {result: ok}
+  - es10: info2
+)");
+  REQUIRE(r.cases.size() == 1);
+  const auto& c = r.cases[0];
+  CHECK(c.verdict == Verdict::kFail);
+  CHECK(c.reason ==
+        "step 2 (line 6, es10 enable 89999000000000000007): expected result ok, got "
+        "profileNotInDisabledState (answer BF3103800102)");
+  CHECK(c.steps.size() == 2);  // the case stops at the failure
+  const std::string summary = human_summary(r.cases, false);
+  CHECK(summary.find("FAIL  broken") != std::string::npos);
+  CHECK(summary.find("0 passed, 1 failed, 0 inconclusive, 0 skipped") != std::string::npos);
+  const std::string xml = junit_xml(r.cases, "s");
+  CHECK(xml.find("<failure message=\"step 2 (line 6, es10 enable 89999000000000000007): expected "
+                 "result ok, got profileNotInDisabledState (answer BF3103800102)\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("a setup step that fails, or a reserved step, makes the case Inconclusive") {
+  auto a = run_text(R"(format: 1
+id: setup
+cards: [{name: A}]
+steps:
+  - es10: enable
+    args: [89999000000000000007]
+    setup: true
+)");
+  CHECK(a.cases[0].verdict == Verdict::kInconclusive);
+  auto b = run_text(R"(format: 1
+id: reserved
+cards: [{name: A, personality: iot}]
+steps:
+  - eim_queue: {eim: eim-1, psmo: [get-rat]}
+)");
+  CHECK(b.cases[0].verdict == Verdict::kInconclusive);
+  CHECK(b.cases[0].reason.find("needs the test eIM server") != std::string::npos);
+  auto c = run_text("format: 1\nid: peer\npeers: {eim: {}}\nsteps: []\n");
+  CHECK(c.cases[0].verdict == Verdict::kInconclusive);
+}
+
+TEST_CASE("the same seed gives the same trace; another seed other challenges, same verdicts") {
+  auto a = run_text(kLifecycle, 7);
+  auto b = run_text(kLifecycle, 7);
+  auto c = run_text(kLifecycle, 8);
+  REQUIRE_FALSE(a.trace.empty());
+  CHECK(a.trace == b.trace);
+  CHECK(a.trace != c.trace);
+  CHECK(a.cases[0].verdict == c.cases[0].verdict);
+  // The challenge (GetEUICCChallenge, the first answer with data) differs between the seeds.
+  auto challenge = [](const std::string& t) {
+    auto at = t.find("\"r\":\"BF2E1280");
+    return at == std::string::npos ? std::string() : t.substr(at, 48);
+  };
+  CHECK_FALSE(challenge(a.trace).empty());
+  CHECK(challenge(a.trace) != challenge(c.trace));
+}
+
+TEST_CASE("a download from the SM-DP+ peer, then one whose signature the peer corrupts") {
+  auto r = run_text(R"(format: 1
+id: download
+cards: [{name: A, profiles: []}]
+peers:
+  smdp:
+    profiles:
+      - matching_id: P1
+        builder: {iccid: "89990000000000000014", imsi: "001010000000002",
+                  k: 465B5CE8B199B49FAA5F0A2EE238A6BC, opc: CD63CB71954A9F4E48A5994E37A02BAF}
+steps:
+  - download: {matching_id: P1}
+    expect: {installed: true, iccid: "89990000000000000014"}
+  - check: {path: notifications, count: 1}
+  - notifications: deliver
+    expect: {delivered: 1}
+  - faults:
+      - peer: smdp
+        at: {es9: initiateAuthentication}
+        do: corrupt-signature
+  - download: P1
+    expect: {installed: false, failed_step: AuthenticateServer, card_error: invalidSignature}
+)");
+  INFO(r.cases[0].reason);
+  CHECK(r.cases[0].verdict == Verdict::kPass);
+  CHECK(r.trace.find("\"fn\":\"initiateAuthentication\"") != std::string::npos);
+}
+
+TEST_CASE("a power loss before the answer: the card restarts from its image with the change") {
+  auto r = run_text(R"(format: 1
+id: power-loss
+cards: [{name: A}]
+faults:
+  - {card: A, at: {es10: DisableProfile}, do: power-loss}
+steps:
+  - es10: disable
+    args: [89999000000000000007]
+    expect: {mute: true}
+  - check: {path: "profiles[0].state", equals: disabled}
+  - es10: profiles
+    expect: {fields: {"answer.profileInfoListOk[0].profileState": disabled}}
+)");
+  INFO(r.cases[0].reason);
+  CHECK(r.cases[0].verdict == Verdict::kPass);
+  REQUIRE_FALSE(r.cases[0].notes.empty());
+  CHECK(r.cases[0].notes[0].find("power loss before the answer") != std::string::npos);
+}
+
+TEST_CASE("a tear sweep over an ES10 function: every APDU, both kinds, consistent") {
+  auto r = run_text(R"(format: 1
+id: sweep
+cards: [{name: A}]
+steps:
+  - tear_sweep:
+      over: {es10: disable, args: [89999000000000000007]}
+    expect: {inconsistent: 0, saves: 1}
+  - check: {path: "profiles[0].state", equals: disabled}
+)");
+  INFO(r.cases[0].reason);
+  CHECK(r.cases[0].verdict == Verdict::kPass);
+}
