@@ -36,7 +36,10 @@
 #include <GetEuiccDataResponse.h>
 #include <GetRatResponse.h>
 #include <ImmediateEnableResponse.h>
+#include <IotEUICCInfo2.h>
 #include <IotEuiccMemoryResetResponse.h>
+#include <IotProfileInfoListResponse.h>
+#include <IotRetrieveNotificationsListResponse.h>
 #include <IotSetDefaultDpAddressResponse.h>
 #include <IpaeActivationResponse.h>
 #include <ListNotificationResponse.h>
@@ -526,6 +529,14 @@ std::string es10_xer(const asn1::Type& type, ByteView der) {
   std::string out;
   xer_encode(const_cast<asn1::Type*>(&type), value.get(), XER_F_BASIC, collect_xer, &out);
   return out;
+}
+
+const asn_TYPE_descriptor_s* iot_response(const Es10Function& f) {
+  const std::string_view n = f.name;
+  if (n == "info2") return &asn_DEF_IotEUICCInfo2;
+  if (n == "profiles") return &asn_DEF_IotProfileInfoListResponse;
+  if (n == "retrieve") return &asn_DEF_IotRetrieveNotificationsListResponse;
+  return f.response;
 }
 
 const Es10Function* find_es10_function(std::string_view name) {

@@ -31,6 +31,9 @@ const Es10Function* find_es10_function(std::string_view name);
 // The DER request of `fn` with arguments `args` (words, as on the command line). UsageError
 // (common.hpp) naming the function's usage or the bad argument.
 Bytes build_es10_request(const std::string& fn, const std::vector<std::string>& args);
+// The answer type on an SGP.32 (iot) card where it differs from the SGP.22 one: GetEUICCInfo2,
+// GetProfilesInfo and RetrieveNotificationsList carry the IoT fields; else `f.response`.
+const asn_TYPE_descriptor_s* iot_response(const Es10Function& f);
 // An answer in XER (X.693), the standard textual form of an ASN.1 value.
 std::string es10_xer(const asn_TYPE_descriptor_s& type, ByteView der);
 

@@ -103,6 +103,7 @@ class VirtualClock {
 };
 
 struct EimRt {
+  std::string ref;  // how the scenario names this configuration (`ref:`, else its id)
   std::string id;
   std::string curve = "nist";
   Bytes config;  // DER EimConfigurationData
@@ -601,14 +602,29 @@ class Case {
       for (const auto& e : es) {
         EimRt eim;
         eim.id = str(e["id"]);
+        eim.ref = e["ref"] ? str(e["ref"]) : eim.id;
         if (e["curve"]) eim.curve = str(e["curve"]);
         eim.added = !e["add"] || e["add"].as<bool>();
         eim::EimConfiguration config;
         config.eim_id = eim.id;
         if (e["fqdn"]) config.fqdn = str(e["fqdn"]);
-        config.counter_value = e["counter"] ? e["counter"].as<long>() : 0;
-        if (e["association_token"] && e["association_token"].as<bool>())
-          config.association_token = -1;
+        // "none" leaves counterValue out (a card answers commandError).
+        if (!e["counter"]) {
+          config.counter_value = 0;
+        } else if (str(e["counter"]) != "none") {
+          config.counter_value = std::stol(str(e["counter"]));
+        }
+        // true asks the card for a token (-1); a number is sent as it is (a card refuses it).
+        if (const YAML::Node t = e["association_token"]) {
+          const std::string v = str(t);
+          if (v == "true") {
+            config.association_token = -1;
+          } else if (v != "false") {
+            config.association_token = std::stol(v);
+          }
+        }
+        if (e["id_type"]) config.id_type = e["id_type"].as<long>();
+        if (e["ci_pkid"]) config.euicc_ci_pkid = from_hex(str(e["ci_pkid"]));
         const auto& cert = impl_.pki(eim.curve).eim.certificate;
         if (e["key_only"] && e["key_only"].as<bool>()) {
           config.public_key = crypto::PublicKey::from_certificate(cert).subject_public_key_info();
@@ -628,7 +644,7 @@ class Case {
           config.supported_protocols = bits;
         }
         eim.config = eim::encode_eim_configuration(config);
-        vars_["eim." + eim.id + ".config"] = to_hex(eim.config);
+        vars_["eim." + eim.ref + ".config"] = to_hex(eim.config);
         rt.eims.push_back(std::move(eim));
       }
     }
@@ -705,6 +721,8 @@ class Case {
         offer.matching_id = p["matching_id"] ? str(p["matching_id"]) : "";
         offer.package = package_of(p);
         if (p["confirmation_code"]) offer.confirmation_code = str(p["confirmation_code"]);
+        // DER appended to StoreMetadata (SGP.32's 9F7B ecallIndication, 9F67 fallbackAllowed).
+        if (p["extra_metadata"]) offer.extra_metadata = from_hex(str(p["extra_metadata"]));
         offer.ppk = p["ppk"] && p["ppk"].as<bool>();
         if (p["name"]) offer.profile_name = str(p["name"]);
         if (p["class"]) {
@@ -800,6 +818,12 @@ class Case {
   }
 
   // ---- steps ----
+
+  CardRt& card_named(const std::string& name) {
+    auto it = cards_.find(name);
+    if (it == cards_.end()) throw Inconclusive("no card '" + name + "' in this scenario");
+    return it->second;
+  }
 
   CardRt& card_for(const Step& s) {
     // A check may name its card inside its mapping too.
@@ -903,7 +927,7 @@ class Case {
     if (s.kind == "download") return do_download(card_for(s), v);
     if (s.kind == "notifications") return do_notifications(card_for(s), str(v));
     if (s.kind == "power") return do_power(card_for(s), str(v));
-    if (s.kind == "check") return do_check(card_for(s), v);
+    if (s.kind == "check") return do_check(s, v);
     if (s.kind == "euicc_package") return do_package(card_for(s), v);
     if (s.kind == "replay") return do_replay(card_for(s), v);
     if (s.kind == "tear_sweep") return do_sweep(s, v);
@@ -967,7 +991,10 @@ class Case {
         }
         if (!ok)
           return Mismatch{key + " " + pattern,
-                          have.empty() ? "no answer (mute)" : have + extra(result)};
+                          have.empty()
+                              ? (result.contains("error") ? result["error"].get<std::string>()
+                                                          : std::string("no answer (mute)"))
+                              : have + extra(result)};
         continue;
       }
       if (key == "matched" && want == "all") {
@@ -1078,12 +1105,13 @@ class Case {
       return r;
     }
     r["response"] = to_hex(answer);
-    if (fn->response && !answer.empty()) {
+    const asn1::Type* type =
+        rt.personality == personality::kIot ? tools::iot_response(*fn) : fn->response;
+    if (type && !answer.empty()) {
       try {
-        r["answer"] = asn1_to_json(*fn->response, answer);
+        r["answer"] = asn1_to_json(*type, answer);
       } catch (const std::exception& e) {
-        r["error"] =
-            std::string("the answer does not decode as ") + fn->response->name + ": " + e.what();
+        r["error"] = std::string("the answer does not decode as ") + type->name + ": " + e.what();
         return r;
       }
       r["result"] = "ok";
@@ -1225,15 +1253,18 @@ class Case {
     return {{"powered", rt.card->powered()}, {"atr", to_hex(rt.card->atr())}};
   }
 
-  json do_check(CardRt& rt, const YAML::Node& v) {
-    json state = state_json(sim::load_image(rt.image), rt.image);
+  json do_check(const Step& s, const YAML::Node& v) {
     std::vector<YAML::Node> checks;
     if (v.IsSequence()) {
       for (const auto& c : v) checks.push_back(c);
     } else {
       checks.push_back(v);
     }
+    json state;
     for (const auto& c : checks) {
+      // Each check may name its card; otherwise the step's.
+      CardRt& rt = c["card"] ? card_named(str(c["card"])) : card_for(s);
+      state = state_json(sim::load_image(rt.image), rt.image);
       const std::string path = str(c["path"]);
       json want = json::object();
       for (const auto& kv : c) {
@@ -1304,7 +1335,7 @@ class Case {
         if (o.file.rfind("eim:", 0) == 0) {
           const std::string id = o.file.substr(4);
           for (const auto& e : rt.eims) {
-            if (e.id == id) o.eim_configuration = e.config;
+            if (e.ref == id) o.eim_configuration = e.config;
           }
           if (o.eim_configuration.empty())
             throw Inconclusive("no eIM '" + id + "' on card " + rt.name);

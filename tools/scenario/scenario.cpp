@@ -106,7 +106,7 @@ void check_card(const std::filesystem::path& file, const YAML::Node& c) {
     for (const auto& e : c["eims"])
       check_keys(file, e, "eIM",
                  {"id", "curve", "fqdn", "counter", "association_token", "key_only",
-                  "indirect_download", "protocols", "add"},
+                  "indirect_download", "protocols", "add", "id_type", "ci_pkid", "ref"},
                  {"id"});
   }
   if (c["link"])
@@ -234,8 +234,9 @@ Scenario one(const std::filesystem::path& file, const YAML::Node& doc) {
       need_list(file, sm["profiles"], "profiles");
       if (sm["profiles"]) {
         for (const auto& p : sm["profiles"])
-          check_profile_source(file, p, "offered profile",
-                               {"matching_id", "confirmation_code", "ppk", "class", "name"});
+          check_profile_source(
+              file, p, "offered profile",
+              {"matching_id", "confirmation_code", "ppk", "class", "name", "extra_metadata"});
       }
       need_list(file, sm["faults"], "faults");
       if (sm["faults"]) {
