@@ -36,7 +36,13 @@ std::optional<std::uint32_t> download_tag(const std::string& name) {
 
 }  // namespace
 
+bool is_eim_fault(const YAML::Node& f) {
+  if (f["peer"] && f["peer"].IsScalar() && f["peer"].Scalar() == "eim") return true;
+  return f["at"] && f["at"].IsMap() && f["at"]["esipa"];
+}
+
 bool is_peer_fault(const YAML::Node& f) {
+  if (is_eim_fault(f)) return false;
   if (f["peer"]) return true;
   return f["at"] && f["at"].IsMap() && f["at"]["es9"];
 }
@@ -139,6 +145,39 @@ smdp::Es9Fault es9_fault_from(const YAML::Node& f, const std::filesystem::path& 
   return out;
 }
 
+EsipaFault esipa_fault_from(const YAML::Node& f, const std::filesystem::path& file) {
+  static const std::map<std::string, EsipaFault::Kind> kinds{
+      {"http-status", EsipaFault::Kind::kHttpStatus},
+      {"drop-before", EsipaFault::Kind::kDropBefore},
+      {"drop-after", EsipaFault::Kind::kDropAfter},
+      {"corrupt-signature", EsipaFault::Kind::kCorruptSignature},
+      {"corrupt-mac", EsipaFault::Kind::kCorruptMac},
+      {"delay", EsipaFault::Kind::kDelay}};
+  if (!f.IsMap() || !f["do"]) fail(file, f, "a fault is a mapping with 'do'");
+  EsipaFault out;
+  auto it = kinds.find(f["do"].as<std::string>());
+  if (it == kinds.end())
+    fail(file, f["do"],
+         "eIM fault 'do': http-status, drop-before, drop-after, corrupt-signature, corrupt-mac "
+         "or delay");
+  out.kind = it->second;
+  if (const YAML::Node at = f["at"]; at && at.IsMap()) {
+    if (at["esipa"]) {
+      out.function = at["esipa"].as<std::string>();
+      const auto& names = esipa_function_names();
+      if (std::find(names.begin(), names.end(), out.function) == names.end()) {
+        std::string all;
+        for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+        fail(file, at["esipa"], "esipa: " + all);
+      }
+    }
+    if (at["occurrence"]) out.occurrence = as<unsigned>(file, at["occurrence"], "occurrence");
+  }
+  if (f["status"]) out.http_status = as<int>(file, f["status"], "status");
+  if (f["ms"]) out.delay = std::chrono::milliseconds(as<long>(file, f["ms"], "ms"));
+  return out;
+}
+
 std::vector<sim::CardFault> FaultPlanFile::for_card(const std::string& eid) const {
   std::vector<sim::CardFault> out;
   for (const auto& e : card) {
@@ -164,6 +203,7 @@ FaultPlanFile load_fault_plan(const std::filesystem::path& file) {
   if (!doc["faults"].IsSequence()) fail(file, doc["faults"], "faults: a list");
   FaultPlanFile plan;
   for (const auto& f : doc["faults"]) {
+    if (is_eim_fault(f)) fail(file, f, "an eIM fault belongs in a scenario (serve runs no eIM)");
     if (is_peer_fault(f)) {
       plan.peer.push_back(es9_fault_from(f, file));
     } else {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "esipa_faults.hpp"
 #include "euiccsim/simulator/faults.hpp"
 #include "scenario.hpp"
 #include "smdp/faults.hpp"
@@ -23,9 +24,12 @@ namespace euiccsim::scenario {
 
 // Whether the entry is for the SM-DP+ peer (peer: smdp, or at: {es9: ...}).
 bool is_peer_fault(const YAML::Node& entry);
+// Whether the entry is for the eIM peer (peer: eim, or at: {esipa: ...}).
+bool is_eim_fault(const YAML::Node& entry);
 // ScenarioError "FILE:LINE: what is wrong" for a bad entry.
 sim::CardFault card_fault_from(const YAML::Node& entry, const std::filesystem::path& file);
 smdp::Es9Fault es9_fault_from(const YAML::Node& entry, const std::filesystem::path& file);
+EsipaFault esipa_fault_from(const YAML::Node& entry, const std::filesystem::path& file);
 
 // A fault plan file: `format: 1` and `faults:` (card entries; `card:` an EID or absent for
 // every card).

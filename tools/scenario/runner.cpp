@@ -18,6 +18,7 @@
 #include "asn1_json.hpp"
 #include "common.hpp"
 #include "eim/euicc_package.hpp"
+#include "eim_peer.hpp"
 #include "es10_functions.hpp"
 #include "es10_link.hpp"
 #include "euiccsim/applets/tlv.hpp"
@@ -29,6 +30,7 @@
 #include "euiccsim/simulator/faults.hpp"
 #include "euiccsim/simulator/identity.hpp"
 #include "fault_plan.hpp"
+#include "ipa/poll.hpp"
 #include "json_path.hpp"
 #include "lpa/download.hpp"
 #include "profile_spec.hpp"
@@ -305,6 +307,7 @@ class Case {
 
   ~Case() {
     cards_.clear();
+    eim_.reset();
     smdp_.reset();
     if (!impl_.o.work_dir && !work_.empty()) {
       std::error_code ec;
@@ -362,6 +365,9 @@ class Case {
     }
     if (smdp_ && smdp_->faulty) {
       for (const auto& f : smdp_->faulty->fired()) report_.notes.push_back("SM-DP+: " + f);
+    }
+    if (eim_) {
+      for (const auto& f : eim_->fired()) report_.notes.push_back("eIM: " + f);
     }
     report_.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -475,29 +481,39 @@ class Case {
     return tools::read_file(f.string());
   }
 
+  // The scenario's `peers: NAME:` mapping, or an undefined node (false) when it has none. (A
+  // default-constructed YAML::Node is a defined null, which tests true.)
+  YAML::Node peer_spec(const char* name) const {
+    const YAML::Node& root = sc_.node;
+    const YAML::Node peers = root["peers"];
+    if (!peers || !peers.IsMap()) return root["\x01none"];
+    return peers[name];
+  }
+
   void setup() {
     work_ = impl_.work_root() / (sanitize(report_.id) + "-" + std::to_string(::getpid()) + "-" +
                                  std::to_string(counter()));
     fs::create_directories(work_ / "cards");
-    if (const YAML::Node peers = sc_.node["peers"]) {
-      if (peers["eim"]) throw Inconclusive(reserved_reason("eim"));
-    }
     // Which CIs exist in this case: every card trusts all of them, so the SM-DP+ may sit on
     // either curve.
     std::set<std::string> curves;
     if (const YAML::Node cards = sc_.node["cards"]) {
       for (const auto& c : cards) curves.insert(c["curve"] ? c["curve"].as<std::string>() : "nist");
     }
-    if (const YAML::Node sm = sc_.node["peers"] ? sc_.node["peers"]["smdp"] : YAML::Node()) {
+    if (const YAML::Node sm = peer_spec("smdp")) {
       curves.insert(sm["curve"] ? sm["curve"].as<std::string>() : "nist");
     }
     if (const YAML::Node cards = sc_.node["cards"]) {
       for (const auto& c : cards) make_card(c, curves);
     }
-    if (const YAML::Node sm = sc_.node["peers"] ? sc_.node["peers"]["smdp"] : YAML::Node()) {
+    if (const YAML::Node sm = peer_spec("smdp")) {
       smdp_spec_ = sm;
       smdp_ = make_smdp(true);
       vars_["smdp.address"] = smdp_->address;
+    }
+    if (const YAML::Node e = peer_spec("eim")) {
+      eim_spec_ = e;
+      make_eim();
     }
     if (const YAML::Node f = sc_.node["faults"]) arm_faults(f);
     // eIMs named in the scenario are added to their card with AddInitialEim, as an IPA would.
@@ -512,6 +528,72 @@ class Case {
       if (r.value("result", std::string()) != "ok")
         throw Inconclusive("card " + name + ": AddInitialEim answered " +
                            show(r.value("answer", json())) + " " + r.value("error", std::string()));
+    }
+    if (eim_) register_with_eim();
+  }
+
+  // The eIM peer: its identity signs with the case PKI's eIM key of its curve (the key the
+  // cards' eIM configurations carry); it relays indirect downloads to the scenario's SM-DP+.
+  void make_eim() {
+    const YAML::Node e = eim_spec_;
+    EimPeerOptions po;
+    po.eim_id = e["id"] ? str(e["id"]) : "eim-1";
+    const std::string curve = e["curve"] ? str(e["curve"]) : "nist";
+    po.key = impl_.pki(curve).eim.key;
+    po.auto_register = e["auto_register"] && e["auto_register"].as<bool>();
+    po.accept_v1_0 = e["accept_sgp32_v1_0"] && e["accept_sgp32_v1_0"].as<bool>();
+    const std::string transport = e["transport"] ? str(e["transport"]) : "direct";
+    if (transport != "direct" && transport != "https")
+      throw Inconclusive(where(sc_.file, e["transport"]) + ": eIM transport: direct or https");
+    if (transport == "https") {
+      const fs::path dir = work_ / "eim-pki";
+      sim::write_test_pki(
+          dir, curve == "brainpool" ? crypto::Curve::kBrainpoolP256r1 : crypto::Curve::kNistP256,
+          impl_.pki(curve));
+      po.https = true;
+      po.tls_dir = dir / (curve == "brainpool" ? "brainpool" : "nist");
+    }
+    po.relay = [this](const std::string& address) -> smdp::Es9Plus* {
+      return smdp_ && address == smdp_->address ? smdp_->client.get() : nullptr;
+    };
+    if (impl_.clock) {
+      po.now_ms = [c = impl_.clock.get()] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(c->read().time_since_epoch())
+            .count();
+      };
+    } else {
+      po.now_ms = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      };
+    }
+    if (impl_.o.seed) po.seed = *impl_.o.seed;
+    if (trace_enabled_) po.faults.trace = impl_.o.trace;
+    po.faults.wait = [this](std::chrono::milliseconds d) { impl_.wait(d); };
+    if (const YAML::Node f = e["faults"]) {
+      for (const auto& x : f) po.faults.plan.push_back(esipa_fault(x));
+    }
+    eim_ = std::make_unique<EimPeer>(work_ / "eim.db", std::move(po));
+    vars_["eim.address"] = eim_->address();
+    vars_["eim.id"] = eim_->eim_id();
+  }
+
+  // What the factory tells the eIM of each card that holds its configuration: the EID, the
+  // counter and association token the card stored, the eUICC certificate (the eIM verifies
+  // results with it). `register: false` leaves the eIM to learn them (IpaEuiccData).
+  void register_with_eim() {
+    if (eim_spec_["register"] && !eim_spec_["register"].as<bool>()) return;
+    for (const auto& name : card_order_) {
+      auto& rt = cards_.at(name);
+      const CardState st = sim::load_image(rt.image);
+      const EimConfig* c = st.find_eim(eim_->eim_id());
+      if (!c) continue;
+      std::optional<std::int64_t> token;
+      if (c->association_token) token = static_cast<std::int64_t>(*c->association_token);
+      eim_->eim().register_card(st.eid.str(), eim_->eim_id(),
+                                static_cast<std::int64_t>(c->counter_value), token,
+                                st.identity.euicc_certificate);
     }
   }
 
@@ -778,6 +860,14 @@ class Case {
     }
   }
 
+  EsipaFault esipa_fault(const YAML::Node& f) {
+    try {
+      return esipa_fault_from(f, sc_.file);
+    } catch (const ScenarioError& e) {
+      throw Inconclusive(e.what());
+    }
+  }
+
   smdp::Es9Fault es9_fault(const YAML::Node& f) {
     try {
       return es9_fault_from(f, sc_.file);
@@ -789,8 +879,14 @@ class Case {
   void arm_faults(const YAML::Node& list) {
     std::map<std::string, std::vector<sim::CardFault>> per_card;
     std::vector<smdp::Es9Fault> peer;
-    bool peer_named = false;
+    std::vector<EsipaFault> to_eim;
+    bool peer_named = false, eim_named = false;
     for (const auto& f : list) {
+      if (is_eim_fault(f)) {
+        to_eim.push_back(esipa_fault(f));
+        eim_named = true;
+        continue;
+      }
       const bool to_peer = is_peer_fault(f);
       if (to_peer) {
         peer.push_back(es9_fault(f));
@@ -815,6 +911,8 @@ class Case {
       smdp_->plan = peer;
       rebuild_client(*smdp_, true);
     }
+    if (eim_named && !eim_) throw Inconclusive("an eIM fault, but the scenario has no eIM peer");
+    if (eim_ && (eim_named || list.size() == 0)) eim_->set_faults(to_eim);
   }
 
   // ---- steps ----
@@ -860,6 +958,14 @@ class Case {
         for (const auto& op : v[k])
           l += " [" + (op.IsScalar() ? op.Scalar() : std::string("...")) + "]";
       }
+    } else if (s.kind == "eim_queue" && v.IsMap()) {
+      for (const char* k : {"psmo", "eco"}) {
+        if (!v[k]) continue;
+        for (const auto& op : v[k])
+          l += " [" + (op.IsScalar() ? op.Scalar() : std::string("...")) + "]";
+      }
+      if (v["download"]) l += " download";
+      if (v["euicc_data"]) l += " euicc_data";
     } else if (s.kind == "replay" && v["file"]) {
       l += " " + v["file"].Scalar();
     }
@@ -929,6 +1035,9 @@ class Case {
     if (s.kind == "power") return do_power(card_for(s), str(v));
     if (s.kind == "check") return do_check(s, v);
     if (s.kind == "euicc_package") return do_package(card_for(s), v);
+    if (s.kind == "eim_queue") return do_eim_queue(card_for(s), v);
+    if (s.kind == "ipa_poll") return do_ipa_poll(card_for(s), v);
+    if (s.kind == "eim") return do_eim(v);
     if (s.kind == "replay") return do_replay(card_for(s), v);
     if (s.kind == "tear_sweep") return do_sweep(s, v);
     if (s.kind == "faults") {
@@ -953,6 +1062,8 @@ class Case {
     if (kind == "replay") return {{"matched", "all"}};
     if (kind == "tear_sweep") return {{"inconsistent", 0}};
     if (kind == "apdu") return {{"mute", false}};
+    if (kind == "eim_queue") return {{"state", "done"}};
+    if (kind == "ipa_poll") return {{"ok", true}};
     return json::object();
   }
 
@@ -1264,12 +1375,19 @@ class Case {
     for (const auto& c : checks) {
       // Each check may name its card; otherwise the step's.
       CardRt& rt = c["card"] ? card_named(str(c["card"])) : card_for(s);
-      state = state_json(sim::load_image(rt.image), rt.image);
+      const bool of_eim = c["eim"] && c["eim"].as<bool>();
+      if (of_eim) {
+        // `eim status --json` of the card: what the eIM peer knows and did.
+        if (!eim_) throw Inconclusive("check eim: the scenario has no eIM peer (peers: eim)");
+        state = eim_->status(sim::load_image(rt.image).eid.str());
+      } else {
+        state = state_json(sim::load_image(rt.image), rt.image);
+      }
       const std::string path = str(c["path"]);
       json want = json::object();
       for (const auto& kv : c) {
         const auto key = kv.first.as<std::string>();
-        if (key != "path" && key != "card") want[key] = value(kv.second);
+        if (key != "path" && key != "card" && key != "eim") want[key] = value(kv.second);
       }
       if (want.empty()) want["exists"] = true;
       auto got = json_at(state, path);
@@ -1374,6 +1492,161 @@ class Case {
       r["error"] = std::string("the result does not read: ") + e.what();
     }
     return r;
+  }
+
+  // ---- the eIM peer and the IPA ----
+
+  EimPeer& need_eim(const char* what) {
+    if (!eim_)
+      throw Inconclusive(std::string(what) + ": the scenario has no eIM peer (peers: eim)");
+    return *eim_;
+  }
+
+  // An eIM package queued for the card (as `eim queue` does), then, unless `poll: false`, the
+  // IPA's poll cycle that delivers it; the result is the item as `eim status` shows it, the
+  // results the eIM recorded for it, and the poll.
+  json do_eim_queue(CardRt& rt, const YAML::Node& v) {
+    EimPeer& peer = need_eim("eim_queue");
+    const std::string eid = sim::load_image(rt.image).eid.str();
+    eim::QueueRequest q;
+    q.eid = v["eid"] ? str(v["eid"]) : eid;
+    q.eim_id = v["eim"] ? str(v["eim"]) : "";
+    int kinds = 0;
+    for (const char* k : {"psmo", "eco", "download", "euicc_data"}) kinds += v[k] ? 1 : 0;
+    if (kinds != 1)
+      throw Inconclusive("eim_queue: one of psmo, eco (lists of operations), download, euicc_data");
+    if (v["psmo"] || v["eco"]) {
+      q.kind = eim::ItemKind::kEuiccPackage;
+      q.eco = static_cast<bool>(v["eco"]);
+      for (const auto& op : v[q.eco ? "eco" : "psmo"]) {
+        const std::string text = str(op);
+        q.operations.push_back(text);
+        Bytes config;
+        // add-eim / update-eim name a configuration: "eim:REF" of the card's eIM list, or a file.
+        std::istringstream in(text);
+        std::string verb, arg;
+        in >> verb >> arg;
+        if ((verb == "add-eim" || verb == "update-eim") && !arg.empty()) {
+          if (arg.rfind("eim:", 0) == 0) {
+            for (const auto& e : rt.eims) {
+              if (e.ref == arg.substr(4)) config = e.config;
+            }
+            if (config.empty())
+              throw Inconclusive("no eIM '" + arg.substr(4) + "' on card " + rt.name);
+          } else {
+            config = tools::read_file(path_of(arg).string());
+          }
+        }
+        q.configurations.push_back(config);
+      }
+    } else if (v["download"]) {
+      q.kind = eim::ItemKind::kProfileDownload;
+      const YAML::Node d = v["download"];
+      if (d.IsScalar()) {
+        q.activation_code = str(d);
+      } else {
+        q.activation_code = str(d["activation_code"]);
+        q.indirect = d["indirect"] && d["indirect"].as<bool>();
+      }
+    } else {
+      q.kind = eim::ItemKind::kIpaEuiccData;
+      const std::string tags = str(v["euicc_data"]);
+      q.tag_list = tags == "all" ? eim::kAllEuiccDataTags : from_hex(tags);
+    }
+    std::int64_t id = 0;
+    try {
+      id = peer.eim().enqueue(q);
+    } catch (const std::invalid_argument& e) {
+      // The eIM refused to queue it: that is the answer (a test may expect it).
+      return {{"queued", false}, {"error", e.what()}};
+    }
+    json r{{"queued", true}, {"id", id}};
+    if (!v["poll"] || v["poll"].as<bool>()) r["poll"] = ipa_poll(rt, v);
+    const json item = peer.item(id);
+    if (item.is_object()) {
+      for (const auto& [k, x] : item.items()) {
+        if (k != "id") r[k] = x;
+      }
+    }
+    json results = json::array();
+    for (const auto& x : peer.status(q.eid).value("results", json::array())) {
+      if (x.value("queueId", json()) == id) results.push_back(x);
+    }
+    r["results"] = results;
+    if (!results.empty()) {
+      r["verdict"] = results.back().value("verdict", json());
+      r["summary"] = results.back().value("summary", json());
+    }
+    return r;
+  }
+
+  json do_ipa_poll(CardRt& rt, const YAML::Node& v) {
+    need_eim("ipa_poll");
+    return ipa_poll(rt, v.IsMap() ? v : YAML::Node(YAML::NodeType::Map));
+  }
+
+  // One poll cycle of the IPA in the device (tools/ipa) against the eIM peer.
+  json ipa_poll(CardRt& rt, const YAML::Node& v) {
+    ipa::PollOptions po;
+    const CardState st = sim::load_image(rt.image);
+    po.eid = st.eid.str();
+    po.eim_id = eim_->eim_id();
+    po.indirect = v["indirect"] && v["indirect"].as<bool>();
+    po.immediate_enable = v["immediate_enable"] && v["immediate_enable"].as<bool>();
+    if (v["notify_state_change"]) po.notify_state_change = v["notify_state_change"].as<bool>();
+    if (v["state_change_cause"]) {
+      po.notify_state_change = true;
+      po.state_change_cause = v["state_change_cause"].as<long>();
+    }
+    if (v["max_packages"]) po.max_packages = v["max_packages"].as<std::size_t>();
+    po.smdp_for = [this](const std::string& address) -> smdp::Es9Plus* {
+      return smdp_ && address == smdp_->address ? smdp_->client.get() : nullptr;
+    };
+    CardLink link(*rt.card);
+    std::optional<tools::Es10Channel> channel;
+    try {
+      channel.emplace(link, rt.link);
+    } catch (const std::exception& e) {
+      return {{"ok", false}, {"ended", std::string("SELECT ISD-R: ") + e.what()}};
+    }
+    const lpa::Es10 es10 = [&](ByteView q) { return channel->call(q); };
+    ipa::PollResult res;
+    try {
+      res = ipa::poll(es10, eim_->post(), po);
+    } catch (const std::invalid_argument& e) {
+      throw Inconclusive(e.what());
+    }
+    json packages = json::array();
+    for (const auto& p : res.packages) {
+      json j{
+          {"kind", p.kind},       {"summary", p.summary},         {"acknowledged", p.acknowledged},
+          {"removed", p.removed}, {"package", to_hex(p.package)}, {"result", to_hex(p.result)}};
+      if (!p.failed.empty()) j["failed"] = p.failed;
+      if (p.download) {
+        j["installed"] = p.download->installed;
+        if (!p.download->iccid.empty()) j["iccid"] = p.download->iccid;
+        if (p.download->error_reason) j["error_reason"] = *p.download->error_reason;
+      }
+      if (!p.download_error.empty()) j["download_error"] = p.download_error;
+      packages.push_back(j);
+    }
+    json r{{"ok", res.ok},
+           {"ended", res.ended},
+           {"packages", packages},
+           {"count", res.packages.size()}};
+    if (res.eim_package_error) {
+      const std::string n = ipa::eim_package_error_name(*res.eim_package_error);
+      r["eim_package_error"] = n.empty() ? json(*res.eim_package_error) : json(n);
+    }
+    return r;
+  }
+
+  // `eim: restart`: the eIM process ends (only its database survives) and starts again.
+  json do_eim(const YAML::Node& v) {
+    EimPeer& peer = need_eim("eim");
+    if (str(v) != "restart") throw Inconclusive("eim: restart");
+    peer.restart();
+    return {{"address", peer.address()}};
   }
 
   json do_replay(CardRt& rt, const YAML::Node& v) {
@@ -1819,6 +2092,8 @@ class Case {
   std::vector<std::string> card_order_;
   YAML::Node smdp_spec_;
   std::unique_ptr<SmdpRt> smdp_;
+  YAML::Node eim_spec_;
+  std::unique_ptr<EimPeer> eim_;
   bool trace_enabled_ = true;
 };
 

@@ -51,7 +51,7 @@ const std::map<std::string, Keys>& step_extra_keys() {
       {"apdu", {}},       {"es10", {"args"}}, {"download", {}},      {"notifications", {}},
       {"power", {}},      {"check", {}},      {"euicc_package", {}}, {"replay", {}},
       {"tear_sweep", {}}, {"faults", {}},     {"set", {}},           {"eim_queue", {}},
-      {"ipae_wait", {}},
+      {"ipa_poll", {}},   {"eim", {}},        {"ipae_wait", {}},
   };
   return m;
 }
@@ -64,7 +64,7 @@ void check_fault(const std::filesystem::path& file, const YAML::Node& f) {
   need_scalar(file, f["do"], "do");
   if (f["at"]) {
     if (f["at"].IsScalar()) return;  // "every" / a number
-    check_keys(file, f["at"], "fault 'at'", {"apdu", "es10", "es9", "occurrence"});
+    check_keys(file, f["at"], "fault 'at'", {"apdu", "es10", "es9", "esipa", "occurrence"});
   }
 }
 
@@ -143,6 +143,15 @@ void check_step(const std::filesystem::path& file, const YAML::Node& s, Step& ou
   if (kind == "replay" && !v.IsScalar())
     check_keys(file, v, "replay",
                {"file", "format", "compare", "masks", "stop_on_mismatch", "compare_atr"}, {"file"});
+  if (kind == "eim_queue")
+    check_keys(file, v, "eim_queue",
+               {"psmo", "eco", "download", "euicc_data", "eim", "eid", "poll", "indirect",
+                "immediate_enable", "notify_state_change", "state_change_cause", "max_packages"});
+  if (kind == "ipa_poll" && !v.IsNull())
+    check_keys(file, v, "ipa_poll",
+               {"indirect", "immediate_enable", "notify_state_change", "state_change_cause",
+                "max_packages"});
+  if (kind == "eim") need_scalar(file, v, "eim");
   if (kind == "tear_sweep")
     check_keys(file, v, "tear_sweep", {"over", "kinds", "retry", "apdus"}, {"over"});
   if (kind == "faults") {
@@ -243,6 +252,18 @@ Scenario one(const std::filesystem::path& file, const YAML::Node& doc) {
         for (const auto& f : sm["faults"]) check_fault(file, f);
       }
     }
+    if (auto e = doc["peers"]["eim"]) {
+      check_keys(
+          file, e, "eim",
+          {"id", "curve", "transport", "auto_register", "register", "accept_sgp32_v1_0", "faults"});
+      if (e["transport"] && e["transport"].as<std::string>() != "direct" &&
+          e["transport"].as<std::string>() != "https")
+        fail(file, e["transport"], "transport: direct or https");
+      need_list(file, e["faults"], "faults");
+      if (e["faults"]) {
+        for (const auto& f : e["faults"]) check_fault(file, f);
+      }
+    }
   }
   need_list(file, doc["faults"], "faults");
   if (doc["faults"]) {
@@ -256,19 +277,18 @@ Scenario one(const std::filesystem::path& file, const YAML::Node& doc) {
 }  // namespace
 
 const std::vector<std::string>& step_kinds() {
-  static const std::vector<std::string> k{
-      "apdu",   "es10",       "download", "notifications", "power",     "check",    "euicc_package",
-      "replay", "tear_sweep", "faults",   "set",           "eim_queue", "ipae_wait"};
+  static const std::vector<std::string> k{"apdu",       "es10",   "download",      "notifications",
+                                          "power",      "check",  "euicc_package", "replay",
+                                          "tear_sweep", "faults", "set",           "eim_queue",
+                                          "ipa_poll",   "eim",    "ipae_wait"};
   return k;
 }
 
 bool reserved_step(const std::string& kind) {
-  return kind == "eim_queue" || kind == "ipae_wait";
+  return kind == "ipae_wait";
 }
 
 std::string reserved_reason(const std::string& what) {
-  if (what == "eim_queue" || what == "eim")
-    return "'" + what + "' needs the test eIM server (ESipa), which this build does not have yet";
   if (what == "ipae_wait")
     return "'ipae_wait' needs the on-card IPAe, which this build does not have yet";
   return "'" + what + "' is not available in this build";

@@ -58,17 +58,23 @@ TEST_CASE("mistakes are one line naming the file, the line and what is wrong") {
         "case.yaml:5: fault: 'do' is required");
 }
 
-TEST_CASE("the reserved steps and peers load, and say why they cannot run yet") {
+TEST_CASE("the eIM steps load; the reserved IPAe step loads and says why it cannot run yet") {
   auto s = parse_scenarios(
       "format: 1\nid: A\npeers: {eim: {id: eim-1}}\nsteps:\n  - eim_queue: {psmo: [get-rat]}\n"
-      "  - ipae_wait: {event: package-result}\n",
+      "  - ipa_poll:\n  - eim: restart\n  - ipae_wait: {event: package-result}\n",
       "f.yaml");
-  REQUIRE(s[0].steps.size() == 2);
-  CHECK(reserved_step("eim_queue"));
+  REQUIRE(s[0].steps.size() == 4);
+  CHECK_FALSE(reserved_step("eim_queue"));
+  CHECK_FALSE(reserved_step("ipa_poll"));
   CHECK(reserved_step("ipae_wait"));
   CHECK_FALSE(reserved_step("es10"));
-  CHECK(reserved_reason("eim_queue").find("eIM server") != std::string::npos);
   CHECK(reserved_reason("ipae_wait").find("IPAe") != std::string::npos);
+  CHECK(load_error("format: 1\nid: A\npeers: {eim: {transport: coap}}\nsteps: []\n") ==
+        "case.yaml:3: transport: direct or https");
+  CHECK(load_error("format: 1\nid: A\nsteps:\n  - eim_queue: {psmo: [get-rat], when: now}\n") ==
+        "case.yaml:4: eim_queue: unknown key 'when' (one of: psmo, eco, download, euicc_data, eim, "
+        "eid, poll, indirect, immediate_enable, notify_state_change, state_change_cause, "
+        "max_packages)");
 }
 
 TEST_CASE("YAML values become JSON: quoted text stays text, long digit strings stay text") {

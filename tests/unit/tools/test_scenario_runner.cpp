@@ -1,5 +1,6 @@
 // The runner end to end, in process: verdicts, the failure message of a broken expectation,
-// seeded determinism of traces, the SM-DP+ peer with faults, power loss and a tear sweep.
+// seeded determinism of traces, the SM-DP+ and eIM peers with faults, power loss and a tear
+// sweep.
 #include <catch.hpp>
 
 #include <fstream>
@@ -107,12 +108,16 @@ steps:
 id: reserved
 cards: [{name: A, personality: iot}]
 steps:
-  - eim_queue: {eim: eim-1, psmo: [get-rat]}
+  - ipae_wait: {event: package-result}
 )");
   CHECK(b.cases[0].verdict == Verdict::kInconclusive);
-  CHECK(b.cases[0].reason.find("needs the test eIM server") != std::string::npos);
-  auto c = run_text("format: 1\nid: peer\npeers: {eim: {}}\nsteps: []\n");
+  CHECK(b.cases[0].reason.find("needs the on-card IPAe") != std::string::npos);
+  // An eIM step without the eIM peer cannot run.
+  auto c = run_text(
+      "format: 1\nid: no-peer\ncards: [{name: A, personality: iot}]\nsteps:\n"
+      "  - eim_queue: {psmo: [get-rat]}\n");
   CHECK(c.cases[0].verdict == Verdict::kInconclusive);
+  CHECK(c.cases[0].reason.find("no eIM peer") != std::string::npos);
 }
 
 TEST_CASE("the same seed gives the same trace; another seed other challenges, same verdicts") {
@@ -192,4 +197,90 @@ steps:
 )");
   INFO(r.cases[0].reason);
   CHECK(r.cases[0].verdict == Verdict::kPass);
+}
+
+namespace {
+
+const char* kEimCase = R"(format: 1
+id: eim
+cards:
+  - name: A
+    personality: iot
+    eims: [{id: eim-1, association_token: true}]
+    profiles:
+      - {demo: true, enabled: true}
+      - builder: {iccid: "89990000000000000014", imsi: "001010000000002",
+                  k: 465B5CE8B199B49FAA5F0A2EE238A6BC, opc: CD63CB71954A9F4E48A5994E37A02BAF}
+peers:
+  smdp:
+    profiles:
+      - matching_id: P1
+        builder: {iccid: "89990000000000000022", imsi: "001010000000003",
+                  k: 465B5CE8B199B49FAA5F0A2EE238A6BC, opc: CD63CB71954A9F4E48A5994E37A02BAF}
+  eim: {id: eim-1}
+steps:
+  - ipa_poll:
+    expect: {ok: true, count: 0, eim_package_error: noEimPackageAvailable}
+  - eim_queue: {psmo: ["enable 89990000000000000014"]}
+    expect: {state: done, verdict: verified, summary: {contains: "enableResult ok"}}
+  - check:
+      - {path: "profiles[iccid=89990000000000000014].state", equals: enabled}
+      - {path: package_results, count: 0}
+  - eim_queue: {download: "1$${smdp.address}$P1", indirect: true}
+    expect: {state: done, "poll.packages[0].installed": true}
+  - check:
+      - {path: "profiles[iccid=89990000000000000022].state", equals: disabled}
+      - {eim: true, path: "downloads[0].state", equals: installed}
+)";
+
+}  // namespace
+
+TEST_CASE("an eIM peer: a queued package and an indirect download reach the card through the IPA") {
+  auto r = run_text(kEimCase, 5);
+  INFO(r.cases[0].reason);
+  CHECK(r.cases[0].verdict == Verdict::kPass);
+  // The ESipa exchanges are on the trace, by function.
+  CHECK(r.trace.find("\"fn\":\"GetEimPackage\"") != std::string::npos);
+  CHECK(r.trace.find("\"fn\":\"InitiateAuthentication\"") != std::string::npos);
+  // Seeded: the eIM's transaction ids and times repeat too.
+  auto again = run_text(kEimCase, 5);
+  CHECK(again.trace == r.trace);
+}
+
+TEST_CASE("eIM faults: a lost answer, a corrupted eimSignature, an HTTP error") {
+  auto r = run_text(R"(format: 1
+id: eim-faults
+cards:
+  - name: A
+    personality: iot
+    eims: [{id: eim-1, association_token: true}]
+    profiles:
+      - {demo: true, enabled: true}
+      - builder: {iccid: "89990000000000000014", imsi: "001010000000002",
+                  k: 465B5CE8B199B49FAA5F0A2EE238A6BC, opc: CD63CB71954A9F4E48A5994E37A02BAF}
+peers:
+  eim: {id: eim-1}
+steps:
+  # The eIM took the result but its answer was lost: the result stays on the card.
+  - faults: [{at: {esipa: ProvideEimPackageResult}, do: drop-after}]
+  - eim_queue: {psmo: ["enable 89990000000000000014"]}
+    expect: {state: done, "poll.ok": false, "poll.ended": {contains: closed}}
+  - check: {path: package_results, count: 1}
+  # The card refuses a package whose signature does not verify: an unsigned error.
+  - faults: [{at: {esipa: GetEimPackage}, do: corrupt-signature}]
+  - eim_queue: {psmo: ["disable 89990000000000000014"]}
+    expect: {state: failed, verdict: unsigned}
+  - check: {path: "profiles[iccid=89990000000000000014].state", equals: enabled}
+  # No answer from the eIM: the item waits, the next poll delivers it.
+  - faults: [{at: {esipa: GetEimPackage}, do: http-status, status: 503}]
+  - eim_queue: {psmo: ["disable 89990000000000000014"]}
+    expect: {state: queued, "poll.ended": {contains: "HTTP 503"}}
+  - ipa_poll:
+  - check:
+      - {eim: true, path: "queue[2].state", equals: done}
+      - {path: "profiles[iccid=89990000000000000014].state", equals: disabled}
+)");
+  INFO(r.cases[0].reason);
+  CHECK(r.cases[0].verdict == Verdict::kPass);
+  CHECK(r.cases[0].notes.size() == 3);
 }
