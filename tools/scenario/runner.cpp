@@ -2187,7 +2187,9 @@ std::string human_summary(const std::vector<CaseReport>& cases, bool verbose) {
     std::snprintf(ms, sizeof ms, "%.0f ms", c.seconds * 1000);
     out << tag << "  " << c.id << "  (" << c.steps.size() << " step"
         << (c.steps.size() == 1 ? "" : "s") << ", " << ms << ")\n";
-    if (!c.reason.empty())
+    // A file that did not load has no case line; its reason names the file and line itself.
+    if (!c.reason.empty() && c.line == 0) out << "      " << c.reason << '\n';
+    if (!c.reason.empty() && c.line != 0)
       out << "      " << c.file.string() << ":" << c.line << ": " << c.reason << '\n';
     if (verbose || c.verdict != Verdict::kPass) {
       for (const auto& note : c.notes) out << "      note: " << note << '\n';
