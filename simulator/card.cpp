@@ -102,22 +102,27 @@ void Card::cold_state() {
 }
 
 const Bytes& Card::power_on() {
+  std::lock_guard guard(mu_);
   auto start = std::chrono::steady_clock::now();
   cold_state();
   powered_ = true;
   trace(TraceEvent::Kind::kPowerOn, 0, {}, atr_, start);
+  if (ipae_listener_) ipae_listener_();
   return atr_;
 }
 
 const Bytes& Card::reset() {
+  std::lock_guard guard(mu_);
   auto start = std::chrono::steady_clock::now();
   cold_state();
   powered_ = true;
   trace(TraceEvent::Kind::kReset, 0, {}, atr_, start);
+  if (ipae_listener_) ipae_listener_();
   return atr_;
 }
 
 void Card::power_off() {
+  std::lock_guard guard(mu_);
   auto start = std::chrono::steady_clock::now();
   cold_state();
   powered_ = false;
@@ -139,13 +144,106 @@ void Card::trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
   trace_->publish(e);
 }
 
+bool Card::finish(applets::AppletContext& ctx, unsigned keep_channel) {
+  if (ctx.state_changed()) {
+    try {
+      if (persist_) persist_(state_);
+      ctx.commit();
+    } catch (...) {
+      ctx.roll_back();
+      return false;
+    }
+  }
+  if (ctx.refresh_requested()) profile_refresh(keep_channel, ctx);
+  return true;
+}
+
+void Card::notify_ipae(std::uint8_t mode_before) {
+  if (ipae_listener_ && state_.ipa_mode != mode_before) ipae_listener_();
+}
+
+apdu::Response Card::es10(ByteView request) {
+  std::lock_guard guard(mu_);
+  auto start = std::chrono::steady_clock::now();
+  const std::uint8_t mode_before = state_.ipa_mode;
+  applets::Applet* isdr = nullptr;
+  for (auto& a : applets_) {
+    if (a->aid() == state_.config.isdr_aid && a->takes_store_data()) isdr = a.get();
+  }
+  Response r;
+  if (isdr == nullptr) {
+    r = Response::status(sw::kFunctionNotSupported);
+  } else {
+    // The IPAe has no logical channel: kChannels stands for "none", so a REFRESH it asks for
+    // resets every channel the terminal has, as the terminal's own reset would.
+    applets::AppletContext ctx(state_, drbg_, kChannels);
+    try {
+      r = isdr->store_data(ctx, Bytes(request.begin(), request.end()));
+    } catch (...) {
+      ctx.roll_back();
+      r = Response::status(sw::kNoPreciseDiagnosis);
+    }
+    if (!finish(ctx, kChannels)) r = Response::status(sw::kMemoryFailure);
+  }
+  trace(TraceEvent::Kind::kEs10, kChannels, request, r.encode(), start);
+  notify_ipae(mode_before);
+  return r;
+}
+
+void Card::update_state(const std::function<void(CardState&)>& change) {
+  std::lock_guard guard(mu_);
+  applets::AppletContext ctx(state_, drbg_, kChannels);
+  try {
+    change(ctx.update_state());
+  } catch (...) {
+    ctx.roll_back();
+    throw;
+  }
+  if (ctx.state_changed() && persist_) {
+    try {
+      persist_(state_);
+    } catch (...) {
+      ctx.roll_back();
+      throw;
+    }
+  }
+  ctx.commit();
+}
+
+applets::ipae::CardView Card::view() const {
+  std::lock_guard guard(mu_);
+  applets::ipae::CardView v(state_.eid);
+  v.active = state_.ipae_active();
+  if (state_.config.ipae) v.config = *state_.config.ipae;
+  v.state = state_.ipae;
+  v.ci_certificates = state_.identity.ci_certificates;
+  v.fallback_in_force = state_.fallback_return_aid.has_value();
+  v.emergency_in_force = state_.emergency_return_aid.has_value() ||
+                         (state_.enabled_profile() && state_.enabled_profile()->ecall_indication);
+  v.rollback = state_.rollback;
+  return v;
+}
+
+void Card::update_ipae(const std::function<void(IpaeState&)>& change) {
+  std::lock_guard guard(mu_);
+  // A change that changes nothing writes nothing: the IPAe records often, and an image
+  // write (fsync) is the dearest thing a card does.
+  IpaeState next = state_.ipae;
+  change(next);
+  if (next == state_.ipae) return;
+  update_state([&](CardState& s) { s.ipae = std::move(next); });
+}
+
 Bytes Card::transmit(ByteView raw) {
+  std::lock_guard guard(mu_);
   if (!powered_) return {};
   const auto start = std::chrono::steady_clock::now();
+  const std::uint8_t mode_before = state_.ipa_mode;
   const unsigned ch = apdu::parse(raw).command ? apdu::decode_cla(raw[0]).channel : 0;
   if (!filter_) {
     Bytes out = process(raw);
     trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
+    notify_ipae(mode_before);
     return out;
   }
   auto outcome = filter_->transmit(raw, [this](ByteView c) { return process(c); });
@@ -161,6 +259,7 @@ Bytes Card::transmit(ByteView raw) {
       cold_state();
     }
   }
+  notify_ipae(mode_before);
   return std::move(outcome.response);
 }
 
@@ -230,7 +329,15 @@ Response Card::dispatch(const Command& cmd, unsigned ch, applets::AppletContext&
     case kInsSelect:
       return select(cmd, ch, ctx);
     case kInsTerminalCapability:
-      if (proprietary) return terminal_capability(cmd);
+      if (proprietary) {
+        Response r = terminal_capability(cmd);
+        if (r.sw == sw::kOk) {
+          for (auto& a : applets_) {
+            a->terminal_capability(ctx, ByteView(*terminal_capability_).subspan(2));
+          }
+        }
+        return r;
+      }
       break;
     default:
       break;

@@ -20,6 +20,10 @@ const char* kind_name(TraceEvent::Kind k) {
       return "power-off";
     case TraceEvent::Kind::kMessage:
       return "message";
+    case TraceEvent::Kind::kEs10:
+      return "es10";
+    case TraceEvent::Kind::kEsipa:
+      return "esipa";
   }
   return "?";
 }
@@ -56,6 +60,11 @@ void TextTraceSink::write(const TraceEvent& e) {
          << us << " us)";
     if (!e.note.empty()) out_ << "  [" << e.note << ']';
     out_ << '\n';
+  } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
+    out_ << kind_name(e.kind) << (e.peer.empty() ? "" : " " + e.peer) << " > " << to_hex(e.command)
+         << '\n'
+         << std::setw(static_cast<int>(28 + e.card.size())) << "< " << to_hex(e.response) << "  ("
+         << us << " us)\n";
   } else {
     out_ << kind_name(e.kind);
     if (!e.response.empty()) out_ << " ATR " << to_hex(e.response);
@@ -79,6 +88,9 @@ void JsonlTraceSink::write(const TraceEvent& e) {
   } else {
     if (e.kind == TraceEvent::Kind::kApdu) {
       o.set("ch", e.channel).set("c", to_hex(e.command));
+    } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
+      if (!e.peer.empty()) o.set("peer", e.peer);
+      o.set("c", to_hex(e.command));
     }
     o.set("r", to_hex(e.response));
   }

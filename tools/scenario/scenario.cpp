@@ -290,7 +290,8 @@ bool reserved_step(const std::string& kind) {
 
 std::string reserved_reason(const std::string& what) {
   if (what == "ipae_wait")
-    return "'ipae_wait' needs the on-card IPAe, which this build does not have yet";
+    return "'ipae_wait' needs the on-card IPAe driven by the runner, which it does not do yet "
+           "(the IPAe runs under `euicc-sim serve`; docs/ipae.md)";
   return "'" + what + "' is not available in this build";
 }
 

@@ -8,11 +8,13 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "euiccsim/applets/applet.hpp"
+#include "euiccsim/applets/ipae/es10_endpoint.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
 namespace euiccsim::sim {
@@ -44,7 +46,8 @@ struct CardOptions {
   std::size_t store_data_limit = 32 * 1024;
 };
 
-class Card {
+// The card is also what its IPAe runs ES10 through (applets/ipae's Es10Endpoint).
+class Card final : public applets::ipae::Es10Endpoint {
  public:
   static constexpr unsigned kChannels = 4;  // basic channel and 1..3
   // Called with the new state after a state-changing command, before its response leaves
@@ -52,7 +55,7 @@ class Card {
   using Persist = std::function<void(const CardState&)>;
 
   Card(CardState state, crypto::Drbg drbg, Persist persist = {}, CardOptions options = {});
-  ~Card();
+  ~Card() override;
   Card(const Card&) = delete;
   Card& operator=(const Card&) = delete;
 
@@ -73,6 +76,29 @@ class Card {
   // One C-APDU in, one R-APDU out. Never throws; a malformed APDU gets a status word and
   // leaves the card as it was. An unpowered card is mute: the answer is empty.
   Bytes transmit(ByteView command);
+
+  // One ES10 function from inside the card (its IPAe): the whole request DER handed to the
+  // ISD-R's STORE DATA handler as a reassembled chain would be, with the same persistence,
+  // rollback, REFRESH and trace as a command (trace kind es10). No channel, selection or
+  // status-word shaping is involved. Works whether or not the card is powered (the IPAe runs
+  // on the card's own supply in the simulation). Never throws.
+  apdu::Response es10(ByteView request) override;
+  // The IPAe's view of the card and its state's transactions (Es10Endpoint).
+  applets::ipae::CardView view() const override;
+  void update_ipae(const std::function<void(IpaeState&)>& change) override;
+  // Runs `change` on the card state as one transaction: persisted before it returns, undone
+  // if `change` throws or the state cannot be saved (then this throws too).
+  void update_state(const std::function<void(CardState&)>& change);
+
+  // Every public call takes this lock, so a transport thread and the IPAe's thread may share
+  // the card; hold it to read state() consistently from another thread.
+  std::unique_lock<std::recursive_mutex> lock() const {
+    return std::unique_lock<std::recursive_mutex>(mu_);
+  }
+  // Called (with the lock held) after a command or an es10() call changed the IPA mode or
+  // after a reset: the IPAe's driver wakes up to look.
+  void set_ipae_listener(std::function<void()> listener) { ipae_listener_ = std::move(listener); }
+  std::shared_ptr<TraceBus> trace_bus() const { return trace_; }
 
   const CardState& state() const { return state_; }
   const std::string& id() const { return id_; }
@@ -125,6 +151,9 @@ class Card {
   void cold_state();
   void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
              std::chrono::steady_clock::time_point start, std::string note = {});
+  // Persists a changed state (or rolls it back: then false), then the REFRESH it asked for.
+  bool finish(applets::AppletContext& ctx, unsigned keep_channel);
+  void notify_ipae(std::uint8_t mode_before);
 
   CardState state_;
   crypto::Drbg drbg_;
@@ -141,6 +170,8 @@ class Card {
   unsigned refreshes_ = 0;
   std::shared_ptr<TraceBus> trace_;
   std::shared_ptr<TransmitFilter> filter_;
+  mutable std::recursive_mutex mu_;
+  std::function<void()> ipae_listener_;
 };
 
 // The ATR of every euicc-sim card: offers T=0 and T=1, names the product in its historical
