@@ -41,17 +41,25 @@ std::string timestamp(std::chrono::system_clock::time_point t) {
   std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
   return std::string(buf) + frac;
 }
+
+// A message body as text: as it is when it is printable ASCII (ES9+'s JSON), else in hex
+// (ESipa's DER), so that neither sink writes raw binary.
+std::string body_text(const Bytes& b) {
+  for (auto c : b) {
+    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c > 0x7E) return to_hex(b);
+  }
+  return std::string(b.begin(), b.end());
+}
 }  // namespace
 
 void TextTraceSink::write(const TraceEvent& e) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count();
   out_ << timestamp(e.when) << ' ' << e.card << ' ';
   if (e.kind == TraceEvent::Kind::kMessage) {
-    // Bodies are JSON text (ES9+): printed as they are.
-    out_ << e.iface << ' ' << e.function << " > " << std::string(e.command.begin(), e.command.end())
-         << '\n'
+    // JSON bodies (ES9+) printed as they are, DER bodies (ESipa) in hex.
+    out_ << e.iface << ' ' << e.function << " > " << body_text(e.command) << '\n'
          << std::setw(static_cast<int>(28 + e.card.size())) << "< " << e.status << ' '
-         << std::string(e.response.begin(), e.response.end());
+         << body_text(e.response);
     if (!e.note.empty()) out_ << "  [" << e.note << ']';
     out_ << '\n';
   } else if (e.kind == TraceEvent::Kind::kApdu) {
@@ -78,9 +86,9 @@ void JsonlTraceSink::write(const TraceEvent& e) {
   o.set("t", timestamp(e.when)).set("card", e.card).set("kind", kind_name(e.kind));
   if (e.kind == TraceEvent::Kind::kMessage) {
     o.set("if", e.iface).set("fn", e.function);
-    // A body that is JSON (ES9+) is embedded as such, anything else as a string.
+    // A body that is JSON (ES9+) is embedded as such, anything else as a string (DER in hex).
     auto body = [](const Bytes& b) {
-      std::string text(b.begin(), b.end());
+      std::string text = body_text(b);
       auto parsed = json::Value::parse(text);
       return parsed ? std::move(*parsed) : json::Value(std::move(text));
     };

@@ -81,6 +81,9 @@ void add_ipa_commands(CLI::App& app, GlobalOptions& global);
 void add_ipae_commands(CLI::App& app, GlobalOptions& global);
 // The IPAe part of a card image, as `card show` and `ipae status --json` print it.
 json::Value ipae_json(const CardState& state);
+// "2026-01-01T00:00:00Z" (UTC, seconds), "at once" for 0.
+std::string iso_time(std::int64_t unix_ms);
+const char* in_flight_kind_name(IpaeState::InFlight::Kind kind);
 // A poll cycle's report as `ipae poll --json` and serve's control socket give it, and the line
 // that says it to a human.
 json::Value cycle_report_json(const std::string& eid, const applets::ipae::CycleReport& report);
