@@ -151,7 +151,7 @@ void Card::power_off() {
 }
 
 void Card::trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
-                 std::chrono::steady_clock::time_point start) {
+                 std::chrono::steady_clock::time_point start, std::string note) {
   if (!trace_ || trace_->empty()) return;
   TraceEvent e;
   e.kind = kind;
@@ -161,6 +161,7 @@ void Card::trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
   e.response.assign(rsp.begin(), rsp.end());
   e.duration = std::chrono::steady_clock::now() - start;
   e.when = std::chrono::system_clock::now();
+  e.note = std::move(note);
   trace_->publish(e);
 }
 
@@ -257,8 +258,33 @@ void Card::update_ipae(const std::function<void(IpaeState&)>& change) {
 Bytes Card::transmit(ByteView raw) {
   std::lock_guard guard(mu_);
   if (!powered_) return {};
-  auto start = std::chrono::steady_clock::now();
+  const auto start = std::chrono::steady_clock::now();
   const std::uint8_t mode_before = state_.ipa_mode;
+  const unsigned ch = apdu::parse(raw).command ? apdu::decode_cla(raw[0]).channel : 0;
+  if (!filter_) {
+    Bytes out = process(raw);
+    trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
+    notify_ipae(mode_before);
+    return out;
+  }
+  auto outcome = filter_->transmit(raw, [this](ByteView c) { return process(c); });
+  trace(TraceEvent::Kind::kApdu, ch, raw, outcome.response, start, std::move(outcome.note));
+  if (outcome.then == TransmitFilter::Then::kReset) {
+    reset();
+  } else if (outcome.then == TransmitFilter::Then::kPowerLoss) {
+    // Everything volatile is gone; what survives is what reached the disk.
+    power_off();
+    if (auto s = filter_->state_after_power_loss()) {
+      state_ = std::move(*s);
+      id_ = state_.eid.str();
+      cold_state();
+    }
+  }
+  notify_ipae(mode_before);
+  return std::move(outcome.response);
+}
+
+Bytes Card::process(ByteView raw) {
   Response r;
   unsigned ch = 0;
   auto parsed = apdu::parse(raw);
@@ -316,10 +342,7 @@ Bytes Card::transmit(ByteView raw) {
   }
   // A proactive command waiting to be fetched turns 9000 into 91xx, whoever's answer it is.
   r.sw = toolkit_.shape(r.sw);
-  Bytes out = r.encode();
-  trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
-  notify_ipae(mode_before);
-  return out;
+  return r.encode();
 }
 
 Response Card::dispatch(const Command& cmd, unsigned ch, applets::AppletContext& ctx) {

@@ -18,6 +18,8 @@ const char* kind_name(TraceEvent::Kind k) {
       return "reset";
     case TraceEvent::Kind::kPowerOff:
       return "power-off";
+    case TraceEvent::Kind::kMessage:
+      return "message";
     case TraceEvent::Kind::kEs10:
       return "es10";
     case TraceEvent::Kind::kEsipa:
@@ -39,15 +41,33 @@ std::string timestamp(std::chrono::system_clock::time_point t) {
   std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
   return std::string(buf) + frac;
 }
+
+// A message body as text: as it is when it is printable ASCII (ES9+'s JSON), else in hex
+// (ESipa's DER), so that neither sink writes raw binary.
+std::string body_text(const Bytes& b) {
+  for (auto c : b) {
+    if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c > 0x7E) return to_hex(b);
+  }
+  return std::string(b.begin(), b.end());
+}
 }  // namespace
 
 void TextTraceSink::write(const TraceEvent& e) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count();
   out_ << timestamp(e.when) << ' ' << e.card << ' ';
-  if (e.kind == TraceEvent::Kind::kApdu) {
+  if (e.kind == TraceEvent::Kind::kMessage) {
+    // JSON bodies (ES9+) printed as they are, DER bodies (ESipa) in hex.
+    out_ << e.iface << ' ' << e.function << " > " << body_text(e.command) << '\n'
+         << std::setw(static_cast<int>(28 + e.card.size())) << "< " << e.status << ' '
+         << body_text(e.response);
+    if (!e.note.empty()) out_ << "  [" << e.note << ']';
+    out_ << '\n';
+  } else if (e.kind == TraceEvent::Kind::kApdu) {
     out_ << "ch" << e.channel << " > " << to_hex(e.command) << '\n'
          << std::setw(static_cast<int>(28 + e.card.size())) << "< " << to_hex(e.response) << "  ("
-         << us << " us)\n";
+         << us << " us)";
+    if (!e.note.empty()) out_ << "  [" << e.note << ']';
+    out_ << '\n';
   } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
     out_ << kind_name(e.kind) << (e.peer.empty() ? "" : " " + e.peer) << " > " << to_hex(e.command)
          << '\n'
@@ -64,13 +84,25 @@ void TextTraceSink::write(const TraceEvent& e) {
 void JsonlTraceSink::write(const TraceEvent& e) {
   auto o = json::Value::object();
   o.set("t", timestamp(e.when)).set("card", e.card).set("kind", kind_name(e.kind));
-  if (e.kind == TraceEvent::Kind::kApdu) {
-    o.set("ch", e.channel).set("c", to_hex(e.command));
-  } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
-    if (!e.peer.empty()) o.set("peer", e.peer);
-    o.set("c", to_hex(e.command));
+  if (e.kind == TraceEvent::Kind::kMessage) {
+    o.set("if", e.iface).set("fn", e.function);
+    // A body that is JSON (ES9+) is embedded as such, anything else as a string (DER in hex).
+    auto body = [](const Bytes& b) {
+      std::string text = body_text(b);
+      auto parsed = json::Value::parse(text);
+      return parsed ? std::move(*parsed) : json::Value(std::move(text));
+    };
+    o.set("req", body(e.command)).set("status", e.status).set("rsp", body(e.response));
+  } else {
+    if (e.kind == TraceEvent::Kind::kApdu) {
+      o.set("ch", e.channel).set("c", to_hex(e.command));
+    } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
+      if (!e.peer.empty()) o.set("peer", e.peer);
+      o.set("c", to_hex(e.command));
+    }
+    o.set("r", to_hex(e.response));
   }
-  o.set("r", to_hex(e.response));
+  if (!e.note.empty()) o.set("note", e.note);
   o.set("us", static_cast<std::int64_t>(
                   std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count()));
   out_ << o.dump() << '\n';
@@ -84,7 +116,18 @@ void TraceBus::add(std::shared_ptr<TraceSink> sink) {
 
 void TraceBus::publish(const TraceEvent& e) {
   std::lock_guard lock(mu_);
-  for (auto& s : sinks_) s->write(e);
+  if (sinks_.empty()) return;
+  if (secrets_ && !clock_) {
+    for (auto& s : sinks_) s->write(e);
+    return;
+  }
+  TraceEvent copy = e;
+  if (!secrets_) redact_secrets(copy);
+  if (clock_) {
+    copy.when = clock_();
+    copy.duration = std::chrono::nanoseconds{0};
+  }
+  for (auto& s : sinks_) s->write(copy);
 }
 
 }  // namespace euiccsim::sim

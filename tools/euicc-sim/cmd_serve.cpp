@@ -20,11 +20,13 @@
 #include "euiccsim/crypto/op_stats.hpp"
 #include "euiccsim/simulator/bip_bearer.hpp"
 #include "euiccsim/simulator/euicc.hpp"
+#include "euiccsim/simulator/faults.hpp"
 #include "euiccsim/simulator/host/ipae_runner.hpp"
 #include "euiccsim/simulator/host/vpcd_link.hpp"
 #include "euiccsim/simulator/identity.hpp"
 #include "ipae_control.hpp"
 #include "private_pcscd.hpp"
+#include "scenario/fault_plan.hpp"
 #include "serve_status.hpp"
 
 namespace euiccsim::tools {
@@ -103,6 +105,7 @@ struct ServeOptions {
   bool json = false;
   bool pcscd_debug = false;
   bool stats = false;
+  std::string faults;  // a fault plan file (docs/scenarios.md "Faults")
   // The cards' IPAes run in any case; without a reader only they run.
   bool no_reader = false;
   std::vector<std::string> ipae_ca;
@@ -328,6 +331,17 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             std::to_string(readers.size()) + " readers (log " + pcscd->log_path().string() + ")");
   }
 
+  std::optional<scenario::FaultPlanFile> plan;
+  if (!o.faults.empty()) {
+    try {
+      plan = scenario::load_fault_plan(o.faults);
+    } catch (const scenario::ScenarioError& e) {
+      throw UsageError(std::string("--faults: ") + e.what());
+    }
+    if (!plan->peer.empty())
+      throw UsageError("--faults: " + o.faults + " names SM-DP+ faults; serve runs cards only");
+  }
+
   StopSignal stop;
   auto trace = global.trace_bus();
   std::vector<std::unique_ptr<sim::Card>> cards;
@@ -358,13 +372,28 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     auto drbg =
         o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
     CardTimes* t = o.stats ? &times[i] : nullptr;
+    // With a fault plan the card's image is written through its injector, which can tear it;
+    // after a power loss the card restarts from the image (and the next APDU powers it up).
+    // The injector writes the file itself, so under --faults the card's lock stays on the
+    // first image it claimed (a test rig's limit: one serve per state directory still holds).
+    std::shared_ptr<sim::FaultInjector> injector;
+    if (plan) {
+      sim::FaultInjector::Hooks hooks;
+      hooks.reload = [dir, eid = eids[i]] { return dir.load(eid); };
+      hooks.wait = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+      injector = std::make_shared<sim::FaultInjector>(plan->for_card(eids[i]), hooks);
+    }
     // A save that fails (a read-only or full file system) rolls the change back and the card
     // answers 6581; the log says why, once per failed save.
-    auto persist = [save = std::move(claimed[i].persist), t, eid = eids[i],
-                    as_json = o.json](const CardState& s) {
+    auto persist = [save = std::move(claimed[i].persist), t, eid = eids[i], injector,
+                    image = dir.image_path(eids[i]), as_json = o.json](const CardState& s) {
       const auto start = std::chrono::steady_clock::now();
       try {
-        save(s);
+        if (injector) {
+          injector->save(image, s);
+        } else {
+          save(s);
+        }
       } catch (const std::exception& e) {
         say(as_json,
             json::Value::object()
@@ -379,6 +408,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     };
     cards.push_back(
         sim::make_euicc(std::move(claimed[i].state), std::move(drbg), std::move(persist)));
+    if (injector) cards.back()->set_filter(injector);
     if (trace) cards.back()->set_trace(trace);
     // What the terminal sees after a REFRESH (or the immediate one of a terminal that cannot
     // fetch): a lab's evidence that the switch happened.
@@ -640,6 +670,10 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
                 "Run the private pcscd with -d (log in its directory)");
   cmd->add_option("--seed", o->seed, "Seed the cards' random generators (repeatable runs)");
   cmd->add_flag("--json", o->json, "One JSON object per event on stdout");
+  cmd->add_option(
+      "--faults", o->faults,
+      "Inject the faults of this plan (YAML, docs/scenarios.md): power loss, tears of "
+      "the image write, resets, status words, truncated or bit-flipped answers, delays");
   cmd->add_flag("--stats", o->stats,
                 "When stopping, print each card's APDU count and time spent in total, in crypto "
                 "and in saving its image (benchmarks)");
@@ -671,6 +705,7 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
       "  euicc-sim serve --driver unix:/run/euicc-sim      (system pcscd with our driver "
       "installed)\n"
       "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)\n"
+      "  euicc-sim serve --private-pcscd --faults tear.yaml  (a client's error paths)\n"
       "  euicc-sim serve --no-reader --ipae-ca /tmp/pki/nist/ci.pem   (IPAes only)\n"
       "  euicc-sim serve --private-pcscd --bearer bip &  euicc-sim terminal --reader 'euicc-sim 00 "
       "00'");

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "euiccsim/simulator/card_image.hpp"
+#include "euiccsim/simulator/trace_gsmtap.hpp"
 #include "serve_status.hpp"
 
 namespace euiccsim::tools {
@@ -19,6 +20,46 @@ sim::StateDirectory GlobalOptions::state() const {
 
 std::shared_ptr<sim::TraceBus> GlobalOptions::trace_bus() {
   if (trace_file.empty()) return nullptr;
+  // GSMTAP: "gsmtap", "gsmtap:HOST", "gsmtap:HOST:PORT" (UDP, Wireshark's port 4729 by
+  // default) or "pcap:FILE" (pcapng); ",apdu-only" leaves out the ATR datagrams.
+  std::string spec = trace_file;
+  sim::GsmtapOptions gsmtap;
+  const bool gsmtap_form = spec == "gsmtap" || spec.rfind("gsmtap:", 0) == 0 ||
+                           spec.rfind("gsmtap,", 0) == 0 || spec.rfind("pcap:", 0) == 0;
+  if (gsmtap_form) {
+    const std::string suffix = ",apdu-only";
+    if (spec.size() > suffix.size() &&
+        spec.compare(spec.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      gsmtap.apdu_only = true;
+      spec.resize(spec.size() - suffix.size());
+    }
+    auto bus = std::make_shared<sim::TraceBus>();
+    bus->set_secrets(trace_secrets);
+    if (spec.rfind("pcap:", 0) == 0) {
+      if (spec.size() == 5) throw UsageError("--trace pcap:FILE: name the file");
+      bus->add(std::make_shared<sim::PcapngSink>(spec.substr(5), gsmtap));
+      return bus;
+    }
+    std::string host = "127.0.0.1";
+    std::uint16_t port = sim::kGsmtapPort;
+    if (spec.size() > 7) {
+      const std::string rest = spec.substr(7);
+      auto colon = rest.rfind(':');
+      if (colon != std::string::npos && rest.find(':') == colon) {
+        host = rest.substr(0, colon);
+        const std::string p = rest.substr(colon + 1);
+        if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(p) > 65535)
+          throw UsageError("--trace gsmtap:HOST:PORT: bad port '" + p + "'");
+        port = static_cast<std::uint16_t>(std::stoul(p));
+      } else {
+        host = rest;
+      }
+      if (host.empty()) host = "127.0.0.1";
+    }
+    bus->add(std::make_shared<sim::GsmtapUdpSink>(host, port, gsmtap));
+    return bus;
+  }
   std::ostream* out = &std::cerr;
   if (trace_file != "-") {
     trace_stream_ = std::make_unique<std::ofstream>(trace_file, std::ios::app);
@@ -26,6 +67,7 @@ std::shared_ptr<sim::TraceBus> GlobalOptions::trace_bus() {
     out = trace_stream_.get();
   }
   auto bus = std::make_shared<sim::TraceBus>();
+  bus->set_secrets(trace_secrets);
   if (trace_format == "jsonl") {
     bus->add(std::make_shared<sim::JsonlTraceSink>(*out));
   } else {
@@ -213,7 +255,7 @@ Bytes read_file(const std::string& path) {
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-profiles::InstalledProfile demo_profile() {
+Bytes demo_package() {
   profiles::ProfileSpec spec;
   const std::string payload = "8999900000000000000";
   spec.iccid = Iccid::parse(payload + Iccid::luhn_digit(payload));
@@ -228,7 +270,11 @@ profiles::InstalledProfile demo_profile() {
   spec.opc = SecureBytes(opc.begin(), opc.end());
   spec.telecom = true;
   spec.gsm_access = true;
-  return profiles::install_package(profiles::encode_package(profiles::build_profile(spec)));
+  return profiles::encode_package(profiles::build_profile(spec));
+}
+
+profiles::InstalledProfile demo_profile() {
+  return profiles::install_package(demo_package());
 }
 
 sim::Preload demo_preload() {

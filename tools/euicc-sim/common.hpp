@@ -30,8 +30,11 @@ class UsageError : public std::runtime_error {
 
 struct GlobalOptions {
   std::string state_dir;  // empty: the default
+  // FILE ('-': stderr), pcap:FILE or gsmtap[:HOST[:PORT]]; ",apdu-only" may follow the
+  // GSMTAP forms (docs/scenarios.md "Traces").
   std::string trace_file;
   std::string trace_format = "text";
+  bool trace_secrets = false;  // keys appear in traces as they are
 
   sim::StateDirectory state() const;
   // The trace bus the options ask for, or nullptr.
@@ -61,6 +64,8 @@ Bytes read_file(const std::string& path);
 // The profile every new card gets unless told otherwise: a test profile made by the builder
 // (ICCID 89999000000000000007, IMSI 001010000000001), so a first run has something to list.
 profiles::InstalledProfile demo_profile();
+// The demo profile's package (DER), as an SM-DP+ would offer it.
+Bytes demo_package();
 // The demo profile as every new card carries it: enabled, class test (it uses a public test
 // key), named "euicc-sim demo".
 sim::Preload demo_preload();
@@ -74,6 +79,8 @@ profiles::InstalledProfile profile_from_file(const std::string& path,
 void add_card_commands(CLI::App& app, GlobalOptions& global);
 void add_apdu_command(CLI::App& app, GlobalOptions& global);
 void add_es10_command(CLI::App& app, GlobalOptions& global);
+void add_run_command(CLI::App& app, GlobalOptions& global);
+void add_trace_commands(CLI::App& app);
 void add_serve_command(CLI::App& app, GlobalOptions& global);
 void add_pcscd_command(CLI::App& app);
 void add_stdio_command(CLI::App& app, GlobalOptions& global);
@@ -96,6 +103,9 @@ void add_bip_options(CLI::App* cmd, BipCliOptions& o);
 sim::BipOptions bip_options(const BipCliOptions& o);
 // The IPAe part of a card image, as `card show` and `ipae status --json` print it.
 json::Value ipae_json(const CardState& state);
+// "2026-01-01T00:00:00Z" (UTC, seconds), "at once" for 0.
+std::string iso_time(std::int64_t unix_ms);
+const char* in_flight_kind_name(IpaeState::InFlight::Kind kind);
 // A poll cycle's report as `ipae poll --json` and serve's control socket give it, and the line
 // that says it to a human.
 json::Value cycle_report_json(const std::string& eid, const applets::ipae::CycleReport& report);

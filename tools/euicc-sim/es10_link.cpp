@@ -96,7 +96,7 @@ Bytes exchange(Link& link, const Bytes& apdu, std::uint8_t get_response_cla, std
   // 91xx is 9000 with a proactive command waiting for the terminal (TS 102 221 §10.2.1.1):
   // the terminal's business, a success for an LPA, as lpac takes it.
   if (sw_of(r) != 0x9000 && (sw_of(r) >> 8) != 0x91)
-    throw std::runtime_error(std::string(what) + ": status word " + apdu::sw_hex(sw_of(r)));
+    throw Es10StatusError(std::string(what) + ": status word " + apdu::sw_hex(sw_of(r)), sw_of(r));
   return data;
 }
 

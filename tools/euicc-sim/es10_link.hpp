@@ -6,12 +6,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "common.hpp"
 #include "euiccsim/crypto/bytes.hpp"
 
 namespace euiccsim::tools {
+
+// A status word other than 9000 where the ES10 transport needed success (SELECT ISD-R, a
+// STORE DATA block): std::runtime_error with the word itself, for callers that check it.
+class Es10StatusError : public std::runtime_error {
+ public:
+  Es10StatusError(const std::string& what, std::uint16_t sw) : std::runtime_error(what), sw(sw) {}
+  std::uint16_t sw;
+};
 
 // One APDU exchange, whatever carries it.
 class Link {

@@ -24,10 +24,15 @@ int main(int argc, char** argv) {
   app.add_option("--state", global.state_dir,
                  "State directory holding the card images (default: $XDG_DATA_HOME/euicc-sim, "
                  "else ~/.local/share/euicc-sim)");
-  app.add_option("--trace", global.trace_file, "Write every APDU to FILE ('-' for stderr)");
+  app.add_option("--trace", global.trace_file,
+                 "Write every APDU to FILE ('-' for stderr), to a pcapng file (pcap:FILE) or as "
+                 "GSMTAP over UDP (gsmtap[:HOST[:PORT]], default 127.0.0.1:4729); ',apdu-only' "
+                 "after a GSMTAP form leaves out ATRs");
   app.add_option("--trace-format", global.trace_format, "Trace as human 'text' or 'jsonl'")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
+  app.add_flag("--trace-secrets", global.trace_secrets,
+               "Show keys in traces (CK, IK, Kc of AUTHENTICATE); by default they are zeroed");
   app.add_flag("--json", json, "Machine-readable output (default run)");
   app.add_option("--seed", seed, "Seed the card's random generator (default run)");
   app.footer(
@@ -41,6 +46,8 @@ int main(int argc, char** argv) {
   add_card_commands(app, global);
   add_apdu_command(app, global);
   add_es10_command(app, global);
+  add_run_command(app, global);
+  add_trace_commands(app);
   add_serve_command(app, global);
   add_pcscd_command(app);
   add_stdio_command(app, global);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "euiccsim/applets/applet.hpp"
@@ -23,6 +24,26 @@
 namespace euiccsim::sim {
 
 enum class Protocol : std::uint8_t { kT0, kT1 };
+
+class Card;
+
+// What stands between the transports and a card to inject faults (simulator/faults.hpp): it
+// sees every C-APDU, passes it to the card (or not) and may change the answer; a power loss
+// or reset it asks for happens after the exchange is traced.
+class TransmitFilter {
+ public:
+  enum class Then : std::uint8_t { kNothing, kPowerLoss, kReset };
+  struct Outcome {
+    Bytes response;  // what the terminal receives (empty: nothing, the card is mute)
+    Then then = Then::kNothing;
+    std::string note;  // for the trace: which fault, if any
+  };
+  virtual ~TransmitFilter() = default;
+  virtual Outcome transmit(ByteView command, const std::function<Bytes(ByteView)>& card) = 0;
+  // After a power loss: the state the card restarts from (its image read back from disk).
+  // Nothing: the card keeps its memory (a card kept in memory only).
+  virtual std::optional<CardState> state_after_power_loss() = 0;
+};
 
 struct CardOptions {
   // Upper bound of one reassembled STORE DATA chain; a block beyond it is answered 6A84.
@@ -88,6 +109,8 @@ class Card final : public applets::ipae::Es10Endpoint {
   const CardState& state() const { return state_; }
   const std::string& id() const { return id_; }
   void set_trace(std::shared_ptr<TraceBus> bus) { trace_ = std::move(bus); }
+  // Fault injection (simulator/faults.hpp); nullptr removes it.
+  void set_filter(std::shared_ptr<TransmitFilter> filter) { filter_ = std::move(filter); }
   // What the terminal declared in TERMINAL CAPABILITY (ETSI TS 102 221 §11.1.19), if any.
   const std::optional<Bytes>& terminal_capability() const { return terminal_capability_; }
   bool channel_open(unsigned ch) const { return ch < kChannels && channels_[ch].open; }
@@ -131,6 +154,8 @@ class Card final : public applets::ipae::Es10Endpoint {
     }
   };
 
+  // transmit() without the filter: what the card itself answers.
+  Bytes process(ByteView command);
   apdu::Response dispatch(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response manage_channel(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response select(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
@@ -150,7 +175,7 @@ class Card final : public applets::ipae::Es10Endpoint {
   void terminal_refreshed();
   void cold_state();
   void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
-             std::chrono::steady_clock::time_point start);
+             std::chrono::steady_clock::time_point start, std::string note = {});
   // Persists a changed state (or rolls it back: then false), then the REFRESH it asked for.
   bool finish(applets::AppletContext& ctx, unsigned keep_channel);
   void notify_ipae(std::uint8_t mode_before);
@@ -175,6 +200,7 @@ class Card final : public applets::ipae::Es10Endpoint {
   unsigned refresh_attempts_ = 0;
   std::function<void(const std::optional<Bytes>&)> refresh_listener_;
   std::shared_ptr<TraceBus> trace_;
+  std::shared_ptr<TransmitFilter> filter_;
   mutable std::recursive_mutex mu_;
   std::function<void()> ipae_listener_;
 };
