@@ -17,8 +17,8 @@ cd "$(dirname "$0")/.."
 BUILD_PACKAGES=(meson ninja-build pkg-config g++ asn1c python3 libbotan-2-dev libcli11-dev catch2 libpcsclite-dev pcscd libcpp-httplib-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev)
 # The test run: the libFuzzer configuration (clang, its fuzzer and sanitizer runtimes), and
 # the PC/SC clients and the second driver the integration tests use (opensc-tool, Debian's
-# vsmartcard-vpcd).
-TEST_PACKAGES=(clang libclang-rt-14-dev opensc vsmartcard-vpcd)
+# vsmartcard-vpcd), and Wireshark's dissectors (tshark) that read the pcap trace sink.
+TEST_PACKAGES=(clang libclang-rt-14-dev opensc vsmartcard-vpcd tshark)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'setup: %s\n' "$*" >&2; exit 1; }

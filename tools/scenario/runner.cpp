@@ -28,6 +28,7 @@
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/faults.hpp"
+#include "euiccsim/simulator/host/ipae_runner.hpp"
 #include "euiccsim/simulator/identity.hpp"
 #include "fault_plan.hpp"
 #include "ipa/poll.hpp"
@@ -125,6 +126,9 @@ struct CardRt {
       std::make_shared<std::shared_ptr<sim::FaultInjector>>();
   std::unique_ptr<sim::Card> card;
   std::vector<EimRt> eims;
+  // Made with an IPAe (`ipae:`); IpaeActivation is sent at setup unless `active: false`.
+  bool ipae = false;
+  bool ipae_active = false;
 
   sim::FaultInjector& faults() { return **injector; }
 };
@@ -133,6 +137,7 @@ class CardLink final : public tools::Link {
  public:
   explicit CardLink(sim::Card& card) : card_(card) {}
   Bytes transmit(const Bytes& apdu) override { return card_.transmit(apdu); }
+  Bytes reset() override { return card_.reset(); }
 
  private:
   sim::Card& card_;
@@ -503,6 +508,11 @@ class Case {
     if (const YAML::Node sm = peer_spec("smdp")) {
       curves.insert(sm["curve"] ? sm["curve"].as<std::string>() : "nist");
     }
+    // The eIM first: a card's eIM configuration may name ${eim.address} (an IPAe polls it).
+    if (const YAML::Node e = peer_spec("eim")) {
+      eim_spec_ = e;
+      make_eim();
+    }
     if (const YAML::Node cards = sc_.node["cards"]) {
       for (const auto& c : cards) make_card(c, curves);
     }
@@ -510,10 +520,6 @@ class Case {
       smdp_spec_ = sm;
       smdp_ = make_smdp(true);
       vars_["smdp.address"] = smdp_->address;
-    }
-    if (const YAML::Node e = peer_spec("eim")) {
-      eim_spec_ = e;
-      make_eim();
     }
     if (const YAML::Node f = sc_.node["faults"]) arm_faults(f);
     // eIMs named in the scenario are added to their card with AddInitialEim, as an IPA would.
@@ -527,6 +533,14 @@ class Case {
       json r = es10_call(rt, "add-initial-eim", configs);
       if (r.value("result", std::string()) != "ok")
         throw Inconclusive("card " + name + ": AddInitialEim answered " +
+                           show(r.value("answer", json())) + " " + r.value("error", std::string()));
+    }
+    for (auto& name : card_order_) {
+      auto& rt = cards_.at(name);
+      if (!rt.ipae_active) continue;
+      json r = es10_call(rt, "ipae-activation", {"on"});
+      if (r.value("result", std::string()) != "ok")
+        throw Inconclusive("card " + name + ": IpaeActivation answered " +
                            show(r.value("answer", json())) + " " + r.value("error", std::string()));
     }
     if (eim_) register_with_eim();
@@ -629,6 +643,14 @@ class Case {
     }
     if (const YAML::Node q = c["quirks"]) {
       for (const auto& x : q) nc.config.quirks.insert(str(x));
+    }
+    if (const YAML::Node ip = c["ipae"]; ip && (ip.IsMap() || ip.as<bool>())) {
+      IpaeConfig ic;
+      rt.ipae = true;
+      rt.ipae_active = !ip.IsMap() || !ip["active"] || ip["active"].as<bool>();
+      if (ip.IsMap() && ip["interval"]) ic.poll_interval_s = ip["interval"].as<std::uint32_t>();
+      if (ip.IsMap() && ip["minimize"]) ic.minimize_esipa_bytes = ip["minimize"].as<bool>();
+      nc.config.ipae = ic;
     }
     const auto& own = impl_.pki(rt.curve);
     sim::CardIssuer issuer = sim::card_issuer(sim::Issuer{own.ci, own.eum});
@@ -1037,6 +1059,7 @@ class Case {
     if (s.kind == "euicc_package") return do_package(card_for(s), v);
     if (s.kind == "eim_queue") return do_eim_queue(card_for(s), v);
     if (s.kind == "ipa_poll") return do_ipa_poll(card_for(s), v);
+    if (s.kind == "ipae_wait") return do_ipae_wait(card_for(s), v);
     if (s.kind == "eim") return do_eim(v);
     if (s.kind == "replay") return do_replay(card_for(s), v);
     if (s.kind == "tear_sweep") return do_sweep(s, v);
@@ -1064,6 +1087,7 @@ class Case {
     if (kind == "apdu") return {{"mute", false}};
     if (kind == "eim_queue") return {{"state", "done"}};
     if (kind == "ipa_poll") return {{"ok", true}};
+    if (kind == "ipae_wait") return {{"seen", true}};
     return json::object();
   }
 
@@ -1639,6 +1663,52 @@ class Case {
       r["eim_package_error"] = n.empty() ? json(*res.eim_package_error) : json(n);
     }
     return r;
+  }
+
+  // `ipae_wait: {event, cycles, timeout}`: the card's own IPA runs poll cycles, as `euicc-sim
+  // serve` would on its schedule, until one shows the event (cycle: any cycle ended; package:
+  // a cycle carried out an eIM package; idle: a cycle ended well with none; failure: a cycle
+  // failed) or `cycles` (default 1) have run. Its ESipa goes over the network to the eIM
+  // peer's address as the card's eIM configuration names it (transport: https), the way a
+  // device's modem would carry it.
+  json do_ipae_wait(CardRt& rt, const YAML::Node& v) {
+    if (!rt.ipae)
+      throw Inconclusive("card " + rt.name + " has no IPAe ('ipae:' in its card entry)");
+    const std::string event = str(v["event"]);
+    const unsigned cycles = v["cycles"] ? v["cycles"].as<unsigned>() : 1;
+    const auto limit = std::chrono::seconds(v["timeout"] ? v["timeout"].as<unsigned>() : 60);
+    // A seeded run's IPAe reads the runner's virtual clock (its schedule repeats run for run).
+    struct StepClock final : applets::ipae::Clock {
+      VirtualClock* virt = nullptr;
+      applets::ipae::TimePoint now() const override {
+        return virt ? virt->read() : std::chrono::system_clock::now();
+      }
+    } clock;
+    clock.virt = impl_.clock.get();
+    sim::host::IpaeRunner::Options ro;
+    // The eIM peer's TLS certificate comes from the case PKI of its curve: the IPAe trusts
+    // that CI as `serve --ipae-ca` would make it.
+    if (eim_) {
+      const std::string curve = eim_spec_["curve"] ? str(eim_spec_["curve"]) : "nist";
+      ro.ipae.extra_ca_certificates.push_back(impl_.pki(curve).ci.certificate);
+    }
+    json log = json::array();
+    ro.log = [&log](const std::string&, const std::string& line) { log.push_back(line); };
+    sim::host::IpaeRunner runner(clock, ro);
+    runner.add(*rt.card, impl_.drbg("ipae:" + report_.id + ":" + rt.name));
+    json list = json::array();
+    bool seen = false;
+    unsigned run = 0;
+    while (run < cycles && !seen) {
+      const auto r = runner.poll_all(limit).front();
+      ++run;
+      json c{{"ok", r.ok}, {"eims", r.eims}, {"packages", r.packages}, {"exchanges", r.exchanges}};
+      if (!r.error.empty()) c["error"] = r.error;
+      list.push_back(c);
+      seen = event == "cycle" || (event == "package" && r.packages > 0) ||
+             (event == "idle" && r.ok && r.packages == 0) || (event == "failure" && !r.ok);
+    }
+    return {{"event", event}, {"seen", seen}, {"count", run}, {"cycles", list}, {"log", log}};
   }
 
   // `eim: restart`: the eIM process ends (only its database survives) and starts again.

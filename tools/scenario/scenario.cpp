@@ -82,7 +82,8 @@ void check_profile_source(const std::filesystem::path& file, const YAML::Node& p
 void check_card(const std::filesystem::path& file, const YAML::Node& c) {
   check_keys(
       file, c, "card",
-      {"name", "personality", "curve", "eid", "profiles", "quirks", "eims", "protocol", "link"},
+      {"name", "personality", "curve", "eid", "profiles", "quirks", "eims", "protocol", "link",
+       "ipae"},
       {"name"});
   need_scalar(file, c["name"], "card name");
   if (c["personality"] && c["personality"].as<std::string>() != "sgp22" &&
@@ -111,6 +112,10 @@ void check_card(const std::filesystem::path& file, const YAML::Node& c) {
   }
   if (c["link"])
     check_keys(file, c["link"], "link", {"block_size", "get_response_cla", "basic_channel"});
+  if (c["ipae"] && !c["ipae"].IsScalar())
+    check_keys(file, c["ipae"], "ipae", {"active", "interval", "minimize"});
+  if (c["ipae"] && (!c["personality"] || c["personality"].as<std::string>() != "iot"))
+    fail(file, c["ipae"], "ipae: an IPAe needs personality: iot");
 }
 
 void check_step(const std::filesystem::path& file, const YAML::Node& s, Step& out) {
@@ -152,6 +157,12 @@ void check_step(const std::filesystem::path& file, const YAML::Node& s, Step& ou
                {"indirect", "immediate_enable", "notify_state_change", "state_change_cause",
                 "max_packages"});
   if (kind == "eim") need_scalar(file, v, "eim");
+  if (kind == "ipae_wait") {
+    check_keys(file, v, "ipae_wait", {"event", "cycles", "timeout"}, {"event"});
+    const auto e = v["event"].as<std::string>();
+    if (e != "cycle" && e != "package" && e != "idle" && e != "failure")
+      fail(file, v["event"], "ipae_wait event: cycle, package, idle or failure");
+  }
   if (kind == "tear_sweep")
     check_keys(file, v, "tear_sweep", {"over", "kinds", "retry", "apdus"}, {"over"});
   if (kind == "faults") {
@@ -284,14 +295,11 @@ const std::vector<std::string>& step_kinds() {
   return k;
 }
 
-bool reserved_step(const std::string& kind) {
-  return kind == "ipae_wait";
+bool reserved_step(const std::string&) {
+  return false;
 }
 
 std::string reserved_reason(const std::string& what) {
-  if (what == "ipae_wait")
-    return "'ipae_wait' needs the on-card IPAe driven by the runner, which it does not do yet "
-           "(the IPAe runs under `euicc-sim serve`; docs/ipae.md)";
   return "'" + what + "' is not available in this build";
 }
 
