@@ -137,6 +137,14 @@ void FaultInjector::save(const std::filesystem::path& path, const CardState& sta
       const auto size = std::filesystem::file_size(tmp, ec);
       if (!ec) std::filesystem::resize_file(tmp, size / 2, ec);
     }
+    // A real power loss leaves the writer's temporary file behind (its clean-up never runs),
+    // but save_image unlinks that name when a hook throws: a second name keeps the bytes, one
+    // the card's next claim removes as any leftover (the prefix and six characters).
+    std::string leftover = tmp.filename().string();
+    leftover.replace(leftover.size() - 6, 6, "power0");
+    std::error_code ec;
+    std::filesystem::remove(tmp.parent_path() / leftover, ec);
+    std::filesystem::create_hard_link(tmp, tmp.parent_path() / leftover, ec);
     throw PowerLoss();
   };
   save_image(path, state, hooks);

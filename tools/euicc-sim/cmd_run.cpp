@@ -136,7 +136,7 @@ void add_run_command(CLI::App& app, GlobalOptions& global) {
                 "Trace every run of a tear sweep (by default only its reference run)");
   cmd->footer(
       "Verdicts: Pass, Fail (an expectation not met), Inconclusive (a setup step failed, or a\n"
-      "step the build cannot run yet), Skipped (not applicable here). Exit status: 0 when every\n"
+      "step the case's cards cannot take), Skipped (not applicable here). Exit status: 0 when every\n"
       "case passed or was skipped, 1 when any failed or was inconclusive, 2 for a usage error.\n"
       "Traces: the global --trace (FILE, pcap:FILE, gsmtap[:HOST[:PORT]]), e.g. --trace "
       "pcap:run.pcapng.\n"

@@ -1011,7 +1011,6 @@ class Case {
     const auto start = std::chrono::steady_clock::now();
     try {
       r.label = label_of(s);
-      if (reserved_step(s.kind)) throw Inconclusive(reserved_reason(s.kind));
       std::map<std::string, std::size_t> fired_before;
       for (auto& [n, rt] : cards_) fired_before[n] = rt.faults().fired().size();
       json result = execute(s);

@@ -29,7 +29,7 @@ struct StepReport {
   Verdict verdict = Verdict::kPass;
   std::string expected;  // for a failure: the expectation, as written
   std::string got;       // and what came back
-  std::string message;   // anything else (an exception, a reserved step)
+  std::string message;   // anything else (an exception)
   double ms = 0;
 };
 

@@ -295,14 +295,6 @@ const std::vector<std::string>& step_kinds() {
   return k;
 }
 
-bool reserved_step(const std::string&) {
-  return false;
-}
-
-std::string reserved_reason(const std::string& what) {
-  return "'" + what + "' is not available in this build";
-}
-
 std::string where(const std::filesystem::path& file, const YAML::Node& node) {
   return file.string() + ":" + std::to_string(node.Mark().line + 1);
 }

@@ -55,12 +55,8 @@ struct Scenario {
   std::map<std::string, std::string> matrix;
 };
 
-// The step kinds, in the order docs/scenarios.md lists them; reserved ones parse but make a
-// case Inconclusive until the part they drive exists.
+// The step kinds, in the order docs/scenarios.md lists them.
 const std::vector<std::string>& step_kinds();
-bool reserved_step(const std::string& kind);
-// Why a reserved step or peer cannot run in this build.
-std::string reserved_reason(const std::string& what);
 
 // Every case of a file (a YAML stream: one case per document). ScenarioError "FILE:LINE: ...".
 std::vector<Scenario> load_scenarios(const std::filesystem::path& file);

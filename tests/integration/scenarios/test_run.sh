@@ -83,10 +83,10 @@ printf 'format: 1\nid: x\nsteps:\n  - {bogus: 1}\n' >"$work/bad.yaml"
 expect 1 "a malformed scenario" -- "$bin" run "$work/bad.yaml" $ex/lab-lifecycle.yaml
 contains "$work/out" "bad.yaml:4: a step needs one action" "the malformed step's line is named"
 contains "$work/out" "1 passed, 0 failed, 1 inconclusive" "the other file still runs"
-# The IPAe step is reserved until the on-card IPAe lands.
-printf 'format: 1\nid: w\ncards: [{name: A, personality: iot}]\nsteps:\n  - ipae_wait: {event: package-result}\n' >"$work/wait.yaml"
-expect 1 "ipae_wait is Inconclusive" -- "$bin" run "$work/wait.yaml"
-contains "$work/out" "needs the on-card IPAe" "ipae_wait says why"
+# ipae_wait on a card made without an IPAe cannot run: Inconclusive, and it says why.
+printf 'format: 1\nid: w\ncards: [{name: A, personality: iot}]\nsteps:\n  - ipae_wait: {event: package}\n' >"$work/wait.yaml"
+expect 1 "ipae_wait without an IPAe is Inconclusive" -- "$bin" run "$work/wait.yaml"
+contains "$work/out" "card A has no IPAe" "ipae_wait says why"
 
 # Seeds: the same seed gives the same bytes; another seed other bytes, the same verdicts.
 for n in a b; do

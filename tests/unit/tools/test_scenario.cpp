@@ -58,17 +58,19 @@ TEST_CASE("mistakes are one line naming the file, the line and what is wrong") {
         "case.yaml:5: fault: 'do' is required");
 }
 
-TEST_CASE("the eIM steps load; the reserved IPAe step loads and says why it cannot run yet") {
+TEST_CASE("the eIM steps and the IPAe's load; an IPAe needs an iot card and a known event") {
   auto s = parse_scenarios(
       "format: 1\nid: A\npeers: {eim: {id: eim-1}}\nsteps:\n  - eim_queue: {psmo: [get-rat]}\n"
-      "  - ipa_poll:\n  - eim: restart\n  - ipae_wait: {event: package-result}\n",
+      "  - ipa_poll:\n  - eim: restart\n  - ipae_wait: {event: package, cycles: 3}\n",
       "f.yaml");
   REQUIRE(s[0].steps.size() == 4);
-  CHECK_FALSE(reserved_step("eim_queue"));
-  CHECK_FALSE(reserved_step("ipa_poll"));
-  CHECK(reserved_step("ipae_wait"));
-  CHECK_FALSE(reserved_step("es10"));
-  CHECK(reserved_reason("ipae_wait").find("IPAe") != std::string::npos);
+  CHECK(s[0].steps[3].kind == "ipae_wait");
+  CHECK(load_error("format: 1\nid: A\nsteps:\n  - ipae_wait: {event: package-result}\n") ==
+        "case.yaml:4: ipae_wait event: cycle, package, idle or failure");
+  CHECK(load_error("format: 1\nid: A\nsteps:\n  - ipae_wait: {cycles: 2}\n") ==
+        "case.yaml:4: ipae_wait: 'event' is required");
+  CHECK(load_error("format: 1\nid: A\ncards: [{name: A, ipae: true}]\nsteps: []\n") ==
+        "case.yaml:3: ipae: an IPAe needs personality: iot");
   CHECK(load_error("format: 1\nid: A\npeers: {eim: {transport: coap}}\nsteps: []\n") ==
         "case.yaml:3: transport: direct or https");
   CHECK(load_error("format: 1\nid: A\nsteps:\n  - eim_queue: {psmo: [get-rat], when: now}\n") ==

@@ -94,7 +94,7 @@ steps:
         std::string::npos);
 }
 
-TEST_CASE("a setup step that fails, or a reserved step, makes the case Inconclusive") {
+TEST_CASE("a setup step that fails, or a step the card cannot take, makes the case Inconclusive") {
   auto a = run_text(R"(format: 1
 id: setup
 cards: [{name: A}]
@@ -105,13 +105,13 @@ steps:
 )");
   CHECK(a.cases[0].verdict == Verdict::kInconclusive);
   auto b = run_text(R"(format: 1
-id: reserved
+id: no-ipae
 cards: [{name: A, personality: iot}]
 steps:
-  - ipae_wait: {event: package-result}
+  - ipae_wait: {event: package}
 )");
   CHECK(b.cases[0].verdict == Verdict::kInconclusive);
-  CHECK(b.cases[0].reason.find("needs the on-card IPAe") != std::string::npos);
+  CHECK(b.cases[0].reason.find("has no IPAe") != std::string::npos);
   // An eIM step without the eIM peer cannot run.
   auto c = run_text(
       "format: 1\nid: no-peer\ncards: [{name: A, personality: iot}]\nsteps:\n"
