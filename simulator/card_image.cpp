@@ -12,7 +12,7 @@
 #include <iterator>
 #include <optional>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::sim {
 

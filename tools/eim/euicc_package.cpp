@@ -5,7 +5,7 @@
 
 #include "euiccsim/applets/eid.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/iccid.hpp"
 
 #include <Certificate.h>

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "common.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/card_simulator.hpp"
 #include "euiccsim_version.h"
 

@@ -12,7 +12,7 @@
 
 #include "common.hpp"
 #include "es10_link.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
 #include "euiccsim/profiles/asn1_fields.hpp"
 

@@ -12,8 +12,8 @@
 #include "eim_report.hpp"
 #include "es10_link.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/iccid.hpp"
 
 #include <AddInitialEimResponse.h>

@@ -41,9 +41,9 @@
 #include "euiccsim/applets/ecasd.hpp"
 #include "euiccsim/applets/isdr/notifications.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/ecka.hpp"
 #include "euiccsim/crypto/kdf.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets::es10b {
 

@@ -12,8 +12,8 @@
 #include <ProfileInstallationResult.h>
 
 #include "../support/es10_card.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1_fields.hpp"
 #include "lpa/download.hpp"
 #include "smdp/binder.hpp"

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "../support/temp_dir.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/state_directory.hpp"
 
