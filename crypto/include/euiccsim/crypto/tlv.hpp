@@ -122,7 +122,7 @@ inline Reader contents(const Tlv& tlv, Rules rules = Rules::kDer) {
 Tlv read_exact(ByteView data, const char* what, Rules rules = Rules::kDer);
 Tlv single(ByteView data, std::uint32_t tag, const char* what, Rules rules = Rules::kDer);
 // The TLVs `content` consists of, back to back.
-std::vector<Tlv> children(ByteView content, const char* what, Rules rules = Rules::kDer);
+std::vector<Tlv> children(ByteView content, const char* what = "TLV", Rules rules = Rules::kDer);
 // The child with `tag`; Error "<what> is missing" if none.
 Tlv need(const std::vector<Tlv>& children, std::uint32_t tag, const char* what);
 
