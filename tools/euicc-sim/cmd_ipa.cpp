@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "asn1_names.hpp"
 #include "common.hpp"
 #include "eim/euicc_package.hpp"
 #include "eim_report.hpp"
@@ -79,31 +80,6 @@ void write_bytes(const std::filesystem::path& path, ByteView data) {
   if (!f.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
-std::string with_name(const char* name, long v) {
-  return eim::named(name, v);
-}
-
-const char* add_initial_error_name(long v) {
-  switch (v) {
-    case 1:
-      return "insufficientMemory";
-    case 2:
-      return "associatedEimAlreadyExists";
-    case 3:
-      return "ciPKUnknown";
-    case 5:
-      return "invalidAssociationToken";
-    case 6:
-      return "counterValueOutOfRange";
-    case 7:
-      return "commandError";
-    case 127:
-      return "undefinedError";
-    default:
-      return "";
-  }
-}
-
 void print(const CardOptions& o, const json::Value& j) {
   if (o.json) std::cout << j.dump() << '\n';
 }
@@ -128,7 +104,7 @@ int run_add_initial_eim(GlobalOptions& global, const IpaOptions& o) {
   j.set("function", "AddInitialEim").set("response", to_hex(answer));
   if (rsp->present == AddInitialEimResponse_PR_addInitialEimError) {
     const long code = rsp->choice.addInitialEimError;
-    const auto text = with_name(add_initial_error_name(code), code);
+    const auto text = asn1::named("AddInitialEimResponse__addInitialEimError", code);
     j.set("ok", false).set("errorCode", static_cast<std::int64_t>(code)).set("error", text);
     if (o.card.json)
       print(o.card, j);
@@ -186,15 +162,10 @@ int run_load_package(GlobalOptions& global, const IpaOptions& o) {
 
 // ---- rollback ----
 
+// The name of a cmdResult, or "unknown".
 const char* rollback_result_name(long v) {
-  switch (v) {
-    case 0: return "ok";
-    case 1: return "rollbackNotAllowed";
-    case 5: return "catBusy";
-    case 7: return "commandError";
-    case 127: return "undefinedError";
-    default: return "unknown";
-  }
+  const char* n = asn1::number_name("ProfileRollbackResponse__cmdResult", v);
+  return n ? n : "unknown";
 }
 
 // ProfileRollback BF58 { 80 refreshFlag } -> BF58 { 02 cmdResult, BF51 result opt }. Read with
@@ -324,10 +295,7 @@ int run_certs(GlobalOptions& global, const IpaOptions& o) {
   j.set("function", "GetCerts");
   if (rsp->present == GetCertsResponse_PR_getCertsError) {
     const long code = rsp->choice.getCertsError;
-    const auto text = with_name(code == 1     ? "invalidCiPKId"
-                                : code == 127 ? "undefinedError"
-                                              : "",
-                                code);
+    const auto text = asn1::named("GetCertsResponse__getCertsError", code);
     j.set("ok", false).set("errorCode", static_cast<std::int64_t>(code)).set("error", text);
     if (o.card.json)
       print(o.card, j);
@@ -403,11 +371,7 @@ int run_remove(GlobalOptions& global, const IpaOptions& o) {
              tlv::encode(0xBF30, tlv::encode(0x80, tlv::der_integer(seq))));
     auto rsp = decode_answer<NotificationSentResponse_t>(asn_DEF_NotificationSentResponse, answer);
     const long s = rsp->deleteNotificationStatus;
-    const auto text = with_name(s == 0     ? "ok"
-                                : s == 1   ? "nothingToDelete"
-                                : s == 127 ? "undefinedError"
-                                           : "",
-                                s);
+    const auto text = asn1::named("NotificationSentResponse__deleteNotificationStatus", s);
     all_ok = all_ok && s == 0;
     list.push(json::Value::object()
                   .set("seqNumber", static_cast<std::int64_t>(seq))
@@ -436,7 +400,8 @@ int run_notifications(GlobalOptions& global, const IpaOptions& o) {
   switch (rsp->present) {
     case IotRetrieveNotificationsListResponse_PR_notificationsListResultError: {
       const long code = rsp->choice.notificationsListResultError;
-      const auto text = with_name(code == 127 ? "undefinedError" : "", code);
+      const auto text =
+          asn1::named("IotRetrieveNotificationsListResponse__notificationsListResultError", code);
       j.set("ok", false).set("errorCode", static_cast<std::int64_t>(code)).set("error", text);
       if (o.card.json)
         print(o.card, j);

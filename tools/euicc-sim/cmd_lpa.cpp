@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "asn1_names.hpp"
 #include "common.hpp"
 #include "es10_link.hpp"
 #include "lpa/download.hpp"
@@ -214,8 +215,16 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
         .set("pieces", static_cast<std::uint64_t>(result.segments));
     if (!result.iccid.empty()) j.set("iccid", result.iccid);
     if (result.installed) j.set("isdpAid", to_hex(result.isdp_aid));
-    if (result.bpp_command_id) j.set("bppCommandId", *result.bpp_command_id);
-    if (result.error_reason) j.set("errorReason", *result.error_reason);
+    if (result.bpp_command_id) {
+      j.set("bppCommandId", *result.bpp_command_id);
+      if (const char* n = asn1::number_name("BppCommandId", *result.bpp_command_id))
+        j.set("bppCommandIdName", n);
+    }
+    if (result.error_reason) {
+      j.set("errorReason", *result.error_reason);
+      if (const char* n = asn1::number_name("ErrorReason", *result.error_reason))
+        j.set("errorReasonName", n);
+    }
     j.set("profileInstallationResult", to_hex(result.profile_installation_result));
     // Time spent waiting for the card (ES10, transport included) and for the SM-DP+ (ES9+).
     j.set("es10Us", static_cast<std::int64_t>(es10_seconds * 1e6));
@@ -229,8 +238,11 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
                 << " ms, SM-DP+ " << static_cast<int>(servers.es9_seconds * 1000) << " ms)\n";
     } else {
       std::cout << "the card refused the package: bppCommandId "
-                << (result.bpp_command_id ? *result.bpp_command_id : -1) << ", errorReason "
-                << (result.error_reason ? *result.error_reason : -1) << '\n';
+                << (result.bpp_command_id ? asn1::named("BppCommandId", *result.bpp_command_id)
+                                          : "none")
+                << ", errorReason "
+                << (result.error_reason ? asn1::named("ErrorReason", *result.error_reason) : "none")
+                << '\n';
     }
     print_outcomes(notified);
   }

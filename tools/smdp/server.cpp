@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "asn1_names.hpp"
 #include "binder.hpp"
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/crypto/ecka.hpp"
@@ -107,51 +108,13 @@ Bytes signature_tlv(const crypto::PrivateKey& key, ByteView message) {
   return tlv::encode(0x5F37, key.sign(message));
 }
 
-std::string authenticate_error_name(long code) {
-  switch (code) {
-    case 1:
-      return "invalidCertificate";
-    case 2:
-      return "invalidSignature";
-    case 3:
-      return "unsupportedCurve";
-    case 4:
-      return "noSessionContext";
-    case 5:
-      return "invalidOid";
-    case 6:
-      return "euiccChallengeMismatch";
-    case 7:
-      return "ciPKUnknown";
-    default:
-      return "undefinedError";
-  }
-}
-
-std::string download_error_name(long code) {
-  switch (code) {
-    case 1:
-      return "invalidCertificate";
-    case 2:
-      return "invalidSignature";
-    case 3:
-      return "unsupportedCurve";
-    case 4:
-      return "noSessionContext";
-    case 5:
-      return "invalidTransactionId";
-    default:
-      return "undefinedError";
-  }
-}
-
 // The card's answer to AuthenticateServer (BF38) or PrepareDownload (BF21) as the LPA relays
 // it: schema-checked, then the items of its Ok alternative; its error alternative (A1 { 80
 // transactionId, 02 code }) ends the call as an error the eUICC reported.
 std::vector<tlv::Tlv> card_answer_items(const Bytes& answer, const asn1::Type& schema,
                                         const char* field, const char* tag_name,
                                         const char* function, const char* code_name,
-                                        std::string (*name_of)(long)) {
+                                        std::string_view code_scope) {
   check_schema(schema, answer, field);
   const std::string choice_name = std::string(tag_name) + " choice";
   const tlv::Tlv choice =
@@ -159,29 +122,10 @@ std::vector<tlv::Tlv> card_answer_items(const Bytes& answer, const asn1::Type& s
   auto items = tlv::children(choice.value);
   if (choice.tag == 0xA1) {
     const long code = small_int(tlv::need(items, 0x02, code_name).value);
-    fail(kEuiccReportedError, std::string("the eUICC refused ") + function + ": " +
-                                  name_of(code) + " (" + std::to_string(code) + ")");
+    fail(kEuiccReportedError,
+         std::string("the eUICC refused ") + function + ": " + asn1::named(code_scope, code));
   }
   return items;
-}
-
-std::string cancel_reason_name(long code) {
-  switch (code) {
-    case 0:
-      return "endUserRejection";
-    case 1:
-      return "postponed";
-    case 2:
-      return "timeout";
-    case 3:
-      return "pprNotAllowed";
-    case 4:
-      return "metadataMismatch";
-    case 5:
-      return "loadBppExecutionError";
-    default:
-      return "undefinedReason";
-  }
 }
 
 // The eUICC chain of a message, or the ES9+ error for it.
@@ -457,10 +401,10 @@ AuthenticateClientResponse Server::authenticate_client(const AuthenticateClientR
       if (session.euicc_key)
         fail(kUnknownTransaction, "authenticateClient was already done in this session");
 
-      const auto items = card_answer_items(
-          req.authenticate_server_response, asn_DEF_AuthenticateServerResponse,
-          "authenticateServerResponse", "BF38", "AuthenticateServer", "authenticateErrorCode",
-          authenticate_error_name);
+      const auto items =
+          card_answer_items(req.authenticate_server_response, asn_DEF_AuthenticateServerResponse,
+                            "authenticateServerResponse", "BF38", "AuthenticateServer",
+                            "authenticateErrorCode", "AuthenticateErrorCode");
       // authenticateResponseOk: euiccSigned1, euiccSignature1, euiccCertificate, eumCertificate.
       const tlv::Tlv& signed1 = items.at(0);
       const tlv::Tlv& signature1 = items.at(1);
@@ -527,9 +471,8 @@ GetBoundProfilePackageResponse Server::get_bound_profile_package(
         fail(kUnknownTransaction, "authenticateClient has not been done in this session");
 
       const auto items = card_answer_items(
-          req.prepare_download_response, asn_DEF_PrepareDownloadResponse,
-          "prepareDownloadResponse", "BF21", "PrepareDownload", "downloadErrorCode",
-          download_error_name);
+          req.prepare_download_response, asn_DEF_PrepareDownloadResponse, "prepareDownloadResponse",
+          "BF21", "PrepareDownload", "downloadErrorCode", "DownloadErrorCode");
       const tlv::Tlv& signed2 = items.at(0);
       const tlv::Tlv& signature2 = items.at(1);
       // euiccSignature2 covers euiccSigned2 and our whole smdpSignature2 TLV (§4.2).
@@ -702,7 +645,7 @@ void Server::cancel_session(const CancelSessionRequest& req) {
     if (tlv::oid_to_dotted(tlv::need(fields, 0x81, "smdpOid").value) != s.smdp_oid)
       fail(kSmdpOidInvalid, "euiccCancelSessionSigned names another SM-DP+");
     const long reason = small_int(tlv::need(fields, 0x82, "reason").value);
-    ev.detail = "cancelled: " + cancel_reason_name(reason) + " (" + std::to_string(reason) + ")";
+    ev.detail = "cancelled: " + asn1::named("CancelSessionReason", reason);
     if (open != s.sessions.end()) s.sessions.erase(open);
     if (done != s.finished.end()) s.finished.erase(done);
   });
