@@ -54,14 +54,17 @@ void TextTraceSink::write(const TraceEvent& e) {
 
 void JsonlTraceSink::write(const TraceEvent& e) {
   auto o = json::Value::object();
-  o.set("t", timestamp(e.when)).set("card", e.card).set("kind", kind_name(e.kind));
+  o["t"] = timestamp(e.when);
+  o["card"] = e.card;
+  o["kind"] = kind_name(e.kind);
   if (e.kind == TraceEvent::Kind::kApdu) {
-    o.set("ch", e.channel).set("c", to_hex(e.command));
+    o["ch"] = e.channel;
+    o["c"] = to_hex(e.command);
   }
-  o.set("r", to_hex(e.response));
-  o.set("us", static_cast<std::int64_t>(
-                  std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count()));
-  out_ << o.dump() << '\n';
+  o["r"] = to_hex(e.response);
+  o["us"] = static_cast<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count());
+  out_ << json::dump(o) << '\n';
   out_.flush();
 }
 

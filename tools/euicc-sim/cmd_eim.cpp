@@ -194,7 +194,7 @@ int run_verify(const VerifyOptions& o) {
   }
   eim::verify_package_result(r, key, o.association_token);
   if (o.json) {
-    std::cout << package_result_json(r, true).dump() << '\n';
+    std::cout << json::dump(package_result_json(r, true)) << '\n';
   } else {
     print_package_result(std::cout, r, true);
   }

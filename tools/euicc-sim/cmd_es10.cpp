@@ -18,32 +18,32 @@
 
 #include <CancelSessionResponse.h>
 #include <ConfigureImmediateProfileEnablingResponse.h>
+#include <DeleteProfileResponse.h>
 #include <DisableEmergencyProfileResponse.h>
+#include <DisableProfileResponse.h>
+#include <EUICCInfo1.h>
+#include <EUICCInfo2.h>
 #include <EnableEmergencyProfileResponse.h>
+#include <EnableProfileResponse.h>
+#include <EuiccConfiguredAddressesResponse.h>
+#include <EuiccMemoryResetResponse.h>
 #include <ExecuteFallbackMechanismResponse.h>
+#include <GetCertsResponse.h>
 #include <GetConnectivityParametersResponse.h>
+#include <GetEimConfigurationDataResponse.h>
+#include <GetEuiccChallengeResponse.h>
+#include <GetEuiccDataResponse.h>
+#include <GetRatResponse.h>
 #include <ImmediateEnableResponse.h>
 #include <IotEuiccMemoryResetResponse.h>
 #include <IotSetDefaultDpAddressResponse.h>
 #include <IpaeActivationResponse.h>
-#include <ProfileRollbackResponse.h>
-#include <ReturnFromFallbackResponse.h>
-#include <DeleteProfileResponse.h>
-#include <DisableProfileResponse.h>
-#include <EUICCInfo1.h>
-#include <EUICCInfo2.h>
-#include <EnableProfileResponse.h>
-#include <EuiccConfiguredAddressesResponse.h>
-#include <EuiccMemoryResetResponse.h>
-#include <GetEuiccChallengeResponse.h>
-#include <GetCertsResponse.h>
-#include <GetEimConfigurationDataResponse.h>
-#include <GetEuiccDataResponse.h>
-#include <GetRatResponse.h>
 #include <ListNotificationResponse.h>
 #include <NotificationSentResponse.h>
 #include <ProfileInfoListResponse.h>
+#include <ProfileRollbackResponse.h>
 #include <RetrieveNotificationsListResponse.h>
+#include <ReturnFromFallbackResponse.h>
 #include <SetDefaultDpAddressResponse.h>
 #include <SetNicknameResponse.h>
 
@@ -97,8 +97,8 @@ const std::vector<Function>& functions() {
       {"eim-config", "eim-config [EIM_ID]",
        "GetEimConfigurationData (BF55; SGP.32 iot cards): every eIM, or the one named",
        &asn_DEF_GetEimConfigurationDataResponse},
-      {"certs", "certs [CI_PKID_HEX]", "GetCerts (BF56; SGP.32 iot cards): EUM and eUICC certificates",
-       &asn_DEF_GetCertsResponse},
+      {"certs", "certs [CI_PKID_HEX]",
+       "GetCerts (BF56; SGP.32 iot cards): EUM and eUICC certificates", &asn_DEF_GetCertsResponse},
       {"rollback", "rollback [refresh]", "ProfileRollback (BF58; iot)",
        &asn_DEF_ProfileRollbackResponse},
       {"configure-immediate-enable",
@@ -121,8 +121,8 @@ const std::vector<Function>& functions() {
        "eUICCMemoryReset, SGP.32 form (BF64; iot): operational test default-dp preloaded-test "
        "provisioning eims immediate-enable",
        &asn_DEF_IotEuiccMemoryResetResponse},
-      {"iot-set-default-dp", "iot-set-default-dp FQDN", "SetDefaultDpAddress, SGP.32 form (BF65; iot)",
-       &asn_DEF_IotSetDefaultDpAddressResponse},
+      {"iot-set-default-dp", "iot-set-default-dp FQDN",
+       "SetDefaultDpAddress, SGP.32 form (BF65; iot)", &asn_DEF_IotSetDefaultDpAddressResponse},
       {"ipae-activation", "ipae-activation on|off", "IpaeActivation (BF42; iot)",
        &asn_DEF_IpaeActivationResponse},
       {"raw", "raw HEX", "any DER request; the answer is printed as hex", nullptr},
@@ -204,7 +204,8 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
   if (fn == "eim-config") {
     need(0, 1);
     if (a.empty()) return from_hex("BF5500");
-    if (a[0].empty() || a[0].size() > 128) throw UsageError("eim-config: an eimId has 1 to 128 bytes");
+    if (a[0].empty() || a[0].size() > 128)
+      throw UsageError("eim-config: an eimId has 1 to 128 bytes");
     return tlv::encode(0xBF55, tlv::encode(0xA0, tlv::encode(0x80, text(a[0]))));
   }
   if (fn == "certs") {
@@ -229,9 +230,8 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
       } else if (key == "aid") {
         body = prepend(tlv::encode(0xA0, tlv::encode(0x4F, from_hex(value))), body);
       } else if (key == "class") {
-        body =
-            prepend(tlv::encode(0xA0, tlv::encode(0x95, tlv::der_integer(number(value, "class")))),
-                    body);
+        body = prepend(
+            tlv::encode(0xA0, tlv::encode(0x95, tlv::der_integer(number(value, "class")))), body);
       } else if (key == "tags") {
         tlv::append(body, 0x5C, from_hex(value));
       } else {
@@ -302,13 +302,14 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
   }
   // SGP.32: the functions whose only field is refreshFlag ('80' BOOLEAN).
   static const std::vector<std::pair<std::string, std::uint32_t>> refresh_only{
-      {"rollback", 0xBF58},         {"immediate-enable", 0xBF5A}, {"emergency-enable", 0xBF5B},
+      {"rollback", 0xBF58},          {"immediate-enable", 0xBF5A}, {"emergency-enable", 0xBF5B},
       {"emergency-disable", 0xBF5C}, {"fallback", 0xBF5D},         {"fallback-return", 0xBF5E}};
   for (const auto& [name, tag] : refresh_only) {
     if (fn != name) continue;
     need(0, 1);
     if (a.size() == 1 && a[0] != "refresh") throw UsageError(fn + ": the only word is 'refresh'");
-    return tlv::encode(tag, tlv::encode(0x80, Bytes{static_cast<std::uint8_t>(a.empty() ? 0x00 : 0xFF)}));
+    return tlv::encode(
+        tag, tlv::encode(0x80, Bytes{static_cast<std::uint8_t>(a.empty() ? 0x00 : 0xFF)}));
   }
   if (fn == "configure-immediate-enable") {
     need(0, 3);
@@ -332,15 +333,16 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
   if (fn == "connectivity") return need(0, 0), from_hex("BF5F00");
   if (fn == "iot-reset") {
     need(1, 7);
-    static const std::vector<std::string> names{"operational",   "test",      "default-dp",
-                                                "preloaded-test", "provisioning", "eims",
+    static const std::vector<std::string> names{"operational",     "test",         "default-dp",
+                                                "preloaded-test",  "provisioning", "eims",
                                                 "immediate-enable"};
     std::uint8_t bits = 0;  // bit n of the ASN.1 list is 0x80 >> n
     for (const auto& o : a) {
       auto it = std::find(names.begin(), names.end(), o);
       if (it == names.end()) {
-        throw UsageError("iot-reset: options are operational, test, default-dp, preloaded-test, "
-                         "provisioning, eims, immediate-enable");
+        throw UsageError(
+            "iot-reset: options are operational, test, default-dp, preloaded-test, "
+            "provisioning, eims, immediate-enable");
       }
       bits |= static_cast<std::uint8_t>(0x80u >> (it - names.begin()));
     }
@@ -348,7 +350,8 @@ Bytes build_request(const std::string& fn, const std::vector<std::string>& a) {
     while (!(bits & (1u << unused))) ++unused;
     return tlv::encode(0xBF64, tlv::encode(0x82, Bytes{static_cast<std::uint8_t>(unused), bits}));
   }
-  if (fn == "iot-set-default-dp") return need(1, 1), tlv::encode(0xBF65, tlv::encode(0x80, text(a[0])));
+  if (fn == "iot-set-default-dp")
+    return need(1, 1), tlv::encode(0xBF65, tlv::encode(0x80, text(a[0])));
   if (fn == "ipae-activation") {
     need(1, 1);
     if (a[0] != "on" && a[0] != "off") throw UsageError("ipae-activation: on or off");
@@ -413,10 +416,12 @@ int run(GlobalOptions& global, const Es10Options& o) {
   }
   if (o.json) {
     auto j = json::Value::object();
-    j.set("function", fn).set("request", to_hex(request)).set("response", to_hex(answer));
-    if (!decoded.empty()) j.set("xer", decoded);
-    if (!error.empty()) j.set("error", error);
-    std::cout << j.dump() << '\n';
+    j["function"] = fn;
+    j["request"] = to_hex(request);
+    j["response"] = to_hex(answer);
+    if (!decoded.empty()) j["xer"] = decoded;
+    if (!error.empty()) j["error"] = error;
+    std::cout << json::dump(j) << '\n';
   } else {
     std::cout << to_hex(answer) << '\n';
     if (!decoded.empty()) std::cout << decoded << '\n';

@@ -108,23 +108,23 @@ struct CardTimes {
 
 json::Value times_json(const std::string& eid, const CardTimes& t) {
   auto us = [](std::chrono::nanoseconds d) {
-    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+    return static_cast<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(d).count());
   };
   auto ops = json::Value::object();
   for (std::size_t k = 0; k < crypto::kOpKinds; ++k) {
     const auto& c = t.crypto.ops[k];
     if (c.count == 0) continue;
-    ops.set(crypto::op_name(static_cast<crypto::Op>(k)),
-            json::Value::object().set("count", c.count).set("us", us(c.time)));
+    ops[crypto::op_name(static_cast<crypto::Op>(k))] =
+        json::Value{{"count", c.count}, {"us", us(c.time)}};
   }
-  return json::Value::object()
-      .set("event", "stats")
-      .set("eid", eid)
-      .set("apdus", t.apdus)
-      .set("busyUs", us(t.busy))
-      .set("cryptoUs", us(t.crypto.total()))
-      .set("persistUs", us(t.persist))
-      .set("crypto", std::move(ops));
+  return json::Value{{"event", "stats"},
+                     {"eid", eid},
+                     {"apdus", t.apdus},
+                     {"busyUs", us(t.busy)},
+                     {"cryptoUs", us(t.crypto.total())},
+                     {"persistUs", us(t.persist)},
+                     {"crypto", std::move(ops)}};
 }
 
 std::mutex g_out;
@@ -132,7 +132,7 @@ std::mutex g_out;
 void say(bool json, const json::Value& event, const std::string& human) {
   std::lock_guard lock(g_out);
   if (json) {
-    std::cout << event.dump() << std::endl;
+    std::cout << json::dump(event) << std::endl;
   } else {
     std::cout << human << std::endl;
   }
@@ -204,7 +204,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     sim::NewCard nc;
     nc.profiles.push_back(demo_preload());
     auto s = dir.create(nc, drbg);
-    say(o.json, json::Value::object().set("event", "created").set("eid", s.eid.str()),
+    say(o.json, json::Value{{"event", "created"}, {"eid", s.eid.str()}},
         "created card " + s.eid.str() + (first_run && n == 0 ? " (first run)" : ""));
   }
   const auto eids = dir.list();
@@ -219,11 +219,10 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     pcscd = start_private_pcscd(o.private_dir, slots, o.pcscd_debug, false, readers);
     device_name = pcscd->device_name();
     say(o.json,
-        json::Value::object()
-            .set("event", "pcscd")
-            .set("pid", static_cast<std::int64_t>(pcscd->pid()))
-            .set("socket", pcscd->socket_path())
-            .set("readers", static_cast<std::uint64_t>(readers.size())),
+        json::Value{{"event", "pcscd"},
+                    {"pid", static_cast<std::int64_t>(pcscd->pid())},
+                    {"socket", pcscd->socket_path()},
+                    {"readers", static_cast<std::uint64_t>(readers.size())}},
         "private pcscd " + std::to_string(pcscd->pid()) + " with " +
             std::to_string(readers.size()) + " readers (log " + pcscd->log_path().string() + ")");
   }
@@ -255,22 +254,19 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     auto drbg =
         o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
     CardTimes* t = o.stats ? &times[i] : nullptr;
-    cards.push_back(sim::make_euicc(dir.load(eids[i]), std::move(drbg), [dir, t](const CardState& s) {
-      const auto start = std::chrono::steady_clock::now();
-      dir.save(s);
-      if (t) t->persist += std::chrono::steady_clock::now() - start;
-    }));
+    cards.push_back(
+        sim::make_euicc(dir.load(eids[i]), std::move(drbg), [dir, t](const CardState& s) {
+          const auto start = std::chrono::steady_clock::now();
+          dir.save(s);
+          if (t) t->persist += std::chrono::steady_clock::now() - start;
+        }));
     if (trace) cards.back()->set_trace(trace);
   }
   for (unsigned i = 0; i < eids.size(); ++i) {
     const auto* ep = &endpoints[i];
     slots[eids[i]] = SlotInfo{i, ep->str()};
     say(o.json,
-        json::Value::object()
-            .set("event", "card")
-            .set("eid", eids[i])
-            .set("slot", i)
-            .set("endpoint", ep->str()),
+        json::Value{{"event", "card"}, {"eid", eids[i]}, {"slot", i}, {"endpoint", ep->str()}},
         "card " + eids[i] + " -> slot " + std::to_string(i) + " (" + ep->str() + ")");
     auto* raw = cards[i].get();
     CardTimes* t = o.stats ? &times[i] : nullptr;
@@ -288,8 +284,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             if (e == E::kDisconnected) --connected;
             std::string human = "slot " + std::to_string(i) + ": card " + eid + " " + name;
             if (e == E::kConnectFailed) human += " for a reader at " + where + " (retrying)";
-            say(o.json, json::Value::object().set("event", name).set("slot", i).set("eid", eid),
-                human);
+            say(o.json, json::Value{{"event", name}, {"slot", i}, {"eid", eid}}, human);
           });
       if (t) {
         link.set_apdu_timer([t](std::chrono::nanoseconds d) {
@@ -308,8 +303,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     }
     const std::string reader = "euicc-sim 00 00";
     const std::string seen = probe_reader(reader);
-    say(o.json,
-        json::Value::object().set("event", "probe").set("reader", reader).set("result", seen),
+    say(o.json, json::Value{{"event", "probe"}, {"reader", reader}, {"result", seen}},
         "PC/SC client sees '" + reader + "': " + seen);
     if (!o.json) {
       std::lock_guard lock(g_out);
@@ -325,7 +319,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   // Until Ctrl-C/SIGTERM, watching the private pcscd.
   int status = 0;
   if (!stop.wait(pcscd.get())) {
-    say(o.json, json::Value::object().set("event", "error").set("what", "pcscd exited"),
+    say(o.json, json::Value{{"event", "error"}, {"what", "pcscd exited"}},
         "euicc-sim: the private pcscd exited (see " + pcscd->log_path().string() + ")");
     status = 1;
   }
@@ -346,9 +340,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   }
   pcscd.reset();
   say(o.json,
-      json::Value::object()
-          .set("event", "stopped")
-          .set("cards", static_cast<std::uint64_t>(cards.size())),
+      json::Value{{"event", "stopped"}, {"cards", static_cast<std::uint64_t>(cards.size())}},
       "stopped; " + std::to_string(cards.size()) + " card image(s) are saved in " +
           dir.path().string());
   return status;
@@ -371,12 +363,11 @@ int run_pcscd(unsigned slots, const std::string& private_dir, bool debug, bool v
   PrivatePcscd& pcscd = *started;
   if (as_json) {
     auto r = json::Value::array();
-    for (const auto& name : readers) r.push(name);
-    std::cout << json::Value::object()
-                     .set("pid", static_cast<std::int64_t>(pcscd.pid()))
-                     .set("socket", pcscd.socket_path())
-                     .set("driver", pcscd.device_name())
-                     .set("readers", std::move(r))
+    for (const auto& name : readers) r.push_back(name);
+    std::cout << json::Value{{"pid", static_cast<std::int64_t>(pcscd.pid())},
+                             {"socket", pcscd.socket_path()},
+                             {"driver", pcscd.device_name()},
+                             {"readers", std::move(r)}}
                      .dump()
               << std::endl;
   } else {

@@ -82,8 +82,8 @@ std::filesystem::path pki_folder(const SmdpOptions& o) {
   if (!o.curve.empty()) {
     if (o.curve != "nist" && o.curve != "brainpool") throw UsageError("--curve: nist or brainpool");
     if (!fs::is_directory(root / o.curve))
-      throw UsageError("--pki: " + (root / o.curve).string() + " does not exist (pki init --curve " +
-                       o.curve + ")");
+      throw UsageError("--pki: " + (root / o.curve).string() +
+                       " does not exist (pki init --curve " + o.curve + ")");
     return root / o.curve;
   }
   for (const char* c : {"nist", "brainpool"}) {
@@ -172,9 +172,8 @@ int run(const SmdpOptions& o) {
     def(pb_key, "dp-pb.key.pem");
     // TLS does not follow the RSP curve: most clients (lpac through curl, OpenSSL 3.0's
     // defaults) offer no brainpool group, so the NIST TLS certificate serves when there is one.
-    fs::path tls_dir = fs::exists(fs::path(o.pki) / "nist" / "dp-tls.chain.pem")
-                           ? fs::path(o.pki) / "nist"
-                           : dir;
+    fs::path tls_dir =
+        fs::exists(fs::path(o.pki) / "nist" / "dp-tls.chain.pem") ? fs::path(o.pki) / "nist" : dir;
     if (tls_cert.empty()) tls_cert = (tls_dir / "dp-tls.chain.pem").string();
     if (tls_key.empty()) tls_key = (tls_dir / "dp-tls.key.pem").string();
     for (const char* c : {"nist", "brainpool"}) {
@@ -203,7 +202,7 @@ int run(const SmdpOptions& o) {
   auto emit = [&](const json::Value& j, const std::string& text) {
     std::lock_guard<std::mutex> lock(log_mutex);
     if (o.json) {
-      std::cout << j.dump() << std::endl;
+      std::cout << json::dump(j) << std::endl;
     } else {
       std::cout << text << std::endl;
     }
@@ -237,25 +236,28 @@ int run(const SmdpOptions& o) {
     std::optional<smdp::ServerEvent> ev;
     ev.swap(t_last_event);
     auto j = json::Value::object();
-    j.set("time", utc_now()).set("remote", r.remote).set("path", r.path).set("http", r.http_status);
-    std::string text = utc_now() + " " + r.remote + " " + r.path + " " +
-                       std::to_string(r.http_status);
+    j["time"] = utc_now();
+    j["remote"] = r.remote;
+    j["path"] = r.path;
+    j["http"] = r.http_status;
+    std::string text =
+        utc_now() + " " + r.remote + " " + r.path + " " + std::to_string(r.http_status);
     if (!r.outcome.empty()) {
-      j.set("status", r.outcome);
+      j["status"] = r.outcome;
       text += " " + r.outcome;
     }
     if (ev) {
-      j.set("function", ev->function);
+      j["function"] = ev->function;
       if (!ev->transaction_id.empty()) {
-        j.set("transactionId", to_hex(ev->transaction_id));
+        j["transactionId"] = to_hex(ev->transaction_id);
         text += " tid=" + to_hex(ev->transaction_id);
       }
       if (!ev->detail.empty()) {
-        j.set("detail", ev->detail);
+        j["detail"] = ev->detail;
         text += " (" + ev->detail + ")";
       }
     }
-    j.set("us", r.us);
+    j["us"] = r.us;
     char ms[32];
     std::snprintf(ms, sizeof ms, " %.1f ms", static_cast<double>(r.us) / 1000);
     text += ms;
@@ -302,24 +304,28 @@ int run(const SmdpOptions& o) {
       throw UsageError(o.profiles + "/" + id + ": " + e.what());
     }
     auto p = json::Value::object();
-    p.set("matchingId", id).set("confirmationCode", cc).set("ppk", ppk);
-    listing.push(std::move(p));
+    p["matchingId"] = id;
+    p["confirmationCode"] = cc;
+    p["ppk"] = ppk;
+    listing.push_back(std::move(p));
   }
   if (!o.default_profile.empty() &&
-      std::none_of(listing.elements()->begin(), listing.elements()->end(), [&](const auto& p) {
-        return *p.get("matchingId")->string() == o.default_profile;
-      }))
+      std::none_of(listing.begin(), listing.end(),
+                   [&](const json::Value& p) { return p["matchingId"] == o.default_profile; }))
     throw UsageError("--default-profile: no profile '" + o.default_profile + "'");
   es9 = server.get();
 
   const std::string url = "https://" + listen.first + ":" + std::to_string(port);
   {
     auto j = json::Value::object();
-    j.set("event", "listening").set("url", url).set("port", port).set("address", config.address)
-        .set("profiles", listing);
+    j["event"] = "listening";
+    j["url"] = url;
+    j["port"] = port;
+    j["address"] = config.address;
+    j["profiles"] = listing;
     std::string text = "euicc-sim SM-DP+ at " + url + ", smdpAddress " + config.address + ", " +
-                       std::to_string(listing.elements()->size()) + " profile(s):";
-    for (const auto& p : *listing.elements()) text += " " + *p.get("matchingId")->string();
+                       std::to_string(listing.size()) + " profile(s):";
+    for (const auto& p : listing) text += " " + p["matchingId"].get<std::string>();
     emit(j, text);
   }
 
@@ -333,10 +339,10 @@ int run(const SmdpOptions& o) {
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   auto j = json::Value::object();
-  j.set("event", "stopped").set("notifications",
-                                static_cast<std::uint64_t>(server->notifications().size()));
-  emit(j, "stopped; " + std::to_string(server->notifications().size()) +
-              " notification(s) received");
+  j["event"] = "stopped";
+  j["notifications"] = static_cast<std::uint64_t>(server->notifications().size());
+  emit(j,
+       "stopped; " + std::to_string(server->notifications().size()) + " notification(s) received");
   return 0;
 }
 
@@ -350,11 +356,13 @@ void add_smdp_commands(CLI::App& app) {
       "serve", "Serve profile packages to LPAs over ES9+ (HTTPS, JSON), binding each for the card");
   serve->add_option("--pki", o->pki,
                     "A test PKI from `pki init`: DPauth, DPpb, TLS certificate and the CIs");
-  serve->add_option("--curve", o->curve, "The PKI's curve to serve with: nist or brainpool "
-                                         "(default: nist if present)");
-  serve->add_option("--profiles", o->profiles,
-                    "Directory of profile packages: NAME.der (or a NAME.json builder spec) is "
-                    "offered under matching ID NAME")
+  serve->add_option("--curve", o->curve,
+                    "The PKI's curve to serve with: nist or brainpool "
+                    "(default: nist if present)");
+  serve
+      ->add_option("--profiles", o->profiles,
+                   "Directory of profile packages: NAME.der (or a NAME.json builder spec) is "
+                   "offered under matching ID NAME")
       ->required();
   serve->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();

@@ -13,16 +13,16 @@ namespace {
 
 std::string outcome_of(const HttpReply& reply) {
   if (reply.status == 204) return "Executed-Success";
-  auto v = json::Value::parse(reply.body);
-  const json::Value* s = v ? v->get("header") : nullptr;
-  s = s ? s->get("functionExecutionStatus") : nullptr;
+  auto v = json::parse(reply.body);
+  const json::Value* s = v ? json::member(*v, "header") : nullptr;
+  s = json::member(s, "functionExecutionStatus");
   if (s == nullptr) return "";
-  const json::Value* status = s->get("status");
-  std::string out = status && status->string() ? *status->string() : "";
-  if (const json::Value* d = s->get("statusCodeData")) {
+  const std::string* status = json::string_of(json::member(s, "status"));
+  std::string out = status ? *status : "";
+  if (const json::Value* d = json::member(s, "statusCodeData")) {
     auto text = [&](const char* k) {
-      const json::Value* f = d->get(k);
-      return f && f->string() ? *f->string() : std::string();
+      const std::string* f = json::string_of(json::member(d, k));
+      return f ? *f : std::string();
     };
     out += " " + text("subjectCode") + "/" + text("reasonCode");
   }
@@ -47,8 +47,7 @@ std::pair<std::string, int> split_host_port(const std::string& host_port, int de
         throw std::invalid_argument("'" + host_port + "': bad port");
       port = std::stoi(rest.substr(0, 6));
     }
-  } else if (auto colon = host.rfind(':'); colon != std::string::npos &&
-                                            host.find(':') == colon) {
+  } else if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(':') == colon) {
     std::string p = host.substr(colon + 1);
     host.resize(colon);
     if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
@@ -126,9 +125,13 @@ int Es9PlusHttpsServer::bind(const std::string& host, int port) {
   return port;
 }
 
-void Es9PlusHttpsServer::run() { impl_->http.listen_after_bind(); }
+void Es9PlusHttpsServer::run() {
+  impl_->http.listen_after_bind();
+}
 
-void Es9PlusHttpsServer::stop() { impl_->http.stop(); }
+void Es9PlusHttpsServer::stop() {
+  impl_->http.stop();
+}
 
 Es9Post https_post(const std::string& host_port, const TlsClientOptions& options) {
   auto [host, port] = split_host_port(host_port, 443);
@@ -140,8 +143,9 @@ Es9Post https_post(const std::string& host_port, const TlsClientOptions& options
   // OpenSSL 3.0 offers no brainpool group by default, and a server whose TLS certificate is
   // on brainpoolP256r1 (an SGP.22 curve) then fails the handshake; offer them after the usual
   // ones (TLS 1.2 then carries the brainpool certificate).
-  SSL_CTX_set1_groups_list(client->ssl_context(),
-                           "X25519:P-256:P-384:P-521:brainpoolP256r1:brainpoolP384r1:brainpoolP512r1");
+  SSL_CTX_set1_groups_list(
+      client->ssl_context(),
+      "X25519:P-256:P-384:P-521:brainpoolP256r1:brainpoolP384r1:brainpoolP512r1");
   client->set_connection_timeout(options.timeout_seconds, 0);
   client->set_read_timeout(options.timeout_seconds, 0);
   client->set_write_timeout(options.timeout_seconds, 0);
@@ -160,22 +164,30 @@ Es9Post https_post(const std::string& host_port, const TlsClientOptions& options
   }
   const std::string base = "https://" + host_port;
   return [client, base](const std::string& path, const std::string& body) {
-    httplib::Headers headers{{"X-Admin-Protocol", kAdminProtocol},
-                             {"User-Agent", "euicc-sim-lpa"}};
+    httplib::Headers headers{{"X-Admin-Protocol", kAdminProtocol}, {"User-Agent", "euicc-sim-lpa"}};
     auto res = client->Post(path.c_str(), headers, body, "application/json;charset=UTF-8");
     if (!res) {
       std::string why;
       switch (res.error()) {
-        case httplib::Error::Connection: why = "cannot connect"; break;
-        case httplib::Error::SSLConnection: why = "TLS handshake failed"; break;
+        case httplib::Error::Connection:
+          why = "cannot connect";
+          break;
+        case httplib::Error::SSLConnection:
+          why = "TLS handshake failed";
+          break;
         case httplib::Error::SSLServerVerification:
           why = std::string("the server's TLS certificate does not verify (") +
                 X509_verify_cert_error_string(client->get_openssl_verify_result()) +
                 "; --ca FILE names the issuer, --insecure-tls skips the check)";
           break;
-        case httplib::Error::Read: why = "no answer (connection closed or timed out)"; break;
-        case httplib::Error::Write: why = "the request could not be sent"; break;
-        default: why = httplib::to_string(res.error());
+        case httplib::Error::Read:
+          why = "no answer (connection closed or timed out)";
+          break;
+        case httplib::Error::Write:
+          why = "the request could not be sent";
+          break;
+        default:
+          why = httplib::to_string(res.error());
       }
       throw std::runtime_error(base + path + ": " + why);
     }
