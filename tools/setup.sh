@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the build and the tests need, by Debian 12 package name.
-BUILD_PACKAGES=(meson ninja-build pkg-config g++ asn1c python3 libbotan-2-dev libcli11-dev catch2 libpcsclite-dev pcscd libcpp-httplib-dev libssl-dev nlohmann-json3-dev)
+BUILD_PACKAGES=(meson ninja-build pkg-config g++ asn1c python3 libbotan-2-dev libcli11-dev catch2 libpcsclite-dev pcscd libcpp-httplib-dev libssl-dev libsqlite3-dev nlohmann-json3-dev)
 # The test run: the libFuzzer configuration (clang, its fuzzer and sanitizer runtimes), and
 # the PC/SC clients and the second driver the integration tests use (opensc-tool, Debian's
 # vsmartcard-vpcd).

@@ -10,6 +10,11 @@
 #include <AddInitialEimOkEntry.h>
 #include <AddInitialEimRequest.h>
 #include <AddInitialEimResponse.h>
+#include <AuthenticateClientRequestEsipa.h>
+#include <AuthenticateClientResponseEsipa.h>
+#include <BoundProfilePackage.h>
+#include <CancelSessionRequestEsipa.h>
+#include <CancelSessionResponseEsipa.h>
 #include <ConfigureImmediateProfileEnablingRequest.h>
 #include <ConfigureImmediateProfileEnablingResponse.h>
 #include <DisableEmergencyProfileRequest.h>
@@ -18,23 +23,33 @@
 #include <EimAcknowledgements.h>
 #include <EimConfigurationData.h>
 #include <EimIdInfo.h>
+#include <EimPackageResult.h>
 #include <EimPublicKeyData.h>
 #include <EnableEmergencyProfileRequest.h>
 #include <EnableEmergencyProfileResponse.h>
+#include <EsipaMessageFromEimToIpa.h>
+#include <EsipaMessageFromIpaToEim.h>
 #include <EuiccPackageRequest.h>
 #include <EuiccPackageResult.h>
 #include <EuiccResultData.h>
 #include <ExecuteFallbackMechanismRequest.h>
 #include <ExecuteFallbackMechanismResponse.h>
+#include <GetBoundProfilePackageRequestEsipa.h>
+#include <GetBoundProfilePackageResponseEsipa.h>
 #include <GetCertsRequest.h>
 #include <GetCertsResponse.h>
 #include <GetConnectivityParametersRequest.h>
 #include <GetConnectivityParametersResponse.h>
 #include <GetEimConfigurationDataRequest.h>
 #include <GetEimConfigurationDataResponse.h>
+#include <GetEimPackageRequest.h>
+#include <GetEimPackageResponse.h>
+#include <HandleNotificationEsipa.h>
 #include <ISDRProprietaryApplicationTemplateIoT.h>
 #include <ImmediateEnableRequest.h>
 #include <ImmediateEnableResponse.h>
+#include <InitiateAuthenticationRequestEsipa.h>
+#include <InitiateAuthenticationResponseEsipa.h>
 #include <IotEUICCInfo2.h>
 #include <IotEuiccMemoryResetRequest.h>
 #include <IotEuiccMemoryResetResponse.h>
@@ -53,9 +68,13 @@
 #include <ProfileDownloadTriggerResult.h>
 #include <ProfileRollbackRequest.h>
 #include <ProfileRollbackResponse.h>
+#include <ProvideEimPackageResult.h>
+#include <ProvideEimPackageResultResponse.h>
 #include <Psmo.h>
 #include <ReturnFromFallbackRequest.h>
 #include <ReturnFromFallbackResponse.h>
+#include <TransferEimPackageRequest.h>
+#include <TransferEimPackageResponse.h>
 
 #include <Certificate.h>
 
@@ -578,4 +597,469 @@ TEST_CASE("IotEUICCInfo2: ipaMode 90 and iotSpecificInfo B4 { A0 { 04 }, 81, 82 
   CHECK(to_hex(asn1::bytes_of(*info->iotSpecificInfo->iotVersion.list.array[0])) == "010200");
   CHECK(info->iotSpecificInfo->ecallSupported != nullptr);
   CHECK(info->iotSpecificInfo->fallbackSupported != nullptr);
+}
+
+// ESipa (SGP.32 §6.3). Each message is spelt out from the ASN.1 text (tags worked by hand from
+// X.680's automatic-tagging rules, ../shared/reference/ESIPA.md §1) and must decode both as its
+// own type and as the ESipa CHOICE of its direction, then re-encode byte for byte.
+namespace {
+
+const std::string kChallenge = repeat("C1", 16);
+const std::string kServerChallenge = repeat("C2", 16);
+const std::string kSmdpTid = "0102030405060708";
+const std::string kOtpk = "04" + repeat("AB", 64);
+
+void from_ipa(const std::string& hex, EsipaMessageFromIpaToEim_PR expected) {
+  INFO("EsipaMessageFromIpaToEim " << hex);
+  auto m =
+      decode_exact<EsipaMessageFromIpaToEim_t>(asn_DEF_EsipaMessageFromIpaToEim, from_hex(hex));
+  CHECK(m->present == expected);
+  CHECK(to_hex(asn1::encode(asn_DEF_EsipaMessageFromIpaToEim, m.get())) == hex);
+}
+
+void from_eim(const std::string& hex, EsipaMessageFromEimToIpa_PR expected) {
+  INFO("EsipaMessageFromEimToIpa " << hex);
+  auto m =
+      decode_exact<EsipaMessageFromEimToIpa_t>(asn_DEF_EsipaMessageFromEimToIpa, from_hex(hex));
+  CHECK(m->present == expected);
+  CHECK(to_hex(asn1::encode(asn_DEF_EsipaMessageFromEimToIpa, m.get())) == hex);
+}
+
+// A NotificationMetadata BF2F { 80 seq, 81 event bits, 0C address, 5A ICCID }.
+std::string notification_metadata(const std::string& seq, const std::string& event_bits) {
+  return tlv("BF2F",
+             tlv("80", seq) + tlv("81", event_bits) + tlv("0C", utf8(kSmdp)) + tlv("5A", kIccid));
+}
+
+// A ProfileInstallationResult: BF37 { BF27 { 80 tid, BF2F, 06 oid, A2 { A0 { 4F aid, 04 sima } } },
+// 5F37 }.
+std::string installation_result() {
+  return tlv(
+      "BF37",
+      tlv("BF27", tlv("80", kSmdpTid) + notification_metadata("05", "0780") + tlv("06", kSmdpOid) +
+                      tlv("A2", tlv("A0", tlv("4F", "A0000005591010FFFFFFFF8900001000") +
+                                              tlv("04",
+                                                  "300730A00530038001"
+                                                  "00")))) +
+          tlv("5F37", kSig));
+}
+
+// DeviceInfo inside ctxParams1 (CtxParamsForCommonAuthentication is automatically tagged:
+// 80 matchingId, A1 deviceInfo { 80 tac, A1 capabilities, 82 imei }).
+std::string ctx_params1() {
+  return tlv("A0", tlv("80", utf8("MATCHING")) +
+                       tlv("A1", tlv("80", "35290611") + tlv("A1", tlv("85", "0F0000")) +
+                                     tlv("82", "3529061100000017")));
+}
+
+}  // namespace
+
+TEST_CASE("ESipa GetEimPackage: BF4F { 5A, 80, 81, 82 } and the four answers") {
+  const std::string request =
+      tlv("BF4F", tlv("5A", kEid) + tlv("80", "") + tlv("81", "04") + tlv("82", "13F001"));
+  auto req = decode_exact<GetEimPackageRequest_t>(asn_DEF_GetEimPackageRequest, from_hex(request));
+  CHECK(to_hex(asn1::bytes_of(req->eidValue)) == kEid);
+  CHECK(req->notifyStateChange != nullptr);
+  REQUIRE(req->stateChangeCause != nullptr);
+  CHECK(*req->stateChangeCause == StateChangeCause_reset);
+  REQUIRE(req->rPLMN != nullptr);
+  from_ipa(request, EsipaMessageFromIpaToEim_PR_getEimPackageRequest);
+  from_ipa(tlv("BF4F", tlv("5A", kEid)), EsipaMessageFromIpaToEim_PR_getEimPackageRequest);
+
+  SECTION("the request built field by field") {
+    auto built = asn1::Value<GetEimPackageRequest_t>(asn1::make(asn_DEF_GetEimPackageRequest));
+    asn1::set_octets(built->eidValue, from_hex(kEid));
+    built->notifyStateChange = asn1::alloc<NULL_t>();
+    built->stateChangeCause = asn1::alloc<StateChangeCause_t>();
+    *built->stateChangeCause = StateChangeCause_reset;
+    built->rPLMN = asn1::new_octets<OCTET_STRING_t>(from_hex("13F001"));
+    CHECK(to_hex(asn1::encode(asn_DEF_GetEimPackageRequest, built.get())) == request);
+  }
+
+  // noEimPackageAvailable keeps INTEGER's own tag next to the tagged alternatives.
+  auto none = decode_exact<GetEimPackageResponse_t>(asn_DEF_GetEimPackageResponse,
+                                                    from_hex("BF4F03020101"));
+  REQUIRE(none->present == GetEimPackageResponse_PR_eimPackageError);
+  CHECK(none->choice.eimPackageError ==
+        GetEimPackageResponse__eimPackageError_noEimPackageAvailable);
+  from_eim("BF4F03020101", EsipaMessageFromEimToIpa_PR_getEimPackageResponse);
+  from_eim("BF4F0302017F", EsipaMessageFromEimToIpa_PR_getEimPackageResponse);
+
+  // A package is the eIM package itself, its tag replacing nothing: BF4F { BF51 ... }.
+  const std::string euicc_package =
+      tlv("BF4F", psmo_package(tlv("A3", tlv("5A", kIccid) + "0500")));
+  auto pkg =
+      decode_exact<GetEimPackageResponse_t>(asn_DEF_GetEimPackageResponse, from_hex(euicc_package));
+  REQUIRE(pkg->present == GetEimPackageResponse_PR_euiccPackageRequest);
+  CHECK(pkg->choice.euiccPackageRequest.euiccPackageSigned.counterValue == 5);
+  from_eim(euicc_package, EsipaMessageFromEimToIpa_PR_getEimPackageResponse);
+
+  const std::string data_request =
+      tlv("BF4F", tlv("BF52", tlv("5C", "80BF20BF22A6") + tlv("83", kTid)));
+  auto dr =
+      decode_exact<GetEimPackageResponse_t>(asn_DEF_GetEimPackageResponse, from_hex(data_request));
+  REQUIRE(dr->present == GetEimPackageResponse_PR_ipaEuiccDataRequest);
+  from_eim(data_request, EsipaMessageFromEimToIpa_PR_getEimPackageResponse);
+
+  const std::string trigger =
+      tlv("BF4F",
+          tlv("BF54", tlv("A0", tlv("80", utf8("1$smdp.example.com$MATCHING"))) + tlv("82", kTid)));
+  auto tr = decode_exact<GetEimPackageResponse_t>(asn_DEF_GetEimPackageResponse, from_hex(trigger));
+  REQUIRE(tr->present == GetEimPackageResponse_PR_profileDownloadTriggerRequest);
+  from_eim(trigger, EsipaMessageFromEimToIpa_PR_getEimPackageResponse);
+}
+
+TEST_CASE("ESipa ProvideEimPackageResult: BF50 { 5A, BF51 | 30 { BF51, A0 } | BF52 | BF54 | A0 }") {
+  const std::string result =
+      tlv("BF51", tlv("A0", tlv("30", tlv("80", utf8(kEimId)) + tlv("81", "05") + tlv("83", "07") +
+                                          tlv("30", tlv("83", "00"))) +
+                                tlv("5F37", kSig)));
+  // An other-signed notification: 30 { BF2F, 5F37, 30 eUICC cert, 30 EUM cert }.
+  const std::string other = tlv(
+      "30", notification_metadata("06", "0640") + tlv("5F37", kSig) + certs().euicc + certs().eum);
+
+  const std::string plain = tlv("BF50", tlv("5A", kEid) + result);
+  auto p =
+      decode_exact<ProvideEimPackageResult_t>(asn_DEF_ProvideEimPackageResult, from_hex(plain));
+  REQUIRE(p->eidValue != nullptr);
+  CHECK(p->eimPackageResult.present == EimPackageResult_PR_euiccPackageResult);
+  from_ipa(plain, EsipaMessageFromIpaToEim_PR_provideEimPackageResult);
+
+  // The result with the notifications its PSMOs created: '30' { BF51, A0 { ... } }.
+  const std::string with_notifications =
+      tlv("BF50", tlv("5A", kEid) + tlv("30", result + tlv("A0", other + installation_result())));
+  auto wn = decode_exact<ProvideEimPackageResult_t>(asn_DEF_ProvideEimPackageResult,
+                                                    from_hex(with_notifications));
+  REQUIRE(wn->eimPackageResult.present == EimPackageResult_PR_ePRAndNotifications);
+  const auto& epr = wn->eimPackageResult.choice.ePRAndNotifications;
+  CHECK(epr.euiccPackageResult.present == EuiccPackageResult_PR_euiccPackageResultSigned);
+  REQUIRE(epr.notificationList.list.count == 2);
+  CHECK(epr.notificationList.list.array[0]->present ==
+        IotPendingNotification_PR_otherSignedNotification);
+  CHECK(epr.notificationList.list.array[1]->present ==
+        IotPendingNotification_PR_profileInstallationResult);
+  from_ipa(with_notifications, EsipaMessageFromIpaToEim_PR_provideEimPackageResult);
+
+  // The answer to an IpaEuiccDataRequest; the eID is optional.
+  const std::string data =
+      tlv("BF50", tlv("BF52", tlv("A0", tlv("81", utf8(kSmdp)) + tlv("87", kTid))));
+  from_ipa(data, EsipaMessageFromIpaToEim_PR_provideEimPackageResult);
+
+  // A direct download's result: BF54 { 82 tid, BF37 }.
+  const std::string download =
+      tlv("BF50", tlv("5A", kEid) + tlv("BF54", tlv("82", kTid) + installation_result()));
+  auto dl =
+      decode_exact<ProvideEimPackageResult_t>(asn_DEF_ProvideEimPackageResult, from_hex(download));
+  REQUIRE(dl->eimPackageResult.present == EimPackageResult_PR_profileDownloadTriggerResult);
+  CHECK(
+      dl->eimPackageResult.choice.profileDownloadTriggerResult.profileDownloadTriggerResultData
+          .present ==
+      ProfileDownloadTriggerResult__profileDownloadTriggerResultData_PR_profileInstallationResult);
+  from_ipa(download, EsipaMessageFromIpaToEim_PR_provideEimPackageResult);
+
+  // A package the IPA could not use: A0 { 80 tid, 02 code } (implicit [0] on the SEQUENCE).
+  const std::string error = tlv("BF50", tlv("5A", kEid) + tlv("A0", tlv("80", kTid) + "020101"));
+  auto e =
+      decode_exact<ProvideEimPackageResult_t>(asn_DEF_ProvideEimPackageResult, from_hex(error));
+  REQUIRE(e->eimPackageResult.present == EimPackageResult_PR_eimPackageResultResponseError);
+  CHECK(e->eimPackageResult.choice.eimPackageResultResponseError.eimPackageResultErrorCode ==
+        EimPackageResultErrorCode_invalidPackageFormat);
+  from_ipa(error, EsipaMessageFromIpaToEim_PR_provideEimPackageResult);
+
+  SECTION("built field by field") {
+    auto built =
+        asn1::Value<ProvideEimPackageResult_t>(asn1::make(asn_DEF_ProvideEimPackageResult));
+    built->eidValue = asn1::new_octets<Octet16_t>(from_hex(kEid));
+    built->eimPackageResult.present = EimPackageResult_PR_eimPackageResultResponseError;
+    auto& err = built->eimPackageResult.choice.eimPackageResultResponseError;
+    err.eimTransactionId = asn1::new_octets<TransactionId_t>(from_hex(kTid));
+    err.eimPackageResultErrorCode = EimPackageResultErrorCode_invalidPackageFormat;
+    CHECK(to_hex(asn1::encode(asn_DEF_ProvideEimPackageResult, built.get())) == error);
+  }
+}
+
+TEST_CASE("ESipa ProvideEimPackageResultResponse: BF53 acknowledgements, '30 00', '02'") {
+  const std::string acks = tlv("BF50", tlv("BF53",
+                                           "800107"
+                                           "800108"));
+  CHECK(acks == "BF5009BF5306800107800108");
+  auto ack = decode_exact<ProvideEimPackageResultResponse_t>(
+      asn_DEF_ProvideEimPackageResultResponse, from_hex(acks));
+  REQUIRE(ack->present == ProvideEimPackageResultResponse_PR_eimAcknowledgements);
+  REQUIRE(ack->choice.eimAcknowledgements.list.count == 2);
+  CHECK(*ack->choice.eimAcknowledgements.list.array[1] == 8);
+  from_eim(acks, EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse);
+  // ESIPA.md §1: emptyResponse is BF50 02 30 00.
+  auto empty = decode_exact<ProvideEimPackageResultResponse_t>(
+      asn_DEF_ProvideEimPackageResultResponse, from_hex("BF50023000"));
+  CHECK(empty->present == ProvideEimPackageResultResponse_PR_emptyResponse);
+  from_eim("BF50023000", EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse);
+  auto error = decode_exact<ProvideEimPackageResultResponse_t>(
+      asn_DEF_ProvideEimPackageResultResponse, from_hex("BF5003020102"));
+  REQUIRE(error->present == ProvideEimPackageResultResponse_PR_provideEimPackageResultError);
+  CHECK(error->choice.provideEimPackageResultError ==
+        ProvideEimPackageResultResponse__provideEimPackageResultError_eidNotFound);
+  from_eim("BF5003BF5300", EsipaMessageFromEimToIpa_PR_provideEimPackageResultResponse);
+}
+
+TEST_CASE("ESipa HandleNotification: BF3D { A0 { notification } } or BF3D { BF50 }") {
+  // pendingNotification [0] is explicit around the untagged CHOICE.
+  const std::string pir = tlv("BF3D", tlv("A0", installation_result()));
+  auto h = decode_exact<HandleNotificationEsipa_t>(asn_DEF_HandleNotificationEsipa, from_hex(pir));
+  REQUIRE(h->present == HandleNotificationEsipa_PR_pendingNotification);
+  CHECK(h->choice.pendingNotification.present ==
+        IotPendingNotification_PR_profileInstallationResult);
+  from_ipa(pir, EsipaMessageFromIpaToEim_PR_handleNotificationEsipa);
+
+  const std::string other =
+      tlv("BF3D", tlv("A0", tlv("30", notification_metadata("09", "0520") + tlv("5F37", kSig) +
+                                          certs().euicc + certs().eum)));
+  from_ipa(other, EsipaMessageFromIpaToEim_PR_handleNotificationEsipa);
+  // Compact forms (A0 / A1 inside the explicit A0).
+  from_ipa(
+      tlv("BF3D", tlv("A0", tlv("A1", notification_metadata("09", "0520") + tlv("5F37", kSig)))),
+      EsipaMessageFromIpaToEim_PR_handleNotificationEsipa);
+
+  const std::string provide = tlv(
+      "BF3D", tlv("BF50", tlv("5A", kEid) + tlv("BF54", tlv("82", kTid) + installation_result())));
+  auto hp =
+      decode_exact<HandleNotificationEsipa_t>(asn_DEF_HandleNotificationEsipa, from_hex(provide));
+  CHECK(hp->present == HandleNotificationEsipa_PR_provideEimPackageResult);
+  from_ipa(provide, EsipaMessageFromIpaToEim_PR_handleNotificationEsipa);
+}
+
+TEST_CASE("ESipa InitiateAuthentication: BF39 { 81, 83, BF20, 82 } -> BF39 { A0 { ... } | 81 }") {
+  const std::string info1 =
+      tlv("BF20", tlv("82", "020500") + tlv("A9", tlv("04", kSki)) + tlv("AA", tlv("04", kSki)));
+  const std::string request =
+      tlv("BF39", tlv("81", kChallenge) + tlv("83", utf8(kSmdp)) + info1 + tlv("82", kTid));
+  auto req = decode_exact<InitiateAuthenticationRequestEsipa_t>(
+      asn_DEF_InitiateAuthenticationRequestEsipa, from_hex(request));
+  REQUIRE(req->smdpAddress != nullptr);
+  REQUIRE(req->euiccInfo1 != nullptr);
+  REQUIRE(req->eimTransactionId != nullptr);
+  from_ipa(request, EsipaMessageFromIpaToEim_PR_initiateAuthenticationRequestEsipa);
+  from_ipa(tlv("BF39", tlv("81", kChallenge)),
+           EsipaMessageFromIpaToEim_PR_initiateAuthenticationRequestEsipa);
+
+  // ServerSigned1 { 80 tid, 81 euiccChallenge, 83 address, 84 serverChallenge }.
+  const std::string server_signed1 =
+      tlv("30", tlv("80", kSmdpTid) + tlv("81", kChallenge) + tlv("83", utf8(kSmdp)) +
+                    tlv("84", kServerChallenge));
+  const std::string ok = tlv(
+      "BF39", tlv("A0", tlv("80", kSmdpTid) + server_signed1 + tlv("5F37", kSig) + tlv("04", kSki) +
+                            certs().eum + tlv("0C", utf8("MATCHING")) + tlv("A2", ctx_params1())));
+  auto r = decode_exact<InitiateAuthenticationResponseEsipa_t>(
+      asn_DEF_InitiateAuthenticationResponseEsipa, from_hex(ok));
+  REQUIRE(r->present == InitiateAuthenticationResponseEsipa_PR_initiateAuthenticationOkEsipa);
+  const auto& o = r->choice.initiateAuthenticationOkEsipa;
+  REQUIRE(o.matchingId != nullptr);
+  CHECK(asn1::string_of(*o.matchingId) == "MATCHING");
+  REQUIRE(o.ctxParams1 != nullptr);
+  from_eim(ok, EsipaMessageFromEimToIpa_PR_initiateAuthenticationResponseEsipa);
+
+  auto err = decode_exact<InitiateAuthenticationResponseEsipa_t>(
+      asn_DEF_InitiateAuthenticationResponseEsipa, from_hex("BF3903810134"));
+  REQUIRE(err->present == InitiateAuthenticationResponseEsipa_PR_initiateAuthenticationErrorEsipa);
+  CHECK(
+      err->choice.initiateAuthenticationErrorEsipa ==
+      InitiateAuthenticationResponseEsipa__initiateAuthenticationErrorEsipa_invalidEimTransactionId);
+  from_eim("BF3903810134", EsipaMessageFromEimToIpa_PR_initiateAuthenticationResponseEsipa);
+}
+
+TEST_CASE("ESipa AuthenticateClient: BF3B { 80, BF38 full or compact } -> A0 okDP | A1 okDS | 82") {
+  const std::string info2 = tlv(
+      "BF22", tlv("81", "020300") + tlv("82", "020500") + tlv("83", "010000") +
+                  tlv("84", "8101008202FFFF") + tlv("85", "00") + tlv("88", "00") +
+                  tlv("A9", tlv("04", kSki)) + tlv("AA", tlv("04", kSki)) + tlv("04", "010000") +
+                  tlv("0C", "") + tlv("90", "01") + tlv("B4", tlv("A0", tlv("04", "010200"))));
+  const std::string euicc_signed1 =
+      tlv("30", tlv("80", kSmdpTid) + tlv("83", utf8(kSmdp)) + tlv("84", kServerChallenge) + info2 +
+                    ctx_params1());
+  // The full answer: A0 { 30 euiccSigned1, 5F37, 30 eUICC cert, 30 EUM cert }.
+  const std::string full =
+      tlv("BF3B", tlv("80", kSmdpTid) + tlv("BF38", tlv("A0", euicc_signed1 + tlv("5F37", kSig) +
+                                                                  certs().euicc + certs().eum)));
+  auto f = decode_exact<AuthenticateClientRequestEsipa_t>(asn_DEF_AuthenticateClientRequestEsipa,
+                                                          from_hex(full));
+  REQUIRE(f->authenticateServerResponse.present ==
+          IotAuthenticateServerResponse_PR_authenticateResponseOk);
+  const auto& signed1 = f->authenticateServerResponse.choice.authenticateResponseOk.euiccSigned1;
+  REQUIRE(signed1.euiccInfo2.ipaMode != nullptr);
+  CHECK(*signed1.euiccInfo2.ipaMode == IpaMode_ipae);
+  from_ipa(full, EsipaMessageFromIpaToEim_PR_authenticateClientRequestEsipa);
+
+  // Compact: A2 { A0 { 84 extCardResource, A2 { ctxParams1 } }, 5F37 } without certificates,
+  // or with them as A1 / A2 (implicit, the certificate's '30' replaced).
+  const std::string compact = tlv(
+      "BF3B",
+      tlv("80", kSmdpTid) +
+          tlv("BF38", tlv("A2", tlv("A0", tlv("84", "8101008202FFFF") + tlv("A2", ctx_params1())) +
+                                    tlv("5F37", kSig))));
+  auto c = decode_exact<AuthenticateClientRequestEsipa_t>(asn_DEF_AuthenticateClientRequestEsipa,
+                                                          from_hex(compact));
+  REQUIRE(c->authenticateServerResponse.present ==
+          IotAuthenticateServerResponse_PR_compactAuthenticateResponseOk);
+  const auto& co = c->authenticateServerResponse.choice.compactAuthenticateResponseOk;
+  CHECK(co.signedData.present == CompactAuthenticateResponseOk__signedData_PR_compactEuiccSigned1);
+  CHECK(co.euiccCertificate == nullptr);
+  from_ipa(compact, EsipaMessageFromIpaToEim_PR_authenticateClientRequestEsipa);
+  from_ipa(
+      tlv("BF3B", tlv("80", kSmdpTid) + tlv("BF38", tlv("A2", euicc_signed1 + tlv("5F37", kSig) +
+                                                                  "A1" + certs().euicc.substr(2) +
+                                                                  "A2" + certs().eum.substr(2)))),
+      EsipaMessageFromIpaToEim_PR_authenticateClientRequestEsipa);
+  // The eUICC's error form passes through: A1 { 80 tid, 02 code }.
+  from_ipa(
+      tlv("BF3B", tlv("80", kSmdpTid) + tlv("BF38", tlv("A1", tlv("80", kSmdpTid) + "020106"))),
+      EsipaMessageFromIpaToEim_PR_authenticateClientRequestEsipa);
+
+  // okDP: A0 { 80, BF25 metadata, 30 smdpSigned2 { 80, 01 }, 5F37, 30 certificate, 04 hashCc }.
+  const std::string ok_dp =
+      tlv("BF3B", tlv("A0", tlv("80", kSmdpTid) +
+                                tlv("BF25", tlv("5A", kIccid) + tlv("91", utf8("Op")) +
+                                                tlv("92", utf8("IoT"))) +
+                                tlv("30", tlv("80", kSmdpTid) + tlv("01", "FF")) +
+                                tlv("5F37", kSig) + certs().eum + tlv("04", repeat("CC", 32))));
+  auto dp = decode_exact<AuthenticateClientResponseEsipa_t>(asn_DEF_AuthenticateClientResponseEsipa,
+                                                            from_hex(ok_dp));
+  REQUIRE(dp->present == AuthenticateClientResponseEsipa_PR_authenticateClientOkDPEsipa);
+  CHECK(dp->choice.authenticateClientOkDPEsipa.profileMetaData != nullptr);
+  CHECK(dp->choice.authenticateClientOkDPEsipa.hashCc != nullptr);
+  from_eim(ok_dp, EsipaMessageFromEimToIpa_PR_authenticateClientResponseEsipa);
+  // okDS: A1 { 80, BF54 trigger }.
+  const std::string ok_ds =
+      tlv("BF3B", tlv("A1", tlv("80", kSmdpTid) +
+                                tlv("BF54", tlv("A0", tlv("80", utf8("1$smdp.example.com$X"))))));
+  auto ds = decode_exact<AuthenticateClientResponseEsipa_t>(asn_DEF_AuthenticateClientResponseEsipa,
+                                                            from_hex(ok_ds));
+  REQUIRE(ds->present == AuthenticateClientResponseEsipa_PR_authenticateClientOkDSEsipa);
+  from_eim(ok_ds, EsipaMessageFromEimToIpa_PR_authenticateClientResponseEsipa);
+  auto err = decode_exact<AuthenticateClientResponseEsipa_t>(
+      asn_DEF_AuthenticateClientResponseEsipa, from_hex("BF3B03820108"));
+  REQUIRE(err->present == AuthenticateClientResponseEsipa_PR_authenticateClientErrorEsipa);
+  CHECK(err->choice.authenticateClientErrorEsipa ==
+        AuthenticateClientResponseEsipa__authenticateClientErrorEsipa_noEligibleProfile);
+}
+
+TEST_CASE("ESipa GetBoundProfilePackage: BF3A { 80, BF21 } -> BF3A { A0 { 80, BF36 } | 81 }") {
+  const std::string full =
+      tlv("BF3A", tlv("80", kSmdpTid) +
+                      tlv("BF21", tlv("A0", tlv("30", tlv("80", kSmdpTid) + tlv("5F49", kOtpk)) +
+                                                tlv("5F37", kSig))));
+  auto f = decode_exact<GetBoundProfilePackageRequestEsipa_t>(
+      asn_DEF_GetBoundProfilePackageRequestEsipa, from_hex(full));
+  CHECK(f->prepareDownloadResponse.present == IotPrepareDownloadResponse_PR_downloadResponseOk);
+  from_ipa(full, EsipaMessageFromIpaToEim_PR_getBoundProfilePackageRequestEsipa);
+  // Compact: A2 { 30 { 5F49, 04 hashCc }, 5F37 }.
+  const std::string compact =
+      tlv("BF3A",
+          tlv("80", kSmdpTid) +
+              tlv("BF21", tlv("A2", tlv("30", tlv("5F49", kOtpk) + tlv("04", repeat("CC", 32))) +
+                                        tlv("5F37", kSig))));
+  auto c = decode_exact<GetBoundProfilePackageRequestEsipa_t>(
+      asn_DEF_GetBoundProfilePackageRequestEsipa, from_hex(compact));
+  REQUIRE(c->prepareDownloadResponse.present ==
+          IotPrepareDownloadResponse_PR_compactDownloadResponseOk);
+  CHECK(c->prepareDownloadResponse.choice.compactDownloadResponseOk.compactEuiccSigned2.hashCc !=
+        nullptr);
+  from_ipa(compact, EsipaMessageFromIpaToEim_PR_getBoundProfilePackageRequestEsipa);
+  // The eUICC's error passes through: A1 { 80 tid, 02 code }.
+  from_ipa(
+      tlv("BF3A", tlv("80", kSmdpTid) + tlv("BF21", tlv("A1", tlv("80", kSmdpTid) + "020102"))),
+      EsipaMessageFromIpaToEim_PR_getBoundProfilePackageRequestEsipa);
+
+  // A Bound Profile Package: BF36 { BF23 { 82 01 01, 80 tid, A6 { 80 88, 81 10, 84 hostId },
+  // 5F49, 5F37 }, A0 { 87 }, A1 { 88, 88 }, A2 { 87 }, A3 { 86, 86 } }.
+  const std::string bpp =
+      tlv("BF36", tlv("BF23", tlv("82", "01") + tlv("80", kSmdpTid) +
+                                  tlv("A6", tlv("80", "88") + tlv("81", "10") + tlv("84", "0102")) +
+                                  tlv("5F49", kOtpk) + tlv("5F37", kSig)) +
+                      tlv("A0", tlv("87", repeat("01", 20))) +
+                      tlv("A1", tlv("88", repeat("02", 30)) + tlv("88", repeat("03", 30))) +
+                      tlv("A2", tlv("87", repeat("04", 20))) +
+                      tlv("A3", tlv("86", repeat("05", 200)) + tlv("86", repeat("06", 40))));
+  decode_exact<BoundProfilePackage_t>(asn_DEF_BoundProfilePackage, from_hex(bpp));
+  const std::string ok = tlv("BF3A", tlv("A0", tlv("80", kSmdpTid) + bpp));
+  auto r = decode_exact<GetBoundProfilePackageResponseEsipa_t>(
+      asn_DEF_GetBoundProfilePackageResponseEsipa, from_hex(ok));
+  REQUIRE(r->present == GetBoundProfilePackageResponseEsipa_PR_getBoundProfilePackageOkEsipa);
+  const auto& b = r->choice.getBoundProfilePackageOkEsipa.boundProfilePackage;
+  CHECK(b.sequenceOf88.list.count == 2);
+  CHECK(b.secondSequenceOf87 != nullptr);
+  CHECK(b.sequenceOf86.list.count == 2);
+  from_eim(ok, EsipaMessageFromEimToIpa_PR_getBoundProfilePackageResponseEsipa);
+  auto err = decode_exact<GetBoundProfilePackageResponseEsipa_t>(
+      asn_DEF_GetBoundProfilePackageResponseEsipa, from_hex("BF3A0381015F"));
+  CHECK(err->choice.getBoundProfilePackageErrorEsipa ==
+        GetBoundProfilePackageResponseEsipa__getBoundProfilePackageErrorEsipa_invalidTransactionId);
+  from_eim("BF3A0381015F", EsipaMessageFromEimToIpa_PR_getBoundProfilePackageResponseEsipa);
+}
+
+TEST_CASE("ESipa CancelSession: BF41 { 80, A1 { response } } -> BF41 { A0 00 | 81 }") {
+  // Both components untagged, so numbered; [1] replaces the response's own BF41 (implicit on
+  // a tagged CHOICE). The eUICC's signed form is A0 { 30 { 80 tid, 81 oid, 82 reason }, 5F37 }.
+  const std::string full =
+      tlv("BF41", tlv("80", kSmdpTid) +
+                      tlv("A1", tlv("A0", tlv("30", tlv("80", kSmdpTid) + tlv("81", kSmdpOid) +
+                                                        tlv("82", "01")) +
+                                              tlv("5F37", kSig))));
+  auto f =
+      decode_exact<CancelSessionRequestEsipa_t>(asn_DEF_CancelSessionRequestEsipa, from_hex(full));
+  CHECK(f->cancelSessionResponse.present == IotCancelSessionResponse_PR_cancelSessionResponseOk);
+  from_ipa(full, EsipaMessageFromIpaToEim_PR_cancelSessionRequestEsipa);
+  // Compact: A2 { 30 { 80 reason }, 5F37 }.
+  const std::string compact =
+      tlv("BF41", tlv("80", kSmdpTid) +
+                      tlv("A1", tlv("A2", tlv("30", tlv("80", "01")) + tlv("5F37", kSig))));
+  auto c = decode_exact<CancelSessionRequestEsipa_t>(asn_DEF_CancelSessionRequestEsipa,
+                                                     from_hex(compact));
+  REQUIRE(c->cancelSessionResponse.present ==
+          IotCancelSessionResponse_PR_compactCancelSessionResponseOk);
+  REQUIRE(c->cancelSessionResponse.choice.compactCancelSessionResponseOk
+              .compactEuiccCancelSessionSigned.reason != nullptr);
+  CHECK(*c->cancelSessionResponse.choice.compactCancelSessionResponseOk
+             .compactEuiccCancelSessionSigned.reason == CancelSessionReason_postponed);
+  from_ipa(compact, EsipaMessageFromIpaToEim_PR_cancelSessionRequestEsipa);
+  from_ipa(tlv("BF41", tlv("80", kSmdpTid) + tlv("A1", "810105")),
+           EsipaMessageFromIpaToEim_PR_cancelSessionRequestEsipa);
+
+  auto ok = decode_exact<CancelSessionResponseEsipa_t>(asn_DEF_CancelSessionResponseEsipa,
+                                                       from_hex("BF4102A000"));
+  CHECK(ok->present == CancelSessionResponseEsipa_PR_cancelSessionOk);
+  from_eim("BF4102A000", EsipaMessageFromEimToIpa_PR_cancelSessionResponseEsipa);
+  from_eim("BF4103810102", EsipaMessageFromEimToIpa_PR_cancelSessionResponseEsipa);
+}
+
+TEST_CASE("ESipa TransferEimPackage: BF4E request and response alternatives") {
+  auto ack = decode_exact<TransferEimPackageRequest_t>(asn_DEF_TransferEimPackageRequest,
+                                                       from_hex("BF4E07BF5304800201F4"));
+  REQUIRE(ack->present == TransferEimPackageRequest_PR_eimAcknowledgements);
+  CHECK(*ack->choice.eimAcknowledgements.list.array[0] == 500);
+  from_eim("BF4E07BF5304800201F4", EsipaMessageFromEimToIpa_PR_transferEimPackageRequest);
+  from_eim(tlv("BF4E", psmo_package(tlv("A6", ""))),
+           EsipaMessageFromEimToIpa_PR_transferEimPackageRequest);
+
+  auto received = decode_exact<TransferEimPackageResponse_t>(asn_DEF_TransferEimPackageResponse,
+                                                             from_hex("BF4E020500"));
+  CHECK(received->present == TransferEimPackageResponse_PR_eimPackageReceived);
+  from_ipa("BF4E020500", EsipaMessageFromIpaToEim_PR_transferEimPackageResponse);
+  from_ipa("BF4E03020102", EsipaMessageFromIpaToEim_PR_transferEimPackageResponse);
+  from_ipa(tlv("BF4E", tlv("30", tlv("BF51", tlv("A2", tlv("80", utf8(kEimId)))) + "A000")),
+           EsipaMessageFromIpaToEim_PR_transferEimPackageResponse);
+}
+
+TEST_CASE("ESipa messages that are not of their direction or are cut short do not decode") {
+  std::size_t consumed = 0;
+  // A GetEimPackageResponse is not a message from the IPA (its CHOICE has no such content).
+  CHECK_THROWS_AS(
+      asn1::decode(asn_DEF_EsipaMessageFromIpaToEim, from_hex("BF4F03020101"), consumed),
+      asn1::DecodeError);
+  // HandleNotification has no answer, so no eIM message carries BF3D.
+  CHECK_THROWS_AS(asn1::decode(asn_DEF_EsipaMessageFromEimToIpa,
+                               from_hex(tlv("BF3D", tlv("A0", installation_result()))), consumed),
+                  asn1::DecodeError);
+  // Truncated: the length says more than there is.
+  CHECK_THROWS_AS(asn1::decode(asn_DEF_EsipaMessageFromEimToIpa, from_hex("BF4F030201"), consumed),
+                  asn1::DecodeError);
 }
