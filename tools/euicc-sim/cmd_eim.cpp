@@ -700,6 +700,11 @@ void add_eim_commands(CLI::App& app) {
       "The test eIM (SGP.32): ESipa server with queues (serve, queue, status, register, cancel) "
       "and offline tools (config, package, verify-result)");
   eim->require_subcommand(1);
+  eim->footer(
+      "Examples:\n"
+      "  euicc-sim eim serve --pki /tmp/pki --eim-id eim-1 --db /tmp/eim.db\n"
+      "  euicc-sim eim queue --db /tmp/eim.db --eid EID --euicc-data all\n"
+      "  euicc-sim eim status --db /tmp/eim.db --eid EID --json");
 
   auto c = std::make_shared<ConfigOptions>();
   auto* config =

@@ -190,7 +190,7 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
     if (!o.json) std::cerr << "\n";
     std::cerr << "euicc-sim: stopped after " << *o.stop_after_pieces
               << " piece(s) of the Bound Profile Package, as asked\n";
-    return 3;
+    return 1;  // the download did not complete: a failure like any other (README: exit status)
   } catch (const lpa::DownloadError& e) {
     if (o.json) {
       auto j = json::Value::object();
@@ -300,6 +300,11 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
                                  "The LPA role for scripts: download profiles, deliver "
                                  "notifications (ES10 to the card, ES9+ to the SM-DP+)");
   lpa->require_subcommand(1);
+  lpa->footer(
+      "Examples:\n"
+      "  euicc-sim lpa download --card EID --activation-code 'LPA:1$localhost:8443$TS48v1_A' "
+      "--ca /tmp/pki/nist/ci.pem\n"
+      "  euicc-sim lpa notifications process --card EID --ca /tmp/pki/nist/ci.pem");
 
   auto d = std::make_shared<DownloadOptions>();
   auto* dl = lpa->add_subcommand("download",
@@ -316,11 +321,11 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
   dl->add_flag("--no-notify", d->no_notify, "Leave the install notification on the card");
   dl->add_option("--stop-after-pieces", d->stop_after_pieces,
                  "Test aid: leave after N pieces of the package, as an LPA that dies would "
-                 "(exit status 3)");
+                 "(exit status 1, saying so)");
   dl->add_flag("--json", d->json, "JSON lines: each step, each piece, then the result");
   dl->footer(
       "Progress goes to stderr; the result to stdout. Exit status: 0 installed (and notified), "
-      "1 refused or not notified, 2 usage, 3 stopped by --stop-after-pieces.\n"
+      "1 refused, not notified or stopped by --stop-after-pieces, 2 usage.\n"
       "Examples:\n"
       "  euicc-sim lpa download --reader 'euicc-sim 00 00' --smdp localhost:8443 "
       "--matching-id TS48v1_A --ca /tmp/pki/nist/ci.pem\n"
@@ -339,8 +344,13 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
   add_tls_options(process, n->tls);
   process->add_flag("--json", n->json, "One JSON object: each notification and its fate");
   process->footer(
-      "Exit status 1 if any notification could not be delivered (it stays on the "
-      "card).");
+      "Exit status: 0 every pending notification delivered (or none pending), 1 one could not\n"
+      "be delivered (it stays on the card), 2 usage.\n"
+      "Example:\n"
+      "  euicc-sim lpa notifications process --card EID --ca /tmp/pki/nist/ci.pem --json");
+  notifications->footer(
+      "Example:\n"
+      "  euicc-sim lpa notifications process --reader 'euicc-sim 00 00' --insecure-tls");
   process->callback([&global, n] { std::exit(run_notify(global, *n)); });
 }
 

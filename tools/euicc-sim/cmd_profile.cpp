@@ -346,6 +346,11 @@ void add_profile_commands(CLI::App& app) {
   ins->add_flag("--tree", o->tree, "Also list the installed file tree (FIDs, types, sizes)");
   ins->add_flag("--show-secrets", o->show_secrets,
                 "Print K, OPc and PIN values (hidden otherwise)");
+  ins->footer(
+      "Exit status: 0 described, 1 the file is not a profile package that installs, 2 usage.\n"
+      "Examples:\n"
+      "  euicc-sim profile inspect /tmp/test-profile.der --tree\n"
+      "  euicc-sim profile inspect /tmp/test-profile.der --json --show-secrets");
   ins->callback([o] {
     if (int rc = inspect(*o); rc != 0) throw CLI::RuntimeError(rc);
   });
@@ -358,6 +363,10 @@ void add_profile_commands(CLI::App& app) {
       "print the failing PE (index, type, identification) and the PEStatus reason");
   val->add_option("FILE", *file, "Profile package (DER)")->required();
   val->add_flag("--json", *json, "Machine-readable output");
+  val->footer(
+      "Exit status: 0 it installs, 1 it does not (the failing PE is printed), 2 usage.\n"
+      "Example:\n"
+      "  euicc-sim profile validate /tmp/test-profile.der --json");
   val->callback([file, json] {
     if (int rc = validate(*file, *json); rc != 0) throw CLI::RuntimeError(rc);
   });
@@ -370,7 +379,15 @@ void add_profile_commands(CLI::App& app) {
   bld->add_option("SPEC", b->spec, "JSON spec, e.g. docs/examples/test-profile.json")->required();
   bld->add_option("-o,--output", b->output, "Profile package to write (DER)")->required();
   bld->add_flag("--json", b->json, "Machine-readable output");
+  bld->footer(
+      "Example:\n"
+      "  euicc-sim profile build docs/examples/test-profile.json -o /tmp/test-profile.der");
   bld->callback([b] { build(*b); });
+  profile->footer(
+      "Examples:\n"
+      "  euicc-sim profile build docs/examples/test-profile.json -o /tmp/test-profile.der\n"
+      "  euicc-sim profile validate /tmp/test-profile.der\n"
+      "  euicc-sim profile inspect /tmp/test-profile.der --tree");
 }
 
 }  // namespace euiccsim::tools

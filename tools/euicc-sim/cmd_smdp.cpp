@@ -352,6 +352,10 @@ void add_smdp_commands(CLI::App& app) {
   auto o = std::make_shared<SmdpOptions>();
   auto* smdp = app.add_subcommand("smdp", "A test SM-DP+ (ES9+ over HTTPS)");
   smdp->require_subcommand(1);
+  smdp->footer(
+      "Example:\n"
+      "  euicc-sim smdp serve --pki /tmp/pki --curve nist --profiles /tmp/profiles "
+      "--listen 127.0.0.1:8443");
   auto* serve = smdp->add_subcommand(
       "serve", "Serve profile packages to LPAs over ES9+ (HTTPS, JSON), binding each for the card");
   serve->add_option("--pki", o->pki,
@@ -381,8 +385,9 @@ void add_smdp_commands(CLI::App& app) {
   serve->add_option("--dp-pb-cert", o->dp_pb_cert, "DPpb certificate (DER)");
   serve->add_option("--dp-pb-key", o->dp_pb_key, "DPpb key (PEM)");
   serve->add_option("--ci-cert", o->ci_certs, "A CI to trust for eUICC chains (DER; repeatable)");
-  serve->add_option("--tls-cert", o->tls_cert, "TLS certificate chain (PEM)");
-  serve->add_option("--tls-key", o->tls_key, "TLS key (PEM)");
+  serve->add_option("--tls-cert", o->tls_cert,
+                    "TLS certificate: PEM (then its issuers) or one DER certificate");
+  serve->add_option("--tls-key", o->tls_key, "TLS key: PEM or DER (SEC1 or PKCS#8)");
   serve->add_option("--seed", o->seed, "Repeatable transaction ids, challenges and keys");
   serve->add_flag("--json", o->json, "Log as JSON lines");
   serve->footer(

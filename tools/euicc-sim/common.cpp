@@ -21,7 +21,7 @@ std::shared_ptr<sim::TraceBus> GlobalOptions::trace_bus() {
   std::ostream* out = &std::cerr;
   if (trace_file != "-") {
     trace_stream_ = std::make_unique<std::ofstream>(trace_file, std::ios::app);
-    if (!*trace_stream_) throw std::runtime_error("cannot open trace file " + trace_file);
+    if (!*trace_stream_) throw UsageError("--trace: cannot open " + trace_file);
     out = trace_stream_.get();
   }
   auto bus = std::make_shared<sim::TraceBus>();
@@ -179,7 +179,7 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
 
 Bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
+  if (!in) throw UsageError("cannot read " + path);
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 

@@ -41,7 +41,8 @@ std::string choose_card(const sim::StateDirectory& dir, const std::string& eid);
 
 json::Value card_json(const CardState& state, const std::filesystem::path& image);
 
-// The whole of a file; std::runtime_error "cannot read PATH" when it cannot be read.
+// The whole of a file named on the command line; UsageError "cannot read PATH" (exit status
+// 2) when it cannot be read.
 Bytes read_file(const std::string& path);
 
 // The profile every new card gets unless told otherwise: a test profile made by the builder

@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--state", global.state_dir,
                  "State directory holding the card images (default: $XDG_DATA_HOME/euicc-sim, "
                  "else ~/.local/share/euicc-sim)");
-  app.add_option("--trace", global.trace_file, "Write every APDU to FILE ('-' for stderr)");
+  app.add_option("--trace", global.trace_file, "Write every APDU to FILE ('-' for stderr)")
+      ->type_name("FILE");
   app.add_option("--trace-format", global.trace_format, "Trace as human 'text' or 'jsonl'")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
       "  euicc-sim demo                     the same card, shown working in-process\n"
       "  euicc-sim card new --seed 1        a new card with a repeatable EID\n"
       "  euicc-sim apdu 00A4040010A0000005591010FFFFFFFF8900000100\n"
-      "Exit status: 0 success, 1 failure, 2 usage error.");
+      "Exit status: 0 ok, 1 the card or a peer said no or the operation failed, 2 usage error.");
   add_card_commands(app, global);
   add_apdu_command(app, global);
   add_es10_command(app, global);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "euiccsim/simulator/json.hpp"
+#include "tls/identity.hpp"
 
 namespace euiccsim::smdp {
 
@@ -60,24 +61,25 @@ std::pair<std::string, int> split_host_port(const std::string& host_port, int de
 }
 
 struct Es9PlusHttpsServer::Impl {
-  Impl(const std::string& cert, const std::string& key) : http(cert.c_str(), key.c_str()) {}
-  httplib::SSLServer http;
+  std::unique_ptr<httplib::SSLServer> http;
 };
 
-Es9PlusHttpsServer::Es9PlusHttpsServer(Es9Plus& server, const std::string& cert_chain_pem,
-                                       const std::string& key_pem,
+Es9PlusHttpsServer::Es9PlusHttpsServer(Es9Plus& server, const std::string& cert_chain,
+                                       const std::string& key,
                                        std::function<void(const HttpsRequestLog&)> log) {
-  for (const auto& f : {cert_chain_pem, key_pem}) {
+  for (const auto& f : {cert_chain, key}) {
     if (FILE* fp = std::fopen(f.c_str(), "rb")) {
       std::fclose(fp);
     } else {
       throw std::runtime_error("cannot read " + f);
     }
   }
-  impl_ = std::make_unique<Impl>(cert_chain_pem, key_pem);
-  if (!impl_->http.is_valid())
-    throw std::runtime_error("TLS: " + cert_chain_pem + " and " + key_pem +
-                             " are not a PEM certificate chain and its key");
+  impl_ = std::make_unique<Impl>();
+  std::string error;
+  impl_->http = std::make_unique<httplib::SSLServer>(
+      [&](SSL_CTX& ctx) { return tls::load_identity(ctx, cert_chain, key, error); });
+  if (!impl_->http->is_valid())
+    throw std::runtime_error(error.empty() ? "TLS: cannot set up " + cert_chain : "TLS: " + error);
   auto handler = [&server, log](const httplib::Request& req, httplib::Response& res) {
     const auto start = std::chrono::steady_clock::now();
     std::string function = req.matches.size() > 1 ? req.matches[1].str() : "";
@@ -97,10 +99,10 @@ Es9PlusHttpsServer::Es9PlusHttpsServer(Es9Plus& server, const std::string& cert_
       log(line);
     }
   };
-  impl_->http.set_tcp_nodelay(true);
-  impl_->http.Post(R"(/gsma/rsp2/es9plus/([A-Za-z]+))", handler);
+  impl_->http->set_tcp_nodelay(true);
+  impl_->http->Post(R"(/gsma/rsp2/es9plus/([A-Za-z]+))", handler);
   // Anything else: 404, logged too, so a client that took a wrong path sees why.
-  impl_->http.set_error_handler([log](const httplib::Request& req, httplib::Response& res) {
+  impl_->http->set_error_handler([log](const httplib::Request& req, httplib::Response& res) {
     if (log) {
       HttpsRequestLog line;
       line.remote = req.remote_addr + ":" + std::to_string(req.remote_port);
@@ -115,22 +117,22 @@ Es9PlusHttpsServer::~Es9PlusHttpsServer() = default;
 
 int Es9PlusHttpsServer::bind(const std::string& host, int port) {
   if (port == 0) {
-    int p = impl_->http.bind_to_any_port(host.c_str());
+    int p = impl_->http->bind_to_any_port(host.c_str());
     if (p <= 0) throw std::runtime_error("cannot listen on " + host + " (any port)");
     return p;
   }
-  if (!impl_->http.bind_to_port(host.c_str(), port))
+  if (!impl_->http->bind_to_port(host.c_str(), port))
     throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) +
                              " (in use, or not an address of this machine)");
   return port;
 }
 
 void Es9PlusHttpsServer::run() {
-  impl_->http.listen_after_bind();
+  impl_->http->listen_after_bind();
 }
 
 void Es9PlusHttpsServer::stop() {
-  impl_->http.stop();
+  impl_->http->stop();
 }
 
 Es9Post https_post(const std::string& host_port, const TlsClientOptions& options) {
