@@ -395,9 +395,8 @@ void add_smdp_commands(CLI::App& app) {
       "duration.\nStops on SIGINT/SIGTERM.\n"
       "Examples:\n"
       "  euicc-sim pki init /tmp/pki --curve nist\n"
-      "  euicc-sim smdp serve --pki /tmp/pki --profiles ../shared/reference/profiles "
-      "--listen 127.0.0.1:8443\n"
-      "  euicc-sim lpa download --card EID --smdp localhost:8443 --matching-id TS48v1_A "
+      "  euicc-sim smdp serve --pki /tmp/pki --profiles docs/examples --listen 127.0.0.1:8443\n"
+      "  euicc-sim lpa download --card EID --smdp localhost:8443 --matching-id test-profile "
       "--ca /tmp/pki/nist/ci.pem");
   serve->callback([o] { std::exit(run(*o)); });
 }
