@@ -441,6 +441,21 @@ void check(const ProfileSpec& spec) {
         bad("opc", std::to_string(spec.opc.size()) + " bytes, 16 or none expected");
       break;
   }
+  if (spec.algorithm_options && spec.algorithm != Algorithm::Milenage) {
+    // Lengths the card can produce (aka_parameters): RES 0..3, MAC 0..2 for TUAK; RES 0..2 for
+    // the test algorithm, whose XDOUT has 128 bits.
+    const unsigned res = *spec.algorithm_options & 0x07,
+                   mac = (*spec.algorithm_options >> 3) & 0x07;
+    if (tuak ? (res > 3 || mac > 2) : (res > 2 || (*spec.algorithm_options & 0xF8) != 0))
+      bad("algorithm_options", "names output lengths the algorithm does not have");
+  }
+  if (spec.keccak_iterations == 0) bad("keccak_iterations", "must be 1 to 255");
+  for (const auto* window : {&spec.sqn_delta, &spec.sqn_age_limit}) {
+    if (!*window) continue;
+    const char* field = window == &spec.sqn_delta ? "sqn_delta" : "sqn_age_limit";
+    if ((*window)->size() != 6) bad(field, "6 bytes expected");
+    if ((**window)[0] > 0x07) bad(field, "at most 07FFFFFFFFFF");
+  }
   if (spec.mnc_length != 2 && spec.mnc_length != 3) bad("mnc_length", "must be 2 or 3");
   if (spec.isim) {
     check_text("isim.impi", spec.isim->impi, 127);
@@ -544,7 +559,8 @@ TemplateWriter usim(const ProfileSpec& spec, PeHeader h) {
   // parameters 123, UAC access identities 126. No FDN, no SUCI concealment by the ME.
   std::vector<int> services{10, 12, 33, 85};
   if (!spec.spn.empty()) services.push_back(19);
-  if (spec.gsm_access) services.push_back(27);
+  // GSM access (27) with the GSM security context (38), so AUTHENTICATE offers P2 = 80.
+  if (spec.gsm_access) services.insert(services.end(), {27, 38});
   if (spec.df_5gs) services.insert(services.end(), {122, 123, 126});
   t.transparent({"ef-ust", "EF.UST", 0x6F38, kReadPin1UpdateAdm, 0x04}, d, kDfArr,
                 service_table(services, 17));
@@ -679,8 +695,13 @@ AkaParameterPe aka(const ProfileSpec& spec, PeHeader h) {
   AkaParameterPe a;
   a.header = h;
   a.algorithm = spec.algorithm;
-  a.algorithm_options = Bytes{0x00};
+  const bool test_algorithm = spec.algorithm == AkaParameterPe::Algorithm::TestAlgorithm;
+  a.algorithm_options = Bytes{spec.algorithm_options.value_or(test_algorithm ? 0x02 : 0x00)};
   a.key = spec.k;
+  if (spec.algorithm == AkaParameterPe::Algorithm::Tuak && spec.keccak_iterations != 1)
+    a.number_of_keccak = spec.keccak_iterations;
+  a.sqn_delta = spec.sqn_delta;
+  a.sqn_age_limit = spec.sqn_age_limit;
   // The test algorithm ignores OPc, but algoParameter must carry one.
   a.opc = spec.opc.empty() ? SecureBytes(16, 0x00) : spec.opc;
   return a;

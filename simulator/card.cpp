@@ -91,6 +91,7 @@ void Card::profile_refresh(unsigned keep, applets::AppletContext& ctx) {
     }
   }
   active_profile_ = enabled_aid(state_);
+  fs_.reset(active_profile_);
   ++refreshes_;
 }
 
@@ -98,28 +99,34 @@ void Card::cold_state() {
   for (auto& c : channels_) c = Channel{};
   channels_[0].open = true;
   active_profile_ = enabled_aid(state_);
+  fs_.reset(active_profile_);
   for (auto& a : applets_) a->reset();
   terminal_capability_.reset();
   protocol_ = Protocol::kT0;
 }
 
 const Bytes& Card::power_on() {
+  std::lock_guard guard(mu_);
   auto start = std::chrono::steady_clock::now();
   cold_state();
   powered_ = true;
   trace(TraceEvent::Kind::kPowerOn, 0, {}, atr_, start);
+  if (ipae_listener_) ipae_listener_();
   return atr_;
 }
 
 const Bytes& Card::reset() {
+  std::lock_guard guard(mu_);
   auto start = std::chrono::steady_clock::now();
   cold_state();
   powered_ = true;
   trace(TraceEvent::Kind::kReset, 0, {}, atr_, start);
+  if (ipae_listener_) ipae_listener_();
   return atr_;
 }
 
 void Card::power_off() {
+  std::lock_guard guard(mu_);
   auto start = std::chrono::steady_clock::now();
   cold_state();
   powered_ = false;
@@ -140,9 +147,101 @@ void Card::trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
   trace_->publish(e);
 }
 
+bool Card::finish(applets::AppletContext& ctx, unsigned keep_channel) {
+  if (ctx.state_changed()) {
+    try {
+      if (persist_) persist_(state_);
+      ctx.commit();
+    } catch (...) {
+      ctx.roll_back();
+      return false;
+    }
+  }
+  if (ctx.refresh_requested()) profile_refresh(keep_channel, ctx);
+  return true;
+}
+
+void Card::notify_ipae(std::uint8_t mode_before) {
+  if (ipae_listener_ && state_.ipa_mode != mode_before) ipae_listener_();
+}
+
+apdu::Response Card::es10(ByteView request) {
+  std::lock_guard guard(mu_);
+  auto start = std::chrono::steady_clock::now();
+  const std::uint8_t mode_before = state_.ipa_mode;
+  applets::Applet* isdr = nullptr;
+  for (auto& a : applets_) {
+    if (a->aid() == state_.config.isdr_aid && a->takes_store_data()) isdr = a.get();
+  }
+  Response r;
+  if (isdr == nullptr) {
+    r = Response::status(sw::kFunctionNotSupported);
+  } else {
+    // The IPAe has no logical channel: kChannels stands for "none", so a REFRESH it asks for
+    // resets every channel the terminal has, as the terminal's own reset would.
+    applets::AppletContext ctx(state_, drbg_, kChannels);
+    try {
+      r = isdr->store_data(ctx, Bytes(request.begin(), request.end()));
+    } catch (...) {
+      ctx.roll_back();
+      r = Response::status(sw::kNoPreciseDiagnosis);
+    }
+    if (!finish(ctx, kChannels)) r = Response::status(sw::kMemoryFailure);
+  }
+  trace(TraceEvent::Kind::kEs10, kChannels, request, r.encode(), start);
+  notify_ipae(mode_before);
+  return r;
+}
+
+void Card::update_state(const std::function<void(CardState&)>& change) {
+  std::lock_guard guard(mu_);
+  applets::AppletContext ctx(state_, drbg_, kChannels);
+  try {
+    change(ctx.update_state());
+  } catch (...) {
+    ctx.roll_back();
+    throw;
+  }
+  if (ctx.state_changed() && persist_) {
+    try {
+      persist_(state_);
+    } catch (...) {
+      ctx.roll_back();
+      throw;
+    }
+  }
+  ctx.commit();
+}
+
+applets::ipae::CardView Card::view() const {
+  std::lock_guard guard(mu_);
+  applets::ipae::CardView v(state_.eid);
+  v.active = state_.ipae_active();
+  if (state_.config.ipae) v.config = *state_.config.ipae;
+  v.state = state_.ipae;
+  v.ci_certificates = state_.identity.ci_certificates;
+  v.fallback_in_force = state_.fallback_return_aid.has_value();
+  v.emergency_in_force = state_.emergency_return_aid.has_value() ||
+                         (state_.enabled_profile() && state_.enabled_profile()->ecall_indication);
+  v.rollback = state_.rollback;
+  return v;
+}
+
+void Card::update_ipae(const std::function<void(IpaeState&)>& change) {
+  std::lock_guard guard(mu_);
+  // A change that changes nothing writes nothing: the IPAe records often, and an image
+  // write (fsync) is the dearest thing a card does.
+  IpaeState next = state_.ipae;
+  change(next);
+  if (next == state_.ipae) return;
+  update_state([&](CardState& s) { s.ipae = std::move(next); });
+}
+
 Bytes Card::transmit(ByteView raw) {
+  std::lock_guard guard(mu_);
   if (!powered_) return {};
   auto start = std::chrono::steady_clock::now();
+  const std::uint8_t mode_before = state_.ipa_mode;
   Response r;
   unsigned ch = 0;
   auto parsed = apdu::parse(raw);
@@ -168,11 +267,15 @@ Bytes Card::transmit(ByteView raw) {
       r = Response::status(sw::kCommandChainingNotSupported);
     } else {
       applets::AppletContext ctx(state_, drbg_, ch);
+      // The file system's selections and PIN verifications roll back with the card state: a
+      // VERIFY whose counter reset cannot be written must not leave the PIN verified.
+      const applets::naa::Session fs_before = fs_.session();
       try {
         r = dispatch(cmd, ch, ctx);
       } catch (...) {
         // A fault inside the card must not leak half a change: undo it all.
         ctx.roll_back();
+        fs_.restore(fs_before);
         channels_[ch].drop_pending();
         channels_[ch].chain_active = false;
         channels_[ch].chain.clear();
@@ -185,6 +288,7 @@ Bytes Card::transmit(ByteView raw) {
           ctx.commit();
         } catch (...) {
           ctx.roll_back();
+          fs_.restore(fs_before);
           channels_[ch].drop_pending();
           r = Response::status(sw::kMemoryFailure);
           persisted = false;
@@ -195,6 +299,7 @@ Bytes Card::transmit(ByteView raw) {
   }
   Bytes out = r.encode();
   trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
+  notify_ipae(mode_before);
   return out;
 }
 
@@ -210,12 +315,20 @@ Response Card::dispatch(const Command& cmd, unsigned ch, applets::AppletContext&
     case kInsSelect:
       return select(cmd, ch, ctx);
     case kInsTerminalCapability:
-      if (proprietary) return terminal_capability(cmd);
+      if (proprietary) {
+        Response r = terminal_capability(cmd);
+        if (r.sw == sw::kOk) {
+          for (auto& a : applets_) {
+            a->terminal_capability(ctx, ByteView(*terminal_capability_).subspan(2));
+          }
+        }
+        return r;
+      }
       break;
     default:
       break;
   }
-  if (!c.selected) return Response::status(sw::kInsNotSupported);
+  if (!c.selected) return deliver(cmd, ch, fs_.process(ctx, cmd));
   if (cmd.ins == kInsStoreData && proprietary && c.selected->takes_store_data()) {
     return store_data(cmd, ch, ctx);
   }
@@ -249,6 +362,7 @@ Response Card::manage_channel(const Command& cmd, unsigned ch, applets::AppletCo
     // channel's selection; opened from the basic channel, with none.
     const auto* from = channels_[ch].selected;
     if (ch != 0 && from && from->multi_selectable()) n.selected = channels_[ch].selected;
+    fs_.open_channel(target, ch);
     if (cmd.p2 != 0) return Response::ok();
     return deliver(cmd, ch, Response::ok(Bytes{static_cast<std::uint8_t>(target)}));
   }
@@ -268,18 +382,25 @@ void Card::close_channel(unsigned ch, applets::AppletContext& ctx) {
   auto& c = channels_[ch];
   if (c.selected) c.selected->deselect(ctx);
   c = Channel{};
+  fs_.close_channel(ch);
+}
+
+Response Card::select_file(const Command& cmd, unsigned ch, applets::AppletContext& ctx) {
+  auto& c = channels_[ch];
+  Response r = fs_.select(ctx, cmd);
+  if (r.sw == sw::kOk && c.selected) {
+    // A file (or an ADF) is now the channel's selection: the applet is left.
+    c.selected->deselect(ctx);
+    c.selected = nullptr;
+    c.chain_active = false;
+    c.chain.clear();
+  }
+  return deliver(cmd, ch, std::move(r));
 }
 
 Response Card::select(const Command& cmd, unsigned ch, applets::AppletContext& ctx) {
-  if (cmd.p1 != 0x04) {
-    // Selection by file identifier or path: there is no file system outside a profile yet.
-    static constexpr std::uint8_t kFileSelection[] = {0x00, 0x01, 0x02, 0x03, 0x08, 0x09};
-    if (std::find(std::begin(kFileSelection), std::end(kFileSelection), cmd.p1) !=
-        std::end(kFileSelection)) {
-      return Response::status(sw::kNotFound);
-    }
-    return Response::status(sw::kIncorrectP1P2);
-  }
+  // Selection by file identifier or path: the active profile's file system.
+  if (cmd.p1 != 0x04) return select_file(cmd, ch, ctx);
   const std::uint8_t occurrence = cmd.p2 & 0x03;  // 00 first, 02 next (01 last, 03 previous)
   const std::uint8_t answer = cmd.p2 & 0x0C;      // 00 FCI, 04 FCP, 08 FMD, 0C none
   if ((cmd.p2 & 0xF0) != 0 || occurrence == 0x01 || occurrence == 0x03) {
@@ -304,7 +425,8 @@ Response Card::select(const Command& cmd, unsigned ch, applets::AppletContext& c
       break;
     }
   }
-  if (!target) return Response::status(sw::kNotFound);  // the current selection stays
+  // No applet: an ADF of the active profile, by its AID (EF.DIR's applications).
+  if (!target) return select_file(cmd, ch, ctx);
   if (!target->multi_selectable()) {
     for (unsigned i = 0; i < kChannels; ++i) {
       if (i != ch && channels_[i].selected == target) {
@@ -314,6 +436,7 @@ Response Card::select(const Command& cmd, unsigned ch, applets::AppletContext& c
   }
   if (c.selected && c.selected != target) c.selected->deselect(ctx);
   c.selected = target;
+  fs_.leave_channel(ch);
   c.chain_active = false;
   c.chain.clear();
   Response r = target->select(ctx);

@@ -70,6 +70,10 @@ constexpr std::uint32_t kTagImmediateEnable = 0xAD;  // 80 flag, 81 OID, 82 addr
 constexpr std::uint32_t kTagFallbackReturn = 0x8E;   // ISD-P AID
 constexpr std::uint32_t kTagEmergencyReturn = 0x8F;  // ISD-P AID
 constexpr std::uint32_t kTagIpaMode = 0x90;
+// Added in version 6: the IPAe (its configuration and state), all under one field so that
+// the version's own encoding stays in encode_ipae / decode_ipae.
+constexpr std::uint32_t kTagIpae = 0xAE;  // A0 configuration, A1 state
+constexpr std::uint16_t kIpaeSince = 6;
 
 Bytes sha256(ByteView data) {
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -139,6 +143,72 @@ Bytes encode_eim(const EimConfig& e) {
   return v;
 }
 
+Bytes encode_time(std::int64_t ms) {
+  return tlv::encode_uint(static_cast<std::uint64_t>(std::max<std::int64_t>(ms, 0)), 8);
+}
+
+// Version 6's IPAe field (docs/card-image.md); empty when the card has nothing of it.
+Bytes encode_ipae(const CardState& s) {
+  Bytes v;
+  if (const auto& c = s.config.ipae) {
+    Bytes cfg;
+    tlv::append(cfg, 0x80, tlv::encode_uint(c->poll_interval_s, 4));
+    tlv::append(cfg, 0x81, tlv::encode_uint(c->poll_jitter_s, 4));
+    tlv::append(cfg, 0x82, tlv::encode_uint(c->backoff_min_s, 4));
+    tlv::append(cfg, 0x83, tlv::encode_uint(c->backoff_max_s, 4));
+    tlv::append(cfg, 0x84, tlv::encode_uint(c->rollback_after_failures, 4));
+    tlv::append(cfg, 0x85, byte(c->minimize_esipa_bytes ? 1 : 0));
+    tlv::append(cfg, 0x86, c->tac);
+    if (!c->imei.empty()) tlv::append(cfg, 0x87, c->imei);
+    if (!c->device_capabilities.empty()) tlv::append(cfg, 0x88, c->device_capabilities);
+    if (!c->rplmn.empty()) tlv::append(cfg, 0x89, c->rplmn);
+    for (const auto& ca : c->tls_ca_certificates) tlv::append(cfg, 0x8A, ca);
+    tlv::append(cfg, 0x8B, text(c->terminal_conflict));
+    tlv::append(v, 0xA0, cfg);
+  }
+  const auto& st = s.ipae;
+  if (st != IpaeState{}) {
+    Bytes out;
+    tlv::append(out, 0x80, encode_time(st.next_poll_ms));
+    tlv::append(out, 0x81, encode_time(st.last_cycle_ms));
+    tlv::append(out, 0x82, tlv::encode_uint(st.failed_cycles, 4));
+    tlv::append(out, 0x83, tlv::encode_uint(st.cycles, 8));
+    tlv::append(out, 0x84, tlv::encode_uint(st.packages, 8));
+    if (!st.last_error.empty()) tlv::append(out, 0x85, text(st.last_error));
+    for (const auto& e : st.eim_views) {
+      Bytes view;
+      tlv::append(view, 0x80, text(e.eim_id));
+      if (!e.enabled_iccid.empty()) tlv::append(view, 0x81, e.enabled_iccid);
+      tlv::append(view, 0x82, e.profiles_digest);
+      if (e.cause) tlv::append(view, 0x83, byte(*e.cause));
+      tlv::append(out, 0xA6, view);
+    }
+    if (const auto& f = st.in_flight) {
+      Bytes flight;
+      tlv::append(flight, 0x80, byte(static_cast<std::uint8_t>(f->kind)));
+      tlv::append(flight, 0x81, text(f->eim_id));
+      if (!f->eim_transaction_id.empty()) tlv::append(flight, 0x82, f->eim_transaction_id);
+      tlv::append(flight, 0x83, byte(f->step));
+      if (!f->package.empty()) tlv::append(flight, 0x84, f->package);
+      if (!f->smdp_transaction_id.empty()) tlv::append(flight, 0x85, f->smdp_transaction_id);
+      if (!f->result.empty()) tlv::append(flight, 0x86, f->result);
+      tlv::append(flight, 0x87, tlv::encode_uint(f->attempts, 4));
+      if (f->indirect) tlv::append(flight, 0x88, byte(1));
+      tlv::append(out, 0xA7, flight);
+    }
+    if (const auto& w = st.rollback_watch) {
+      Bytes watch;
+      tlv::append(watch, 0x80, text(w->eim_id));
+      tlv::append(watch, 0x81, tlv::encode_uint(w->seq_number, 8));
+      tlv::append(watch, 0x82, tlv::encode_uint(w->failures, 4));
+      tlv::append(out, 0xA8, watch);
+    }
+    if (st.iot_device_capabilities) tlv::append(out, 0x89, *st.iot_device_capabilities);
+    tlv::append(v, 0xA1, out);
+  }
+  return v;
+}
+
 Bytes encode_body(const CardState& s) {
   Bytes body;
   tlv::append(body, kTagEid, s.eid.bytes());
@@ -177,7 +247,8 @@ Bytes encode_body(const CardState& s) {
     tlv::append(slot, kTagMetadata, encode_metadata(p.metadata));
     tlv::append(slot, kTagPreloaded, byte(p.preloaded ? 1 : 0));
     if (p.fallback_attribute) tlv::append(slot, kTagFallbackAttribute, byte(1));
-    if (p.fallback_allowed) tlv::append(slot, kTagFallbackAllowed, byte(*p.fallback_allowed ? 1 : 0));
+    if (p.fallback_allowed)
+      tlv::append(slot, kTagFallbackAllowed, byte(*p.fallback_allowed ? 1 : 0));
     if (p.ecall_indication) tlv::append(slot, kTagEcall, byte(1));
     tlv::append(body, kTagProfile, slot);
   }
@@ -234,6 +305,7 @@ Bytes encode_body(const CardState& s) {
   if (s.fallback_return_aid) tlv::append(body, kTagFallbackReturn, *s.fallback_return_aid);
   if (s.emergency_return_aid) tlv::append(body, kTagEmergencyReturn, *s.emergency_return_aid);
   if (s.ipa_mode != kIpaModeIpad) tlv::append(body, kTagIpaMode, byte(s.ipa_mode));
+  if (Bytes ipae = encode_ipae(s); !ipae.empty()) tlv::append(body, kTagIpae, ipae);
   return body;
 }
 
@@ -427,6 +499,91 @@ void decode_config(ByteView v, CardConfig& c, std::uint16_t version) {
   cfg.finish();
 }
 
+std::int64_t time_of(ByteView v, const char* what) {
+  auto n = uint_of(v, 8, what);
+  if (n > static_cast<std::uint64_t>(INT64_MAX)) throw ImageError(std::string("bad ") + what);
+  return static_cast<std::int64_t>(n);
+}
+
+// Version 6's IPAe field: the IPAe configuration (into the card's) and the IPAe state.
+void decode_ipae(ByteView v, CardState& s) {
+  Fields top(v, "IPAe");
+  if (auto cv = top.optional(0xA0)) {
+    Fields f(*cv, "IPAe configuration");
+    IpaeConfig c;
+    c.poll_interval_s = static_cast<std::uint32_t>(uint_of(f.required(0x80), 4, "poll interval"));
+    c.poll_jitter_s = static_cast<std::uint32_t>(uint_of(f.required(0x81), 4, "poll jitter"));
+    c.backoff_min_s = static_cast<std::uint32_t>(uint_of(f.required(0x82), 4, "back-off"));
+    c.backoff_max_s = static_cast<std::uint32_t>(uint_of(f.required(0x83), 4, "back-off"));
+    c.rollback_after_failures =
+        static_cast<std::uint32_t>(uint_of(f.required(0x84), 4, "rollback threshold"));
+    c.minimize_esipa_bytes = small_of(f.required(0x85), 1, "minimizeEsipaBytes") == 1;
+    c.tac = bytes_of(f.required(0x86));
+    if (c.tac.size() != 4) throw ImageError("bad TAC field");
+    if (auto x = f.optional(0x87)) c.imei = bytes_of(*x);
+    if (auto x = f.optional(0x88)) c.device_capabilities = bytes_of(*x);
+    if (auto x = f.optional(0x89)) c.rplmn = bytes_of(*x);
+    for (auto ca : f.repeated(0x8A)) c.tls_ca_certificates.push_back(bytes_of(ca));
+    c.terminal_conflict = as_string(f.required(0x8B));
+    if (c.terminal_conflict != kIpaeConflictIpadWins &&
+        c.terminal_conflict != kIpaeConflictIpaeStays)
+      throw ImageError("unknown IPAe terminal conflict rule '" + c.terminal_conflict + "'");
+    f.finish();
+    s.config.ipae = std::move(c);
+  }
+  if (auto sv = top.optional(0xA1)) {
+    Fields f(*sv, "IPAe state");
+    IpaeState& st = s.ipae;
+    st.next_poll_ms = time_of(f.required(0x80), "next poll time");
+    st.last_cycle_ms = time_of(f.required(0x81), "last cycle time");
+    st.failed_cycles = static_cast<std::uint32_t>(uint_of(f.required(0x82), 4, "failed cycles"));
+    st.cycles = uint_of(f.required(0x83), 8, "cycles");
+    st.packages = uint_of(f.required(0x84), 8, "packages");
+    if (auto x = f.optional(0x85)) st.last_error = as_string(*x);
+    for (auto vv : f.repeated(0xA6)) {
+      Fields e(vv, "IPAe eIM view");
+      IpaeState::EimView view;
+      view.eim_id = as_string(e.required(0x80));
+      if (auto x = e.optional(0x81)) view.enabled_iccid = bytes_of(*x);
+      view.profiles_digest = bytes_of(e.required(0x82));
+      if (auto x = e.optional(0x83)) view.cause = small_of(*x, 127, "state change cause");
+      e.finish();
+      st.eim_views.push_back(std::move(view));
+    }
+    if (auto fv = f.optional(0xA7)) {
+      Fields e(*fv, "IPAe package in flight");
+      IpaeState::InFlight in;
+      const auto kind = small_of(e.required(0x80), 3, "package kind");
+      if (kind == 0) throw ImageError("bad package kind field");
+      in.kind = static_cast<IpaeState::InFlight::Kind>(kind);
+      in.eim_id = as_string(e.required(0x81));
+      if (auto x = e.optional(0x82)) in.eim_transaction_id = bytes_of(*x);
+      in.step = small_of(e.required(0x83), 3, "download step");
+      if (auto x = e.optional(0x84)) in.package = bytes_of(*x);
+      if (auto x = e.optional(0x85)) in.smdp_transaction_id = bytes_of(*x);
+      if (auto x = e.optional(0x86)) in.result = bytes_of(*x);
+      in.attempts = static_cast<std::uint32_t>(uint_of(e.required(0x87), 4, "attempts"));
+      if (auto x = e.optional(0x88)) in.indirect = small_of(*x, 1, "indirect flag") == 1;
+      e.finish();
+      st.in_flight = std::move(in);
+    }
+    if (auto wv = f.optional(0xA8)) {
+      Fields e(*wv, "IPAe rollback watch");
+      IpaeState::RollbackWatch w;
+      w.eim_id = as_string(e.required(0x80));
+      w.seq_number = uint_of(e.required(0x81), 8, "rollback sequence number");
+      w.failures = static_cast<std::uint32_t>(uint_of(e.required(0x82), 4, "rollback failures"));
+      e.finish();
+      st.rollback_watch = std::move(w);
+    }
+    if (auto x = f.optional(0x89)) st.iot_device_capabilities = bytes_of(*x);
+    f.finish();
+  }
+  top.finish();
+  if (s.config.ipae && s.config.personality != personality::kIot)
+    throw ImageError("an IPAe needs the iot personality");
+}
+
 // Version 1 has the identity and configuration; version 2 adds the ISD-Ps after them;
 // version 3 the fields of the ISD-R and ECASD issue; version 4 the "iot" personality and the
 // eIM configuration. Older images load with the defaults.
@@ -540,6 +697,9 @@ CardState decode_body(ByteView body, std::uint16_t version) {
     if (auto x = top.optional(kTagEmergencyReturn)) s.emergency_return_aid = aid(*x, "emergency");
     if (auto x = top.optional(kTagIpaMode)) s.ipa_mode = small_of(*x, 1, "IPA mode");
   }
+  if (version >= kIpaeSince) {
+    if (auto x = top.optional(kTagIpae)) decode_ipae(*x, s);
+  }
   top.finish();
   return s;
 }
@@ -608,6 +768,7 @@ CardState decode_image(ByteView file) {
     case 3:
     case 4:
     case 5:
+    case 6:
       return decode_body(body, version);
     default:
       throw ImageError("card image version " + std::to_string(version) + " is not supported");

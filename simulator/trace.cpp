@@ -18,6 +18,10 @@ const char* kind_name(TraceEvent::Kind k) {
       return "reset";
     case TraceEvent::Kind::kPowerOff:
       return "power-off";
+    case TraceEvent::Kind::kEs10:
+      return "es10";
+    case TraceEvent::Kind::kEsipa:
+      return "esipa";
   }
   return "?";
 }
@@ -44,6 +48,11 @@ void TextTraceSink::write(const TraceEvent& e) {
     out_ << "ch" << e.channel << " > " << to_hex(e.command) << '\n'
          << std::setw(static_cast<int>(28 + e.card.size())) << "< " << to_hex(e.response) << "  ("
          << us << " us)\n";
+  } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
+    out_ << kind_name(e.kind) << (e.peer.empty() ? "" : " " + e.peer) << " > " << to_hex(e.command)
+         << '\n'
+         << std::setw(static_cast<int>(28 + e.card.size())) << "< " << to_hex(e.response) << "  ("
+         << us << " us)\n";
   } else {
     out_ << kind_name(e.kind);
     if (!e.response.empty()) out_ << " ATR " << to_hex(e.response);
@@ -59,6 +68,9 @@ void JsonlTraceSink::write(const TraceEvent& e) {
   o["kind"] = kind_name(e.kind);
   if (e.kind == TraceEvent::Kind::kApdu) {
     o["ch"] = e.channel;
+    o["c"] = to_hex(e.command);
+  } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
+    if (!e.peer.empty()) o["peer"] = e.peer;
     o["c"] = to_hex(e.command);
   }
   o["r"] = to_hex(e.response);

@@ -54,11 +54,14 @@ apdu::Response IsdR::select(AppletContext& ctx) {
   const auto& state = ctx.state();
   Bytes templates = tlv::encode(0xE0, tlv::encode(0x82, state.config.svn.bytes()));
   if (state.config.is_iot()) {
-    // SGP.32 §3.8.4: E1 { 80 euiccConfiguration }. Bit 0 ipaeSupported: this card has no IPAe
-    // yet. Bit 1 enabledProfile: set while a profile is enabled (our reading, docs/sgp32.md).
+    // SGP.32 §3.8.4: E1 { 80 euiccConfiguration }. Bit 0 ipaeSupported: the card was made
+    // with an IPAe. Bit 1 enabledProfile: set while a profile is enabled (our reading,
+    // docs/sgp32.md).
     auto iot = rsp::make<ISDRProprietaryApplicationTemplateIoT_t>(
         asn_DEF_ISDRProprietaryApplicationTemplateIoT);
-    asn1::set_bits(iot->euiccConfiguration, state.enabled_profile() != nullptr ? 1u << 1 : 0u);
+    asn1::set_bits(
+        iot->euiccConfiguration,
+        (state.config.ipae ? 1u << 0 : 0u) | (state.enabled_profile() != nullptr ? 1u << 1 : 0u));
     try {
       auto e1 = asn1::encode(asn_DEF_ISDRProprietaryApplicationTemplateIoT, iot.get());
       templates.insert(templates.end(), e1.begin(), e1.end());
@@ -67,6 +70,25 @@ apdu::Response IsdR::select(AppletContext& ctx) {
     }
   }
   return apdu::Response::ok(security_domain_fci(aid_, templates));
+}
+
+void IsdR::terminal_capability(AppletContext& ctx, ByteView capabilities) {
+  if (!ctx.state().config.is_iot()) return;
+  auto all = tlv::read_all(capabilities);
+  if (!all) return;
+  auto iot = tlv::find(*all, 0x84);
+  if (!iot) return;
+  const Bytes value(iot->value.begin(), iot->value.end());
+  if (ctx.state().ipae.iot_device_capabilities != value) {
+    ctx.update_state().ipae.iot_device_capabilities = value;
+  }
+  // Byte 1 bit 1: the device has an IPAd. Two IPAs must not manage one eUICC; under the
+  // ipad-wins rule the newest word, the terminal's, decides (docs/ipae.md).
+  const bool ipad = !value.empty() && (value[0] & 0x01) != 0;
+  const auto& cfg = ctx.state().config.ipae;
+  if (ipad && ctx.state().ipae_active() && cfg->terminal_conflict == kIpaeConflictIpadWins) {
+    ctx.update_state().ipa_mode = kIpaModeIpad;
+  }
 }
 
 apdu::Response IsdR::process(AppletContext&, const apdu::Command&) {

@@ -16,6 +16,13 @@ apdu::Response split(const Bytes& raw) {
 }
 }  // namespace
 
+CardSimulator::Options::Options() = default;
+CardSimulator::Options::Options(const Options&) = default;
+CardSimulator::Options::Options(Options&&) noexcept = default;
+CardSimulator::Options& CardSimulator::Options::operator=(const Options&) = default;
+CardSimulator::Options& CardSimulator::Options::operator=(Options&&) noexcept = default;
+CardSimulator::Options::~Options() = default;
+
 CardSimulator::CardSimulator() : CardSimulator(Options{}) {}
 
 CardSimulator::CardSimulator(Options o) {

@@ -415,10 +415,10 @@ expect 1 "es10 connectivity (an error alternative)" -- es10i connectivity
 contains "$work/out" "BF5F03810101" "parametersNotAvailable(1)"
 expect 1 "es10 --json connectivity" -- es10i --json connectivity
 contains "$work/out" '"result":{"field":"connectivityParametersError","name":"parametersNotAvailable","value":1}' "an error alternative by name and value"
-expect 0 "es10 ipae-activation on" -- es10i ipae-activation on
-contains "$work/out" "BF4203800100" "IpaeActivation ok"
+expect 1 "es10 ipae-activation on: refused on a card without an IPAe" -- es10i ipae-activation on
+contains "$work/out" "BF4203800101" "IpaeActivation notSupported(1): this card has no IPAe"
 expect 0 "es10 info2 after it" -- es10i info2
-contains "$work/out" "900101B4" "EUICCInfo2 reports ipaMode ipae(1)"
+contains "$work/out" "900100B4" "EUICCInfo2 still reports ipaMode ipad(0)"
 expect 2 "es10 iot-reset with an unknown option" -- es10i iot-reset everything
 one_line "the refusal"
 expect 1 "ipa rollback without a rollback context" -- ipa rollback --card $ieid
@@ -541,6 +541,50 @@ expect 2 "lpa download with --ca and --insecure-tls" -- "$bin" --state "$work/lp
 expect 0 "lpa notifications process with none pending" -- "$bin" --state "$work/lpa" lpa notifications \
   process --json
 contains "$work/out" '"notifications":[]' "--json lists none"
+# The IPAe (docs/ipae.md): a card made with one, its factory eIM, status, a poll with no eIM
+# listening (exit 1, one line per exchange), and serve --no-reader answering `ipae poll`
+# through its control socket. The eIM end to end lives with `eim serve`'s tests.
+ip="$work/ipae"
+"$bin" eim config --pki "$pk" --eim-id eim-1 --fqdn localhost:1 --counter 0 --want-token \
+  --protocol retrieve-https -o "$work/eim-1.der" >/dev/null
+expect 2 "--ipae needs the iot personality" -- "$bin" --state "$ip" card new --ipae --pki "$pk"
+contains "$work/err" "an IPAe needs --personality iot" "the refusal says why"
+expect 2 "--ipae-* options need --ipae" -- "$bin" --state "$ip" card new --personality iot \
+  --ipae-poll-interval 5 --pki "$pk"
+expect 2 "a bad TAC" -- "$bin" --state "$ip" card new --personality iot --ipae --ipae-tac 12 \
+  --pki "$pk"
+expect 0 "card new --ipae --ipae-active --eim-config" -- "$bin" --state "$ip" card new \
+  --personality iot --ipae --ipae-active --eim-config "$work/eim-1.der" --ipae-ca "$pk/nist/ci.pem" \
+  --ipae-poll-interval 600 --pki "$pk" --no-profile --json
+contains "$work/out" '"active": true' "the image says the IPAe is active"
+contains "$work/out" '"eim_id": "eim-1"' "the factory associated the eIM"
+ipae_card=$(sed -n 's/^  "eid": "\([0-9]*\)".*/\1/p' "$work/out")
+expect 1 "the same eIM configuration twice is refused, no card left" -- "$bin" --state "$ip" card \
+  new --personality iot --ipae --eim-config "$work/eim-1.der" --eim-config "$work/eim-1.der" \
+  --pki "$pk" --no-profile
+contains "$work/err" "addInitialEimError commandError(7)" "the refusal names the code"
+[ "$(ls "$ip" | grep -c '\.card$')" -eq 1 ] && pass "the refused card was removed" \
+  || fail "the refused card was removed"
+expect 0 "ipae status" -- "$bin" --state "$ip" ipae status --card "$ipae_card"
+contains "$work/out" "IPAe active" "status says active"
+contains "$work/out" "eIM eim-1 at localhost:1" "status names the eIM"
+expect 1 "ipae poll with no eIM listening" -- "$bin" --state "$ip" ipae poll --card "$ipae_card"
+contains "$work/out" "GetEimPackage https://localhost:1/gsma/rsp2/asn1 -> cannot connect" \
+  "one line for the exchange"
+contains "$work/out" "poll cycle failed" "the cycle's outcome"
+expect 0 "ipae status --json after it" -- "$bin" --state "$ip" ipae status --card "$ipae_card" --json
+contains "$work/out" '"failed_cycles": 1' "the failed cycle is in the image"
+"$bin" --state "$ip" serve --no-reader --ipae-ca "$pk/nist/ci.pem" >"$work/serve.log" 2>&1 &
+serve_pid=$!
+for _ in $(seq 1 50); do [ -S "$ip/.serve-control" ] && break; sleep 0.1; done
+expect 1 "ipae poll through serve's control socket" -- "$bin" --state "$ip" ipae poll \
+  --card "$ipae_card" --json
+contains "$work/out" '"error":"eim-1: GetEimPackage: cannot connect' "serve's cycle report"
+kill "$serve_pid"; wait "$serve_pid" 2>/dev/null
+contains "$work/serve.log" "card $ipae_card: GetEimPackage https://localhost:1" "serve logs the exchange"
+[ ! -e "$ip/.serve-control" ] && pass "serve removes its control socket" \
+  || fail "serve removes its control socket"
+
 expect 2 "an unknown option" -- "$bin" --bogus
 expect 2 "an unknown card subcommand" -- "$bin" card frobnicate
 

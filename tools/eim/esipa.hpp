@@ -32,6 +32,9 @@ EsipaAnswer cancel_session(Eim& eim, ByteView der, const std::string& connection
 struct Taken {
   std::vector<std::int64_t> acknowledge;
   std::string summary;
+  // take_notification: the notification's verdict (verified, forged, ...) and ICCID.
+  std::string verdict;
+  std::string iccid;
 };
 
 // An EuiccPackageResult (BF51, as received): matched to its queued item by (EID,

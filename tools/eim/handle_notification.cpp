@@ -13,7 +13,10 @@
 //      EID of the download whose transactionId a ProfileInstallationResult carries, or the
 //      card that last polled on this connection. The notification is recorded
 //      (under "" when no card can be told), verified with that card's certificate, and relayed
-//      to its SM-DP+ when signed and the eIM can reach it.
+//      to its SM-DP+ when signed and the eIM can reach it;
+//   5. a ProfileInstallationResult (full or compact) of a download the eIM relayed ends it:
+//      the download is installed or failed, and its queued trigger done or failed (unless the
+//      notification is forged).
 #include <HandleNotificationEsipa.h>
 
 #include "eim/esipa.hpp"
@@ -66,14 +69,42 @@ EsipaAnswer handle_notification(Eim& eim, ByteView der, const std::string& conne
   auto taken = take_notification(eim, eid, notification->bytes());
   a.outcome = taken.summary;
   if (notification->tag == 0xBF37 || notification->tag == 0xA0) {
-    // The install notification of an indirect download: the session is over.
+    // The install notification of an indirect download: the session is over, and so is the
+    // trigger that started it. SGP.32 §3.2.3.2 (and osmocom's TC_proc_indirect_prfle_dwnld)
+    // end an indirect download with this HandleNotification; no ProfileDownloadTriggerResult
+    // follows, so the queued item is finished here, or it would be handed out again.
     auto data = child(notification->value, notification->tag == 0xBF37 ? 0xBF27 : 0xA0);
     auto tx = data ? child(data->value, 0x80) : std::nullopt;
+    auto final_result = data ? child(data->value, 0xA2) : std::nullopt;
+    const bool installed = final_result && child(final_result->value, 0xA0).has_value();
     if (tx) {
-      if (auto d = eim.store().download_by_transaction(bytes_of(tx->value))) {
-        if (d->state != "installed" && d->state != "failed")
-          eim.store().update_download(d->id, "notified", "install notification received", eim.now(),
-                                      eid);
+      Store& store = eim.store();
+      if (auto d = store.download_by_transaction(bytes_of(tx->value))) {
+        // Worded as a ProfileDownloadTriggerResult's (results.cpp), which may follow.
+        std::string outcome = "profileInstallationResult: ";
+        if (installed) {
+          outcome += "installed " + taken.iccid;
+        } else {
+          auto err = final_result ? child(final_result->value, 0xA1) : std::nullopt;
+          auto cmd = err ? child(err->value, 0x80) : std::nullopt;
+          auto reason = err ? child(err->value, 0x81) : std::nullopt;
+          outcome += "error, bppCommandId " +
+                     std::to_string(cmd ? small_integer(cmd->value).value_or(-1) : -1) +
+                     ", errorReason " +
+                     std::to_string(reason ? small_integer(reason->value).value_or(-1) : -1);
+        }
+        outcome += " [" + taken.verdict + "]";
+        // A forged or malformed notification changes no state.
+        const bool trusted = taken.verdict != "forged" && taken.verdict != "malformed";
+        store.transaction([&] {
+          if (trusted && d->state != "installed" && d->state != "failed")
+            store.update_download(d->id, installed ? "installed" : "failed", outcome, eim.now(),
+                                  eid);
+          auto item = d->queue_id && trusted ? store.item(*d->queue_id) : std::nullopt;
+          if (item && item->state == ItemState::kSent)
+            store.finish(item->id, installed ? ItemState::kDone : ItemState::kFailed, outcome,
+                         eim.now());
+        });
       }
     }
   }

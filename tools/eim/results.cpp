@@ -399,6 +399,7 @@ Taken take_notification(Eim& eim, const std::string& eid, ByteView der) {
     n.verdict = "malformed";
     n.forwarded = "no";
     eim.store().record_notification(n);
+    taken.verdict = n.verdict;
     taken.summary = "malformed notification";
     return taken;
   }
@@ -410,6 +411,8 @@ Taken take_notification(Eim& eim, const std::string& eid, ByteView der) {
   n.verdict = notification_verdict(eim, eid, *facts);
   n.forwarded = "pending";
   auto [row, fresh] = eim.store().record_notification(n);
+  taken.verdict = row.verdict;
+  taken.iccid = facts->iccid;
   if (facts->seq) taken.acknowledge.push_back(*facts->seq);
   const std::string what = facts->event.empty() ? facts->form : facts->event;
   if (!fresh && row.forwarded.rfind("failed", 0) != 0 && row.forwarded != "pending") {

@@ -4,6 +4,9 @@
 
 #include <botan/hash.h>
 
+#include <atomic>
+#include <chrono>
+
 namespace euiccsim::eim {
 
 namespace {
@@ -65,16 +68,36 @@ Bytes digest_of(const Bytes& der) {
   return Bytes(d.begin(), d.end());
 }
 
+// Time spent inside SQLite (sqlite_time()), for the benchmarks' "where the time goes".
+std::atomic<std::int64_t> g_sqlite_ns{0};
+
+struct SqliteTimer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ~SqliteTimer() {
+    g_sqlite_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  }
+};
+
 }  // namespace
+
+std::chrono::nanoseconds sqlite_time() {
+  return std::chrono::nanoseconds(g_sqlite_ns.load());
+}
 
 // A prepared statement with positional binding (?1, ?2 ...) and column reading.
 class Statement {
  public:
   Statement(sqlite3* db, const std::string& path, const std::string& sql) : db_(db), path_(path) {
+    SqliteTimer t;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
       throw StoreError(path + ": " + sqlite3_errmsg(db));
   }
-  ~Statement() { sqlite3_finalize(st); }
+  ~Statement() {
+    SqliteTimer t;
+    sqlite3_finalize(st);
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   Statement& bind(int i, const std::string& v) {
@@ -107,6 +130,7 @@ class Statement {
   }
   // true while there is a row
   bool step() {
+    SqliteTimer t;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
@@ -237,6 +261,7 @@ void Store::transaction(const std::function<void()>& fn) {
     return;
   }
   auto exec = [&](const char* sql) {
+    SqliteTimer t;  // BEGIN, and COMMIT with its WAL write and sync
     char* err = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string why = err ? err : "error";

@@ -9,6 +9,7 @@
 // locking serialises the writers, and a busy timeout makes them wait instead of failing.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -139,6 +140,10 @@ struct DownloadRecord {
   std::int64_t started_ms = 0, updated_ms = 0;
   std::string outcome;
 };
+
+// The time this process spent inside SQLite (statements, BEGIN and COMMIT), all stores
+// together: the benchmarks report it on its own line.
+std::chrono::nanoseconds sqlite_time();
 
 class Store {
  public:

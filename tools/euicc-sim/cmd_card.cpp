@@ -1,10 +1,13 @@
 // euicc-sim card new|list|show|rm
 #include <algorithm>
 #include <iostream>
+#include <map>
 
 #include "common.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/simulator/card_image.hpp"
+#include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/identity.hpp"
 #include "serve_status.hpp"
 
@@ -30,7 +33,101 @@ struct CardOptions {
   // Issuer.
   std::string pki, curve = "nist", eum_cert, eum_key;
   std::vector<std::string> ci_certs;
+  // IPAe (docs/ipae.md) and the factory's eIMs.
+  bool ipae = false, ipae_active = false, ipae_minimize = false;
+  std::vector<std::string> ipae_ca, eim_configs;
+  std::optional<std::uint32_t> ipae_interval, ipae_jitter, ipae_backoff_min, ipae_backoff_max,
+      ipae_rollback_after;
+  std::string ipae_conflict, ipae_tac, ipae_imei, ipae_rplmn;
 };
+
+Bytes hex_option(const std::string& name, const std::string& value, std::size_t size) {
+  Bytes b;
+  try {
+    b = from_hex(value);
+  } catch (const HexError& e) {
+    throw UsageError(name + ": " + e.what());
+  }
+  if (b.size() != size)
+    throw UsageError(name + ": " + std::to_string(size) + " bytes of hex, not " +
+                     std::to_string(b.size()));
+  return b;
+}
+
+// The IpaeConfig of --ipae and its options; nothing without --ipae.
+std::optional<IpaeConfig> ipae_config_from(const CardOptions& o) {
+  const bool any = !o.ipae_ca.empty() || o.ipae_interval || o.ipae_jitter || o.ipae_backoff_min ||
+                   o.ipae_backoff_max || o.ipae_rollback_after || o.ipae_minimize ||
+                   !o.ipae_conflict.empty() || !o.ipae_tac.empty() || !o.ipae_imei.empty() ||
+                   !o.ipae_rplmn.empty() || o.ipae_active;
+  if (!o.ipae) {
+    if (any) throw UsageError("the --ipae-* options describe an IPAe: give --ipae");
+    return std::nullopt;
+  }
+  if (o.personality != personality::kIot)
+    throw UsageError("--ipae: an IPAe needs --personality iot");
+  IpaeConfig c;
+  if (o.ipae_interval) c.poll_interval_s = *o.ipae_interval;
+  if (o.ipae_jitter) c.poll_jitter_s = *o.ipae_jitter;
+  if (o.ipae_backoff_min) c.backoff_min_s = *o.ipae_backoff_min;
+  if (o.ipae_backoff_max) c.backoff_max_s = *o.ipae_backoff_max;
+  if (c.backoff_max_s < c.backoff_min_s)
+    throw UsageError("--ipae-backoff-max: not below --ipae-backoff-min");
+  if (o.ipae_rollback_after) c.rollback_after_failures = *o.ipae_rollback_after;
+  c.minimize_esipa_bytes = o.ipae_minimize;
+  if (!o.ipae_conflict.empty()) c.terminal_conflict = o.ipae_conflict;
+  if (!o.ipae_tac.empty()) c.tac = hex_option("--ipae-tac", o.ipae_tac, 4);
+  if (!o.ipae_imei.empty()) c.imei = hex_option("--ipae-imei", o.ipae_imei, 8);
+  if (!o.ipae_rplmn.empty()) c.rplmn = hex_option("--ipae-rplmn", o.ipae_rplmn, 3);
+  for (const auto& f : o.ipae_ca) {
+    try {
+      c.tls_ca_certificates.push_back(sim::read_certificate_file(f));
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("--ipae-ca: ") + e.what());
+    }
+  }
+  return c;
+}
+
+// What the factory does through the card itself once it exists: AddInitialEim with the
+// --eim-config files, IpaeActivation for --ipae-active. A refusal removes the card again.
+void factory_steps(const CardOptions& o, const sim::StateDirectory& dir, CardState& state) {
+  if (o.eim_configs.empty() && !o.ipae_active) return;
+  const std::string eid = state.eid.str();
+  auto card =
+      sim::make_euicc(state, crypto::Drbg::from_os(), [&dir](const CardState& s) { dir.save(s); });
+  auto refuse = [&](const std::string& why) {
+    dir.remove(eid);
+    throw std::runtime_error(why + "; card " + eid + " not created");
+  };
+  if (!o.eim_configs.empty()) {
+    Bytes list;
+    for (const auto& f : o.eim_configs) {
+      const Bytes cfg = read_eim_configuration_file(f);
+      list.insert(list.end(), cfg.begin(), cfg.end());
+    }
+    const auto r = card->es10(tlv::encode(0xBF57, tlv::encode(0xA0, list)));
+    auto top = tlv::read(r.data);
+    auto kids = top && top->tag == 0xBF57 ? tlv::read_all(top->value) : std::nullopt;
+    if (r.sw != apdu::sw::kOk || !kids || kids->size() != 1) {
+      refuse("AddInitialEim answered status word " + to_hex(tlv::encode_uint(r.sw, 2)));
+    } else if (kids->front().tag == 0x81) {
+      static const std::map<long, const char*> names{
+          {1, "insufficientMemory"},      {2, "associatedEimAlreadyExists"}, {3, "ciPKUnknown"},
+          {5, "invalidAssociationToken"}, {6, "counterValueOutOfRange"},     {7, "commandError"},
+          {127, "undefinedError"}};
+      const long code = static_cast<long>(tlv::decode_uint(kids->front().value).value_or(0));
+      auto it = names.find(code);
+      refuse("AddInitialEim refused the eIM configuration: addInitialEimError " +
+             std::string(it == names.end() ? "" : it->second) + "(" + std::to_string(code) + ")");
+    }
+  }
+  if (o.ipae_active) {
+    const auto r = card->es10(from_hex("BF420480020780"));
+    if (to_hex(r.data) != "BF4203800100") refuse("IpaeActivation answered " + to_hex(r.data));
+  }
+  state = card->state();
+}
 
 // Who issues the new card: a PKI directory's EUM, a user's EUM, or the state directory's own
 // test PKI; plus any further CIs to trust. IssuerError names the file or the mismatch.
@@ -107,6 +204,9 @@ CardConfig config_from(const CardOptions& o) {
     for (const auto& p : o.forbidden_pprs) mask |= p == "ppr1" ? kPpr1 : kPpr2;
     c.forbidden_pprs = mask;
   }
+  c.ipae = ipae_config_from(o);
+  if (!o.eim_configs.empty() && o.personality != personality::kIot)
+    throw UsageError("--eim-config: eIMs need --personality iot");
   return c;
 }
 }  // namespace
@@ -209,6 +309,48 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
                   "Trust this CI certificate (DER or PEM; repeatable). With --eum-cert, the "
                   "EUM's issuer must be one of them")
       ->group(issuer_group);
+  const char* ipae_group = "IPAe (the card's own IPA, docs/ipae.md) and eIMs";
+  add->add_flag("--ipae", opts->ipae,
+                "Give the card an IPAe: E1 ipaeSupported, IpaeActivation answers ok (iot only)")
+      ->group(ipae_group);
+  add->add_flag("--ipae-active", opts->ipae_active,
+                "Leave the factory with the IPAe selected (IpaeActivation run at the factory)")
+      ->group(ipae_group);
+  add->add_option("--eim-config", opts->eim_configs,
+                  "AddInitialEim at the factory with this EimConfigurationData (a file of `eim "
+                  "config`, DER or hex; repeatable)")
+      ->group(ipae_group);
+  add->add_option("--ipae-ca", opts->ipae_ca,
+                  "Trust this CA for the eIM's and SM-DP+'s TLS (DER or PEM; repeatable)")
+      ->group(ipae_group);
+  add->add_option("--ipae-poll-interval", opts->ipae_interval, "Seconds between polls (3600)")
+      ->group(ipae_group);
+  add->add_option("--ipae-jitter", opts->ipae_jitter, "Polls move by up to this many seconds (60)")
+      ->group(ipae_group);
+  add->add_option("--ipae-backoff-min", opts->ipae_backoff_min,
+                  "Seconds to the next poll after a failed one, doubled per failure (10)")
+      ->group(ipae_group);
+  add->add_option("--ipae-backoff-max", opts->ipae_backoff_max, "The back-off's bound (3600)")
+      ->group(ipae_group);
+  add->add_option("--ipae-rollback-after", opts->ipae_rollback_after,
+                  "Failed attempts to reach the eIM after an enable with rollbackFlag before "
+                  "ProfileRollback (3)")
+      ->group(ipae_group);
+  add->add_flag("--ipae-minimize-esipa-bytes", opts->ipae_minimize,
+                "Announce minimizeEsipaBytes and relay the compact forms in indirect downloads")
+      ->group(ipae_group);
+  add->add_option("--ipae-terminal-conflict", opts->ipae_conflict,
+                  "A TERMINAL CAPABILITY declaring an IPAd while the IPAe is active: ipad-wins "
+                  "(back to the IPAd; default) or ipae-stays (only recorded)")
+      ->check(CLI::IsMember({kIpaeConflictIpadWins, kIpaeConflictIpaeStays}))
+      ->group(ipae_group);
+  add->add_option("--ipae-tac", opts->ipae_tac, "The device's TAC, 8 hex digits (35290611)")
+      ->group(ipae_group);
+  add->add_option("--ipae-imei", opts->ipae_imei, "The device's IMEI, 16 hex digits (none)")
+      ->group(ipae_group);
+  add->add_option("--ipae-rplmn", opts->ipae_rplmn,
+                  "rPLMN sent with GetEimPackage, 6 hex digits (TS 24.008; none)")
+      ->group(ipae_group);
   add->add_flag("--json", opts->json, "Print the new card as JSON");
   add->footer(
       "Without --eid, a card issued from an EUM whose nameConstraints permit a prefix gets an\n"
@@ -222,7 +364,9 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       "                     --preload op.der --class operational --profile-name 'Operator' \\\n"
       "                     --enable 89000123456789012341\n"
       "  euicc-sim card new --isdr-aid A0000005591010FFFFFFFF8900050500 --quirk cat-busy\n"
-      "  euicc-sim card new --personality iot --no-profile");
+      "  euicc-sim card new --personality iot --no-profile\n"
+      "  euicc-sim card new --personality iot --ipae --ipae-active --eim-config eim-1.der \\\n"
+      "                     --ipae-ca /tmp/pki/nist/ci.pem");
   add->callback([&global, opts, add] {
     sim::NewCard nc;
     if (!opts->eid.empty()) {
@@ -296,6 +440,7 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
     auto drbg =
         opts->seed ? crypto::Drbg::from_seed(*opts->seed, "identity") : crypto::Drbg::from_os();
     auto state = dir.create(nc, drbg);
+    factory_steps(*opts, dir, state);
     if (opts->json) {
       std::cout << json::dump(card_json(state, dir.image_path(state.eid.str())), 2) << '\n';
     } else {

@@ -10,12 +10,16 @@
 #include <cstring>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "common.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
 #include "euiccsim/simulator/euicc.hpp"
+#include "euiccsim/simulator/host/ipae_runner.hpp"
 #include "euiccsim/simulator/host/vpcd_link.hpp"
+#include "euiccsim/simulator/identity.hpp"
+#include "ipae_control.hpp"
 #include "private_pcscd.hpp"
 #include "serve_status.hpp"
 
@@ -95,6 +99,12 @@ struct ServeOptions {
   bool json = false;
   bool pcscd_debug = false;
   bool stats = false;
+  // The cards' IPAes run in any case; without a reader only they run.
+  bool no_reader = false;
+  std::vector<std::string> ipae_ca;
+  // Fault injection for crash tests: SIGKILL this process when the Nth ESipa/ES9+ exchange's
+  // outcome is known, before the card acts on it (0: never).
+  unsigned kill_after_exchanges = 0;
 };
 
 // What a card spent its time on while served (--stats): the benchmark's breakdown of a card
@@ -192,8 +202,16 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   if (!o.vpcd.empty() && !host::Endpoint::parse(o.vpcd)) {
     throw UsageError("--vpcd: expected HOST:PORT, not '" + o.vpcd + "'");
   }
-  if (o.vpcd.empty() && !o.private_pcscd && !host::driver_slot(o.driver, 0)) {
+  if (!o.no_reader && o.vpcd.empty() && !o.private_pcscd && !host::driver_slot(o.driver, 0)) {
     throw UsageError("--driver: expected unix:DIR or tcp:PORT, not '" + o.driver + "'");
+  }
+  std::vector<Bytes> ipae_cas;
+  for (const auto& f : o.ipae_ca) {
+    try {
+      ipae_cas.push_back(sim::read_certificate_file(f));
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("--ipae-ca: ") + e.what());
+    }
   }
   auto dir = global.state();
   const bool first_run = dir.list().empty();
@@ -238,7 +256,9 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   std::vector<CardTimes> times(eids.size());  // --stats; each written by its card's thread only
   for (unsigned i = 0; i < eids.size(); ++i) {
     std::optional<host::Endpoint> ep;
-    if (!o.vpcd.empty()) {
+    if (o.no_reader) {
+      ep = host::Endpoint::parse("127.0.0.1:1");  // never used
+    } else if (!o.vpcd.empty()) {
       ep = host::Endpoint::parse(o.vpcd);
       if (!ep || ep->kind != host::Endpoint::Kind::kTcp || ep->port + i > 65535) {
         throw UsageError("--vpcd: expected HOST:PORT, not '" + o.vpcd + "'");
@@ -262,7 +282,57 @@ int run(GlobalOptions& global, const ServeOptions& o) {
         }));
     if (trace) cards.back()->set_trace(trace);
   }
+  // The IPAes of the cards that have one, on one thread (simulator/host/ipae_runner).
+  applets::ipae::SystemClock ipae_clock;
+  sim::host::IpaeRunner::Options ro;
+  ro.ipae.extra_ca_certificates = ipae_cas;
+  std::atomic<unsigned> exchanges{0};
+  if (o.kill_after_exchanges > 0) {
+    // The exchange hook runs between the answer's arrival and the card's next step: a kill
+    // here is a device losing power with the eIM's answer received and not yet acted on.
+    ro.exchange = [&o, &exchanges](const std::string& eid, const applets::ipae::ExchangeRecord& r) {
+      if (++exchanges != o.kill_after_exchanges) return;
+      say(o.json,
+          json::Value{{"event", "fault"},
+                      {"eid", eid},
+                      {"line", "SIGKILL after exchange " + std::to_string(exchanges) + " (" +
+                                   r.function + ")"}},
+          "fault: SIGKILL after exchange " + std::to_string(exchanges) + " (" + r.function + ")");
+      std::cout.flush();
+      ::kill(::getpid(), SIGKILL);
+    };
+  }
+  ro.log = [&o](const std::string& eid, const std::string& line) {
+    say(o.json, json::Value{{"event", "ipae"}, {"eid", eid}, {"line", line}},
+        "card " + eid + ": " + line);
+  };
+  ro.cycle_ended = [&o](const std::string& eid, const applets::ipae::CycleReport& r) {
+    auto j = cycle_report_json(eid, r);
+    j["event"] = "ipae-cycle";
+    std::ostringstream human;
+    print_cycle_report(eid, j, human);
+    std::string line = human.str();
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    say(o.json, j, "card " + line);
+  };
+  sim::host::IpaeRunner runner(ipae_clock, ro);
   for (unsigned i = 0; i < eids.size(); ++i) {
+    if (!cards[i]->state().config.ipae) continue;
+    runner.add(*cards[i], o.seed ? crypto::Drbg::from_seed(*o.seed, "ipae-" + eids[i])
+                                 : crypto::Drbg::from_os());
+  }
+  std::unique_ptr<IpaeControlServer> control;
+  std::thread ipae_thread;
+  if (runner.cards() > 0) {
+    control = std::make_unique<IpaeControlServer>(dir.path(), runner);
+    ipae_thread = std::thread([&runner, stop = stop.fd()] { runner.run(stop); });
+  } else if (o.no_reader) {
+    throw UsageError("--no-reader: none of the cards has an IPAe to run");
+  }
+  for (unsigned i = 0; i < eids.size() && o.no_reader; ++i) {
+    if (cards[i]->state().config.ipae) slots[eids[i]] = SlotInfo{i, "ipae-only"};
+  }
+  for (unsigned i = 0; i < eids.size() && !o.no_reader; ++i) {
     const auto* ep = &endpoints[i];
     slots[eids[i]] = SlotInfo{i, ep->str()};
     say(o.json,
@@ -324,6 +394,8 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     status = 1;
   }
   for (auto& t : threads) t.join();
+  if (ipae_thread.joinable()) ipae_thread.join();
+  control.reset();
   remove_serve_status(dir.path());
   if (o.stats) {
     for (unsigned i = 0; i < eids.size(); ++i) {
@@ -441,14 +513,29 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_flag("--stats", o->stats,
                 "When stopping, print each card's APDU count and time spent in total, in crypto "
                 "and in saving its image (benchmarks)");
+  cmd->add_flag("--no-reader", o->no_reader,
+                "Attach the cards to no reader: only their IPAes run (cards made with --ipae)");
+  cmd->add_option("--ipae-ca", o->ipae_ca,
+                  "The IPAes also trust this CA for their eIMs' and SM-DP+s' TLS (DER or PEM; "
+                  "repeatable)");
+  cmd->add_option("--fault-kill-after-exchanges", o->kill_after_exchanges,
+                  "Crash tests: SIGKILL serve itself once the Nth ESipa/ES9+ exchange of its IPAes "
+                  "is answered, before the card acts on the answer")
+      ->group("Fault injection");
   cmd->get_option("--vpcd")->excludes(cmd->get_option("--private-pcscd"));
+  cmd->get_option("--no-reader")->excludes(cmd->get_option("--private-pcscd"));
+  cmd->get_option("--no-reader")->excludes(cmd->get_option("--vpcd"));
   cmd->footer(
       "One log line per card (EID, slot). Cards reconnect with backoff when pcscd restarts.\n"
+      "The IPAe of every card made with --ipae runs too (polls at start-up, on resets and on\n"
+      "its schedule), with one log line per ESipa/ES9+ exchange; `euicc-sim ipae poll --card\n"
+      "EID` asks it for a poll through the control socket STATE/.serve-control.\n"
       "Examples:\n"
       "  euicc-sim serve --private-pcscd --cards 2\n"
       "  euicc-sim serve --driver unix:/run/euicc-sim      (system pcscd with our driver "
       "installed)\n"
-      "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)");
+      "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)\n"
+      "  euicc-sim serve --no-reader --ipae-ca /tmp/pki/nist/ci.pem   (IPAes only)");
   cmd->callback([&global, o] {
     int rc = run(global, *o);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -173,6 +173,7 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
     if (s.fallback_return_aid) o["fallback_return_isdp_aid"] = to_hex(*s.fallback_return_aid);
     if (s.emergency_return_aid) o["emergency_return_isdp_aid"] = to_hex(*s.emergency_return_aid);
     o["ipa_mode"] = s.ipa_mode == kIpaModeIpae ? "ipae" : "ipad";
+    if (c.ipae || s.ipae != IpaeState{}) o["ipae"] = ipae_json(s);
   }
   return o;
 }

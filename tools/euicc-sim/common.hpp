@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "euiccsim/applets/ipae/ipae.hpp"
 #include "euiccsim/simulator/json.hpp"
 #include "euiccsim/simulator/state_directory.hpp"
 #include "euiccsim/simulator/trace.hpp"
@@ -71,6 +72,17 @@ void add_smdp_commands(CLI::App& app);
 void add_lpa_commands(CLI::App& app, GlobalOptions& global);
 void add_eim_commands(CLI::App& app);
 void add_ipa_commands(CLI::App& app, GlobalOptions& global);
+void add_ipae_commands(CLI::App& app, GlobalOptions& global);
+// The IPAe part of a card image, as `card show` and `ipae status --json` print it.
+json::Value ipae_json(const CardState& state);
+// A poll cycle's report as `ipae poll --json` and serve's control socket give it, and the line
+// that says it to a human.
+json::Value cycle_report_json(const std::string& eid, const applets::ipae::CycleReport& report);
+void print_cycle_report(const std::string& eid, const json::Value& report, std::ostream& out);
+// An EimConfigurationData file of `eim config` (DER, or hex text); UsageError naming it.
+Bytes read_eim_configuration_file(const std::string& path);
+// fs (ls, cat, tree) and aka: the enabled profile's files and AUTHENTICATE over APDUs.
+void add_fs_commands(CLI::App& app, GlobalOptions& global);
 // The main job with a private pcscd: serve the cards until Ctrl-C.
 int run_serve_private(GlobalOptions& global, bool json, std::optional<std::uint64_t> seed);
 // A ready card and a short in-process tour of it (the main job where no pcscd can run).

@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   add_lpa_commands(app, global);
   add_eim_commands(app);
   add_ipa_commands(app, global);
+  add_ipae_commands(app, global);
+  add_fs_commands(app, global);
 
   try {
     app.parse(argc, argv);

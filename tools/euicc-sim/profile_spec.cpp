@@ -155,7 +155,8 @@ ProfileSpec parse_profile_spec(std::string_view json_text) {
                "algorithm",   "k",    "opc",         "pin1",        "pin2",        "puk1",
                "puk2",        "adm1", "pin1Retries", "pin2Retries", "puk1Retries", "puk2Retries",
                "adm1Retries", "isim", "telecom",     "gsmAccess",   "df5gs",       "dfSaip",
-               "mncLength",   "files"});
+               "mncLength",   "files", "algorithmOptions", "keccakIterations", "sqnDelta",
+               "sqnAgeLimit"});
   ProfileSpec spec;
 
   const std::string iccid = required_text(*doc, "", "iccid");
@@ -198,6 +199,27 @@ ProfileSpec parse_profile_spec(std::string_view json_text) {
   if (auto s = text(*doc, "", "opc")) {
     const Bytes opc = hex("opc", *s);
     spec.opc = SecureBytes(opc.begin(), opc.end());
+  }
+  // Checked here too, so that errors name the JSON fields.
+  if (auto s = text(*doc, "", "algorithmOptions")) {
+    const Bytes b = hex("algorithmOptions", *s);
+    if (b.size() != 1) bad("algorithmOptions", "one byte expected");
+    spec.algorithm_options = b[0];
+    const unsigned res = b[0] & 0x07, mac = (b[0] >> 3) & 0x07;
+    if (spec.algorithm == profiles::AkaParameterPe::Algorithm::Tuak ? (res > 3 || mac > 2)
+        : spec.algorithm == profiles::AkaParameterPe::Algorithm::TestAlgorithm
+            ? (res > 2 || (b[0] & 0xF8) != 0)
+            : false)
+      bad("algorithmOptions", "names output lengths the algorithm does not have (docs/naa.md)");
+  }
+  if (auto n = number(*doc, "keccakIterations", 1, 255))
+    spec.keccak_iterations = static_cast<std::uint8_t>(*n);
+  for (const char* name : {"sqnDelta", "sqnAgeLimit"}) {
+    auto s = text(*doc, "", name);
+    if (!s) continue;
+    Bytes b = hex(name, *s);
+    if (b.size() != 6 || b[0] > 0x07) bad(name, "6 bytes of at most 07FFFFFFFFFF expected");
+    (std::string_view(name) == "sqnDelta" ? spec.sqn_delta : spec.sqn_age_limit) = std::move(b);
   }
   if (auto s = text(*doc, "", "pin1")) spec.pin1 = *s;
   if (auto s = text(*doc, "", "pin2")) spec.pin2 = *s;

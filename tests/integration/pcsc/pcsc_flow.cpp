@@ -11,6 +11,14 @@
 //   pcsc_flow store-data READER FILE N      the first N STORE DATA blocks (120 bytes) of the
 //                                           ES10 request in FILE (DER), never the last: a
 //                                           request cut short, as by a power loss
+//   pcsc_flow apdus READER APDU|reset...    each APDU (hex) on one shared T=0 connection, as a
+//                                           terminal sends it (61xx: GET RESPONSE, 6Cxx: again
+//                                           with that Le); one answer per line, data then SW
+//   pcsc_flow xor-aka K RAND SQN AMF N      the network side of the TS 34.108 §8.1.2 test
+//                                           algorithm, written here from the clause: prints
+//                                           "AUTN RES CK IK AK" (RES of N bytes)
+//   pcsc_flow bench-aka READER N K          N USIM AUTHENTICATEs with fresh SQNs (test algorithm,
+//                                           key K): AUTHENTICATE/s, p50, p99 (µs)
 // Exit status 0 on success; 1 with "not ok - ..." on the first failed check.
 #include <PCSC/winscard.h>
 
@@ -248,11 +256,105 @@ void store_data_partial(SCARDCONTEXT ctx, const std::string& reader, const std::
   ok("sent " + std::to_string(blocks) + " of " + std::to_string(total) + " blocks");
   SCardDisconnect(c.h, SCARD_LEAVE_CARD);
 }
+
+// The TS 34.108 §8.1.2 test algorithm as the system simulator runs it: XDOUT = K xor RAND; RES
+// its first n bytes, CK and IK XDOUT rotated by one and two bytes, AK bytes 3..8, MAC XDOUT's
+// first 8 bytes xor SQN || AMF; AUTN = (SQN xor AK) || AMF || MAC.
+struct XorVector {
+  Bytes autn, res, ck, ik, ak;
+};
+XorVector xor_aka(const Bytes& k, const Bytes& rand, const Bytes& sqn, const Bytes& amf,
+                  std::size_t res_len) {
+  if (k.size() != 16 || rand.size() != 16 || sqn.size() != 6 || amf.size() != 2 || res_len > 16)
+    fail("xor-aka: K and RAND 16 bytes, SQN 6, AMF 2, RES at most 16");
+  Bytes x(16);
+  for (int i = 0; i < 16; ++i) x[i] = k[i] ^ rand[i];
+  XorVector v;
+  v.res.assign(x.begin(), x.begin() + static_cast<long>(res_len));
+  for (int i = 0; i < 16; ++i) {
+    v.ck.push_back(x[(i + 1) % 16]);
+    v.ik.push_back(x[(i + 2) % 16]);
+  }
+  v.ak.assign(x.begin() + 3, x.begin() + 9);
+  for (int i = 0; i < 6; ++i) v.autn.push_back(sqn[i] ^ v.ak[i]);
+  v.autn.insert(v.autn.end(), amf.begin(), amf.end());
+  for (int i = 0; i < 8; ++i) v.autn.push_back(x[i] ^ (i < 6 ? sqn[i] : amf[i - 6]));
+  return v;
+}
+
+// An APDU as a terminal sends it: 6Cxx repeats it with Le = xx, 61xx fetches with GET RESPONSE.
+Bytes terminal_exchange(Card& c, std::string apdu_hex) {
+  Bytes r = c.transmit(apdu_hex);
+  if (r.size() == 2 && r[0] == 0x6C) {
+    char le[3];
+    std::snprintf(le, sizeof le, "%02X", r[1]);
+    apdu_hex = apdu_hex.size() == 10 ? apdu_hex.substr(0, 8) + le : apdu_hex + le;
+    r = c.transmit(apdu_hex);
+  }
+  Bytes all;
+  while (r.size() >= 2 && r[r.size() - 2] == 0x61) {
+    all.insert(all.end(), r.begin(), r.end() - 2);
+    char gr[16];
+    std::snprintf(gr, sizeof gr, "%02XC00000%02X", hex(apdu_hex.substr(0, 2))[0] & 0x03, r.back());
+    r = c.transmit(gr);
+  }
+  all.insert(all.end(), r.begin(), r.end());
+  return all;
+}
+
+void apdus(SCARDCONTEXT ctx, const std::string& reader, int argc, char** argv) {
+  Card c = connect(ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0);
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "reset") {
+      DWORD active = 0;
+      LONG rc =
+          SCardReconnect(c.h, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0, SCARD_RESET_CARD, &active);
+      if (rc != SCARD_S_SUCCESS) fail(std::string("SCardReconnect: ") + pcsc_stringify_error(rc));
+      std::printf("reset\n");
+      continue;
+    }
+    std::printf("%s\n", str(terminal_exchange(c, a)).c_str());
+  }
+  SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+}
+
+void bench_aka(SCARDCONTEXT ctx, const std::string& reader, int n, const Bytes& k) {
+  Card c = connect(ctx, reader, SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0);
+  if (sw(terminal_exchange(c, "00A4040C07A0000000871002")) != "9000") fail("SELECT ADF.USIM");
+  const Bytes rand = hex("00112233445566778899AABBCCDDEEFF");
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(n));
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    // SEQ i+1 under IND 0: each one fresh.
+    const unsigned long long sqn_value = static_cast<unsigned long long>(i + 1) << 5;
+    Bytes sqn(6);
+    for (int b = 0; b < 6; ++b) sqn[5 - b] = static_cast<unsigned char>(sqn_value >> (8 * b));
+    const auto v = xor_aka(k, rand, sqn, hex("8000"), 16);
+    auto t = std::chrono::steady_clock::now();
+    const Bytes r = terminal_exchange(c,
+                                      "0088008122"
+                                      "10" +
+                                          str(rand) + "10" + str(v.autn));
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
+    if (r.empty() || r[0] != 0xDB) fail("AUTHENTICATE " + std::to_string(i) + ": " + str(r));
+  }
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::sort(us.begin(), us.end());
+  std::printf("%.0f %.1f %.1f\n", n / secs, us[us.size() / 2], us[us.size() * 99 / 100]);
+  SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: pcsc_flow readers|wait-readers|wait-card|core|eid|bench|card-type|store-data ...\n");
+    std::fprintf(stderr,
+                 "usage: pcsc_flow "
+                 "readers|wait-readers|wait-card|core|eid|bench|card-type|store-data|apdus|xor-aka|"
+                 "bench-aka ...\n");
     return 2;
   }
   const std::string cmd = argv[1];
@@ -270,6 +372,13 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     fail("readers did not appear");
+  }
+  if (cmd == "xor-aka" && argc == 7) {
+    const auto v = xor_aka(hex(argv[2]), hex(argv[3]), hex(argv[4]), hex(argv[5]),
+                           static_cast<std::size_t>(std::atoi(argv[6])));
+    std::printf("%s %s %s %s %s\n", str(v.autn).c_str(), str(v.res).c_str(), str(v.ck).c_str(),
+                str(v.ik).c_str(), str(v.ak).c_str());
+    return 0;
   }
   SCARDCONTEXT ctx = context();
   if (cmd == "readers") {
@@ -293,6 +402,10 @@ int main(int argc, char** argv) {
     store_data_partial(ctx, argv[2], argv[3], std::atoi(argv[4]));
   } else if (cmd == "card-type" && argc == 3) {
     std::printf("%s\n", card_type(ctx, argv[2]).c_str());
+  } else if (cmd == "apdus" && argc >= 4) {
+    apdus(ctx, argv[2], argc - 3, argv + 3);
+  } else if (cmd == "bench-aka" && argc == 5) {
+    bench_aka(ctx, argv[2], std::atoi(argv[3]), hex(argv[4]));
   } else if (cmd == "bench" && argc == 4) {
     bench(ctx, argv[2], std::atoi(argv[3]), "00A4040C10A0000005591010FFFFFFFF8900000100");
   } else {

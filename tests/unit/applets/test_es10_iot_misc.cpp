@@ -160,8 +160,19 @@ TEST_CASE("set_default_dp_address_iot works on bytes, for the PSMO") {
         "BF650380017F");
 }
 
-TEST_CASE("IpaeActivation records the active IPA, which EUICCInfo2 reports") {
+TEST_CASE("IpaeActivation without an IPAe: notSupported(1), ipaMode stays ipad") {
   Recorded r(test::es10_iot_state());
+  CHECK(es10_hex(r.card, "BF420480020780") == "BF4203800101");
+  CHECK(r.state().ipa_mode == kIpaModeIpad);
+  CHECK(r.saved.empty());
+  CHECK(es10_hex(r.card, "BF4203800100") == "BF4203800101");
+  CHECK(store_data_sw(r.card, "BF4200") == 0x6A80);
+}
+
+TEST_CASE("IpaeActivation records the active IPA, which EUICCInfo2 reports") {
+  auto with_ipae = test::es10_iot_state();
+  with_ipae.config.ipae = IpaeConfig{};
+  Recorded r(with_ipae);
   auto ipa_mode = [&] {
     auto info =
         decode_exact<IotEUICCInfo2_t>(asn_DEF_IotEUICCInfo2, r.card.es10(from_hex("BF2200")));
@@ -193,9 +204,9 @@ TEST_CASE("IpaeActivation records the active IPA, which EUICCInfo2 reports") {
 
 TEST_CASE("eUICCMemoryReset BF64: each option, its results, and what survives") {
   auto state = test::es10_iot_state({{kP1, true, meta(Class::kOperational, kPpr1 | kPpr2)},
-                          {kP2, false, meta(Class::kTest)},
-                          {kP3, false, meta(Class::kTest)},
-                          {kP4, false, meta(Class::kProvisioning)}});
+                                     {kP2, false, meta(Class::kTest)},
+                                     {kP3, false, meta(Class::kTest)},
+                                     {kP4, false, meta(Class::kProvisioning)}});
   state.profiles[1].preloaded = false;  // P2 field-loaded; P3 preloaded
   state.default_dp_address = "smdp.example.com";
   state.eims = {eim("eim-1"), eim("eim-2")};
@@ -343,4 +354,50 @@ TEST_CASE("GetProfilesInfo on an iot card adds 9F7B, 9F26 and 9F67; an sgp22 car
         der("BF2D", der("A0", der("E3", iccid(kP1)) + der("E3", iccid(kP2)) +
                                   der("E3", iccid(kP3)) + der("E3", iccid(kP5)))));
   CHECK(es10_hex(sgp22, "BF2D00").find("9F7B") == std::string::npos);
+}
+
+TEST_CASE("TERMINAL CAPABILITY '84' is recorded; an IPAd declared while the IPAe is active") {
+  auto state = test::es10_iot_state();
+  state.config.ipae = IpaeConfig{};
+  state.ipa_mode = kIpaModeIpae;
+  auto terminal_capability = [](Recorded& r, const std::string& data) {
+    return r.card.transmit(from_hex("80AA0000" + test::len(data.size() / 2) + data)).sw;
+  };
+  SECTION("ipad-wins (the default): the card returns to the IPAd, persisted") {
+    Recorded r(state);
+    // ttcn's IPAd: A9 { 83 01 07, 84 01 01 }.
+    CHECK(terminal_capability(r, "A906830107840101") == 0x9000);
+    REQUIRE(r.state().ipae.iot_device_capabilities);
+    CHECK(to_hex(*r.state().ipae.iot_device_capabilities) == "01");
+    CHECK(r.state().ipa_mode == kIpaModeIpad);
+    REQUIRE(r.saved.size() == 1);
+    CHECK(r.saved.back().ipa_mode == kIpaModeIpad);
+    // IpaeActivation brings it back; the same declaration again is the conflict again.
+    CHECK(es10_hex(r.card, "BF420480020780") == "BF4203800100");
+    CHECK(r.state().ipa_mode == kIpaModeIpae);
+    CHECK(terminal_capability(r, "A906830107840101") == 0x9000);
+    CHECK(r.state().ipa_mode == kIpaModeIpad);
+  }
+  SECTION("ipae-stays: only recorded") {
+    state.config.ipae->terminal_conflict = kIpaeConflictIpaeStays;
+    Recorded r(state);
+    CHECK(terminal_capability(r, "A906830107840101") == 0x9000);
+    CHECK(r.state().ipa_mode == kIpaModeIpae);
+    CHECK(to_hex(*r.state().ipae.iot_device_capabilities) == "01");
+  }
+  SECTION("a device without an IPAd ('84 01 00') or without '84' changes nothing else") {
+    Recorded r(state);
+    CHECK(terminal_capability(r, "A906830107840100") == 0x9000);
+    CHECK(r.state().ipa_mode == kIpaModeIpae);
+    CHECK(to_hex(*r.state().ipae.iot_device_capabilities) == "00");
+    const auto saved = r.saved.size();
+    CHECK(terminal_capability(r, "A903830107") == 0x9000);
+    CHECK(r.saved.size() == saved);
+  }
+  SECTION("an SGP.22 card keeps nothing of it") {
+    auto sgp22 = test::es10_state({});
+    Recorded r(sgp22);
+    CHECK(terminal_capability(r, "A906830107840101") == 0x9000);
+    CHECK(r.saved.empty());
+  }
 }

@@ -139,6 +139,18 @@ TEST_CASE("SELECT ISD-R on an iot card adds E1 { 80 euiccConfiguration } after E
     REQUIRE(kids.size() == 4);
     CHECK(kids[3] == "E10480020640");
   }
+  SECTION("a card made with an IPAe: ipaeSupported (bit 0), whatever the active IPA") {
+    auto state = test::es10_iot_state();
+    state.config.ipae = IpaeConfig{};
+    auto card = test::es10_card(state);
+    auto kids = fci_children(card);
+    REQUIRE(kids.size() == 4);
+    CHECK(kids[3] == "E10480020780");
+    auto enabled = test::es10_iot_state({{"8999900000000000001", true, kNoMetadata}});
+    enabled.config.ipae = IpaeConfig{};
+    auto card2 = test::es10_card(enabled);
+    CHECK(fci_children(card2)[3] == "E104800206C0");
+  }
   SECTION("an SGP.22 card has no E1") {
     auto card = test::es10_card(test::es10_state({}));
     auto kids = fci_children(card);

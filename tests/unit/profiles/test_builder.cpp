@@ -358,3 +358,40 @@ TEST_CASE("bad specs are refused with the field named") {
   s.files = {{"EF.PL", from_hex("00")}, {"ef.pl", from_hex("00")}};
   CHECK(starts_with(error_of(s), "files[1].path: "));
 }
+
+TEST_CASE(
+    "AKA options: the test algorithm's 128-bit RES by default, the spec's options and SQN window") {
+  ProfileSpec test = minimal_spec();
+  test.algorithm = AkaParameterPe::Algorithm::TestAlgorithm;
+  test.opc.clear();
+  CHECK(to_hex(std::get<AkaParameterPe>(round_trip(test)[6].value).algorithm_options) == "02");
+  ProfileSpec tuak = minimal_spec();
+  tuak.algorithm = AkaParameterPe::Algorithm::Tuak;
+  tuak.opc = secure(std::string(64, '1'));
+  tuak.algorithm_options = 0x01;
+  tuak.keccak_iterations = 2;
+  tuak.sqn_delta = from_hex("07FFFFFFFFFF");
+  const auto pes = round_trip(tuak);
+  const auto& a = std::get<AkaParameterPe>(pes[6].value);
+  CHECK(to_hex(a.algorithm_options) == "01");
+  CHECK(a.number_of_keccak == std::optional<std::uint8_t>(2));
+  CHECK(a.sqn_delta == std::optional<Bytes>(from_hex("07FFFFFFFFFF")));
+  tuak.algorithm_options = 0x18;  // MAC code 3: no such length
+  CHECK_THROWS_WITH(build_profile(tuak), Catch::StartsWith("algorithm_options"));
+  tuak.algorithm_options.reset();
+  tuak.sqn_delta = from_hex("080000000000");
+  CHECK_THROWS_WITH(build_profile(tuak), Catch::StartsWith("sqn_delta"));
+}
+
+TEST_CASE("GSM access comes with the GSM security context in EF.UST (services 27 and 38)") {
+  ProfileSpec spec = minimal_spec();
+  spec.gsm_access = true;
+  const Bytes ust = from_hex(content_hex(member(template_pe(round_trip(spec), "usim"), "ef-ust")));
+  CHECK((ust.at(3) & 0x04) != 0);  // service 27: byte 4, bit 3
+  CHECK((ust.at(4) & 0x20) != 0);  // service 38: byte 5, bit 6
+  spec.gsm_access = false;
+  const Bytes without =
+      from_hex(content_hex(member(template_pe(round_trip(spec), "usim"), "ef-ust")));
+  CHECK((without.at(3) & 0x04) == 0);
+  CHECK((without.at(4) & 0x20) == 0);
+}

@@ -56,8 +56,9 @@ TEST_CASE("malformed and unsupported APDUs get their ISO 7816 status words") {
     CHECK(t.send("0060000000") == "6D00");
     CHECK(t.send("0090000000") == "6D00");
   }
-  SECTION("no application selected: the instruction is unknown") {
-    CHECK(t.send("00B0000010") == "6D00");
+  SECTION("no application selected: the file system answers, an unknown instruction 6D00") {
+    CHECK(t.send("0001000010") == "6D00");
+    CHECK(t.send("00B0000010") == "6986");  // READ BINARY with no EF selected
   }
   SECTION("secure messaging and command chaining are not supported") {
     t.send("00A4040C08A000000001020304");
@@ -118,8 +119,9 @@ TEST_CASE("SELECT by full and partial AID, next occurrence, failures") {
     CHECK(t.send("00A4040C11A000000001020304050607080910111213") == "6A80");
     CHECK(t.send("00A40400") == "6700");
   }
-  SECTION("selection by file identifier finds no file; unknown P1/P2 are refused") {
-    CHECK(t.send("00A40004023F00") == "6A82");
+  SECTION("with no profile only the eUICC's own MF is there; unknown P1/P2 are refused") {
+    CHECK(t.send("00A4000C023F00") == "9000");
+    CHECK(t.send("00A4000C022FE2") == "6A82");
     CHECK(t.send("00A4050C08A000000001020304") == "6A86");
     CHECK(t.send("00A4040108A000000001020304") == "6A86");
     CHECK(t.send("00A4041008A000000001020304") == "6A86");

@@ -338,7 +338,7 @@ TEST_CASE("version 5 keeps SGP.32's package results, rollback, fallback and IPA 
   s.emergency_return_aid = from_hex("A0000005591010FFFFFFFF8900001100");
   s.ipa_mode = kIpaModeIpae;
   auto image = sim::encode_image(s);
-  CHECK(image[9] == 5);
+  CHECK(image[9] == sim::kImageVersion);
   CHECK(sim::decode_image(image) == s);
   CHECK(sim::encode_image(sim::decode_image(image)) == image);
 
@@ -364,4 +364,75 @@ TEST_CASE("a version 4 image still loads, with no SGP.32 package state") {
   CHECK(loaded.package_results.empty());
   CHECK_FALSE(loaded.rollback);
   CHECK(sim::encode_image(loaded)[9] == sim::kImageVersion);
+}
+
+TEST_CASE("the IPAe's version keeps its configuration and state; older images load without them") {
+  auto s = full_sample();
+  s.config.personality = personality::kIot;
+  IpaeConfig c;
+  c.poll_interval_s = 600;
+  c.poll_jitter_s = 30;
+  c.backoff_min_s = 5;
+  c.backoff_max_s = 900;
+  c.rollback_after_failures = 4;
+  c.minimize_esipa_bytes = true;
+  c.imei = from_hex("3529061100000017");
+  c.device_capabilities = from_hex("3005850302050A");
+  c.rplmn = from_hex("13F001");
+  c.tls_ca_certificates = {from_hex("3003020101"), from_hex("3003020102")};
+  c.terminal_conflict = kIpaeConflictIpaeStays;
+  s.config.ipae = c;
+  s.ipa_mode = kIpaModeIpae;
+  s.ipae.next_poll_ms = 1767225600000;
+  s.ipae.last_cycle_ms = 1767225000000;
+  s.ipae.failed_cycles = 2;
+  s.ipae.cycles = 17;
+  s.ipae.packages = 5;
+  s.ipae.last_error = "eim-1: HTTP 503";
+  s.ipae.eim_views = {{"eim-1", from_hex("98001032547698103214"), from_hex("AABB"), 1},
+                      {"eim-2", {}, from_hex("CCDD"), std::nullopt}};
+  IpaeState::InFlight in;
+  in.kind = IpaeState::InFlight::Kind::kDownload;
+  in.eim_id = "eim-1";
+  in.eim_transaction_id = from_hex("A1B2");
+  in.step = 1;
+  in.indirect = true;
+  in.package = from_hex("BF5400");
+  in.smdp_transaction_id = from_hex("0102030405060708");
+  in.result = from_hex("BF5403820101");
+  in.attempts = 3;
+  s.ipae.in_flight = in;
+  s.ipae.rollback_watch = IpaeState::RollbackWatch{"eim-1", 12, 1};
+  s.ipae.iot_device_capabilities = from_hex("01");
+  REQUIRE(s.ipae_active());
+  auto image = sim::encode_image(s);
+  CHECK(image[9] == sim::kImageVersion);
+  CHECK(sim::decode_image(image) == s);
+  CHECK(sim::encode_image(sim::decode_image(image)) == image);
+
+  SECTION("the version before it knew no IPAe field") {
+    CHECK_THROWS_WITH(sim::decode_image(relabelled(image, sim::kImageVersion - 1)),
+                      Catch::Contains("unknown field AE"));
+  }
+  SECTION("an image of the version before still loads, with no IPAe") {
+    auto plain = s;
+    plain.config.ipae.reset();
+    plain.ipae = IpaeState{};
+    auto loaded = sim::decode_image(relabelled(sim::encode_image(plain), sim::kImageVersion - 1));
+    CHECK(loaded == plain);
+    CHECK_FALSE(loaded.ipae_active());
+  }
+  SECTION("a bad rule, kind or step is refused, naming it") {
+    auto bad = s;
+    bad.config.ipae->terminal_conflict = "both";
+    CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(bad)),
+                      Catch::Contains("terminal conflict rule"));
+    bad = s;
+    bad.ipae.in_flight->step = 9;
+    CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(bad)), Catch::Contains("download step"));
+    bad = s;
+    bad.config.personality = personality::kSgp22;
+    CHECK_THROWS_WITH(sim::decode_image(sim::encode_image(bad)),
+                      Catch::Contains("needs the iot personality"));
+  }
 }

@@ -125,3 +125,22 @@ TEST_CASE("JSON spec errors are one line naming the JSON field") {
   CHECK(error_of("[1, 2]") == "profile spec: a JSON object expected");
   CHECK(error_of("{\"iccid\": 1.5}").rfind("profile spec: not valid JSON", 0) == 0);
 }
+
+TEST_CASE("AKA options of a spec: algorithmOptions, keccakIterations, the SQN window") {
+  const std::string base = R"({"iccid": "8900199000000000004", "imsi": "00101987654321", )";
+  const auto tuak = parse_profile_spec(
+      base + R"("algorithm": "tuak", "k": "00112233445566778899AABBCCDDEEFF", "opc": ")" +
+      std::string(64, '0') +
+      R"(", "algorithmOptions": "09", "keccakIterations": 3, "sqnDelta": "07FFFFFFFFFF"})");
+  CHECK(tuak.algorithm_options == std::optional<std::uint8_t>(0x09));
+  CHECK(tuak.keccak_iterations == 3);
+  CHECK(tuak.sqn_delta == std::optional<Bytes>(from_hex("07FFFFFFFFFF")));
+  CHECK_FALSE(tuak.sqn_age_limit);
+  const std::string test =
+      base + R"("algorithm": "usim-test-algorithm", "k": "00112233445566778899AABBCCDDEEFF", )";
+  CHECK(error_of(test + R"("algorithmOptions": "03"})").rfind("algorithmOptions: ", 0) == 0);
+  CHECK(error_of(test + R"("algorithmOptions": "0202"})").rfind("algorithmOptions: ", 0) == 0);
+  CHECK(error_of(test + R"("sqnDelta": "080000000000"})").rfind("sqnDelta: ", 0) == 0);
+  CHECK(error_of(test + R"("sqnAgeLimit": "0000"})").rfind("sqnAgeLimit: ", 0) == 0);
+  CHECK(error_of(test + R"("keccakIterations": 0})").rfind("keccakIterations", 0) == 0);
+}

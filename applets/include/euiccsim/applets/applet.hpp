@@ -71,6 +71,11 @@ class Applet {
     return apdu::Response::status(apdu::sw::kInsNotSupported);
   }
 
+  // The terminal declared its capabilities (TERMINAL CAPABILITY, ETSI TS 102 221 §11.1.19):
+  // `capabilities` is the A9 template's content. Every applet hears it; an applet that keeps
+  // something of it changes the state through `ctx`.
+  virtual void terminal_capability(AppletContext&, ByteView) {}
+
   // May this applet be selected on more than one logical channel at once?
   virtual bool multi_selectable() const { return true; }
   // Card reset: forget volatile state (sessions, challenges).

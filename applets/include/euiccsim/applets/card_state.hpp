@@ -64,6 +64,42 @@ struct RatRule {
   friend bool operator==(const RatRule&, const RatRule&) = default;
 };
 
+// SGP.32's IPA in the eUICC (`card new --ipae`): how the card's own IPA polls its eIMs and
+// what it says about the device it sits in (docs/ipae.md). Read-only to ES10.
+struct IpaeConfig {
+  // Retrieval mode: a poll cycle every poll_interval_s, moved by up to +-poll_jitter_s; after
+  // a failed cycle the next comes after backoff_min_s, doubling per failure up to backoff_max_s.
+  std::uint32_t poll_interval_s = 3600;
+  std::uint32_t poll_jitter_s = 60;
+  std::uint32_t backoff_min_s = 10;
+  std::uint32_t backoff_max_s = 3600;
+  // After an enable with rollbackFlag, this many failed attempts to reach the eIM make the
+  // IPAe run ProfileRollback (the new profile is taken to have no connectivity).
+  std::uint32_t rollback_after_failures = 3;
+  // ipaFeatures minimizeEsipaBytes: relay the compact forms of AuthenticateServer,
+  // PrepareDownload and CancelSession answers (the eIM rebuilds what the card signed).
+  bool minimize_esipa_bytes = false;
+  // DeviceInfo of the device around the card (IpaEuiccData A9, ctxParams1): TAC (4 bytes),
+  // IMEI (8 bytes, or empty), and the DeviceCapabilities DER ('30' ...; empty: GSM, UTRAN and
+  // E-UTRAN release 15).
+  Bytes tac = {0x35, 0x29, 0x06, 0x11};
+  Bytes imei;
+  Bytes device_capabilities;
+  // GetEimPackage rPLMN (3 bytes, TS 24.008), or empty.
+  Bytes rplmn;
+  // TLS trust anchors (DER certificates) besides an eIM's trustedPublicKeyDataTls and the
+  // card's CIs (`card new --ipae-ca FILE`).
+  std::vector<Bytes> tls_ca_certificates;
+  // What a TERMINAL CAPABILITY that declares an IPAd does to an active IPAe (kIpaeConflict*).
+  std::string terminal_conflict = "ipad-wins";
+  friend bool operator==(const IpaeConfig&, const IpaeConfig&) = default;
+};
+
+// IpaeConfig::terminal_conflict. ipad-wins: the card returns to ipaMode ipad (persisted; the
+// device must send IpaeActivation again). ipae-stays: the declaration is only recorded.
+inline constexpr const char* kIpaeConflictIpadWins = "ipad-wins";
+inline constexpr const char* kIpaeConflictIpaeStays = "ipae-stays";
+
 // The personality a card was made with (`euicc-sim card new` options). Read-only to ES10.
 struct CardConfig {
   // personality::kSgp22 or personality::kIot.
@@ -96,6 +132,8 @@ struct CardConfig {
   std::uint64_t volatile_memory = 16 * 1024;  // free RAM reported in extCardResource
   std::vector<RatRule> rat;
   std::set<std::string> quirks;
+  // An IoT card made with an IPAe: ipaeSupported in E1, IpaeActivation answers ok.
+  std::optional<IpaeConfig> ipae;
   bool has_quirk(const char* name) const { return quirks.count(name) != 0; }
   friend bool operator==(const CardConfig&, const CardConfig&) = default;
 };
@@ -245,6 +283,65 @@ struct ImmediateEnableConfig {
 inline constexpr std::uint8_t kIpaModeIpad = 0;
 inline constexpr std::uint8_t kIpaModeIpae = 1;
 
+// What the IPAe keeps across power loss (docs/ipae.md, "What is persisted"): its schedule,
+// the eIM package it is working on, what each eIM last learned of the card, and the terminal's
+// IoT device capabilities. Times are Unix milliseconds of the IPAe's Clock.
+struct IpaeState {
+  std::int64_t next_poll_ms = 0;    // 0: at the next chance (start-up, trigger)
+  std::int64_t last_cycle_ms = 0;   // when the last cycle ended
+  std::uint32_t failed_cycles = 0;  // consecutive; sets the back-off
+  std::uint64_t cycles = 0;         // cycles ended, ok or not
+  std::uint64_t packages = 0;       // eIM packages carried out
+  std::string last_error;           // one line; empty after a good cycle
+
+  // What an eIM last learned of the card's profiles (after a cycle with it ended well): the
+  // enabled ICCID (empty: none) and a digest of the profile list. A difference found when
+  // the next cycle starts is announced with notifyStateChange and `cause`.
+  struct EimView {
+    std::string eim_id;
+    Bytes enabled_iccid;
+    Bytes profiles_digest;
+    std::optional<std::uint8_t> cause;  // StateChangeCause the IPAe knows for a change
+    friend bool operator==(const EimView&, const EimView&) = default;
+  };
+  std::vector<EimView> eim_views;
+
+  // The eIM package taken from an eIM whose outcome that eIM has not yet acknowledged.
+  struct InFlight {
+    enum class Kind : std::uint8_t { kEuiccPackage = 1, kIpaEuiccData = 2, kDownload = 3 };
+    Kind kind = Kind::kEuiccPackage;
+    std::string eim_id;
+    Bytes eim_transaction_id;  // empty if the package had none
+    // A download's progress (docs/ipae.md): 0 triggered, 1 SM-DP+ session open, 2 the
+    // profile installed (or refused), 3 delivered where it goes.
+    std::uint8_t step = 0;
+    Bytes package;          // the ProfileDownloadTriggerRequest (BF54 ...) of a download
+    bool indirect = false;  // a download relayed by the eIM (else direct, over ES9+)
+    Bytes smdp_transaction_id;
+    // The answer for the eIM once it exists (the eimPackageResult of a ProvideEimPackageResult:
+    // BF52 ..., BF54 ...), re-sent unchanged until the eIM takes it.
+    Bytes result;
+    std::uint32_t attempts = 0;  // failed deliveries
+    friend bool operator==(const InFlight&, const InFlight&) = default;
+  };
+  std::optional<InFlight> in_flight;
+
+  // An enable with rollbackFlag carried out for `eim_id`, whose result (`seq_number`) the eIM
+  // has not acknowledged yet; `failures` failed attempts to reach it so far.
+  struct RollbackWatch {
+    std::string eim_id;
+    std::uint64_t seq_number = 0;
+    std::uint32_t failures = 0;
+    friend bool operator==(const RollbackWatch&, const RollbackWatch&) = default;
+  };
+  std::optional<RollbackWatch> rollback_watch;
+
+  // TERMINAL CAPABILITY tag '84' ("eUICC-related IoT Device Capabilities", SGP.32 §3.8.2) as
+  // last received; byte 1 bit 1 = the device has an IPAd.
+  std::optional<Bytes> iot_device_capabilities;
+  friend bool operator==(const IpaeState&, const IpaeState&) = default;
+};
+
 // How many eIMs a card can hold (insufficientMemory beyond), and the highest initial counter
 // value it accepts (counterValueOutOfRange beyond): euicc-sim's own bounds.
 inline constexpr std::size_t kMaxEims = 8;
@@ -290,6 +387,10 @@ struct CardState {
   std::optional<Bytes> emergency_return_aid;
   // IpaeActivation (BF42): which IPA is active (kIpaMode*), reported as EUICCInfo2 ipaMode.
   std::uint8_t ipa_mode = kIpaModeIpad;
+  // The IPAe's own state (cards made with an IPAe; empty otherwise).
+  IpaeState ipae;
+  // Whether the card's IPAe is active: it exists and IpaeActivation selected it.
+  bool ipae_active() const { return config.ipae.has_value() && ipa_mode == kIpaModeIpae; }
 
   // The AID for a new ISD-P: A0000005591010FFFFFFFF89 00 0010 00 onwards, never reused while
   // the card holds the previous one.

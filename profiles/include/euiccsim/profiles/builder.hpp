@@ -49,6 +49,15 @@ struct ProfileSpec {
   AkaParameterPe::Algorithm algorithm = AkaParameterPe::Algorithm::Milenage;
   SecureBytes k;    // 16 bytes; TUAK also takes 32
   SecureBytes opc;  // Milenage: 16 bytes; TUAK: TOPc, 32 bytes; test algorithm: 16 or none
+  // akaParameter algorithmOptions, whose bits the card reads as output lengths (docs/naa.md):
+  // by default 00 (TUAK: RES 32, MAC 64, CK/IK 128 bits), and 02 for the test algorithm (a
+  // 128-bit RES, as in the TS.48 test profile). MILENAGE ignores it.
+  std::optional<std::uint8_t> algorithm_options;
+  std::uint8_t keccak_iterations = 1;  // TUAK numberOfKeccak, 1 to 255
+  // SQN freshness window (TS 33.102 Annex C), 6 bytes each, at most 07FFFFFFFFFF; the format's
+  // default 000010000000 when absent.
+  std::optional<Bytes> sqn_delta;
+  std::optional<Bytes> sqn_age_limit;
 
   // PIN and PUK values are digits, stored ASCII-coded and 'FF'-padded to 8 bytes (the usual
   // coding); ADM1 may instead be 16 hex digits giving its 8 bytes. Defaults: the values of the

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "euiccsim/crypto/aka.hpp"
 #include "euiccsim/crypto/bytes.hpp"
 #include "euiccsim/profiles/iccid.hpp"
 #include "euiccsim/profiles/templates.hpp"
@@ -136,6 +137,19 @@ struct InstalledProfile {
 
   friend bool operator==(const InstalledProfile&, const InstalledProfile&) = default;
 };
+
+// The AKA functions `naa` computes, as its akaParameter configures them (a mappingParameter is
+// followed to the NAA whose parameters it reuses). Nothing if it has none, or if its
+// algorithmOptions name output lengths the algorithm cannot produce. algorithmOptions is read
+// as docs/naa.md states: bits 3..1 the RES length (0: 32, 1: 64, 2: 128, 3: 256 bits; TUAK and
+// the test algorithm), bits 6..4 the MAC length (0: 64, 1: 128, 2: 256 bits; TUAK), bit 7 the
+// CK and IK length (0: 128, 1: 256 bits; TUAK); MILENAGE ignores it.
+std::optional<crypto::aka::Parameters> aka_parameters(const InstalledProfile& profile,
+                                                      const Naa& naa);
+// The NAA whose AKA parameters and SQN array `naa` uses: itself, or the one its mappingParameter
+// names (nullptr if that one is missing).
+const Naa* aka_source(const InstalledProfile& profile, const Naa& naa);
+Naa* aka_source(InstalledProfile& profile, const Naa& naa);
 
 // Card-image form of an installed profile (our TLV layout; docs/card-image.md).
 Bytes serialize(const InstalledProfile& profile);

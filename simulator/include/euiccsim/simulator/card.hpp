@@ -1,5 +1,7 @@
 // The card runtime: an ISO/IEC 7816 card with logical channels, applet selection, response
-// chaining (61xx / GET RESPONSE, 6Cxx) and GlobalPlatform STORE DATA reassembly.
+// chaining (61xx / GET RESPONSE, 6Cxx) and GlobalPlatform STORE DATA reassembly. A SELECT no
+// applet takes, and every command on a channel where no applet is selected, goes to the active
+// profile's file system (applets/naa): after a reset the MF is the basic channel's current DF.
 //
 // A Card knows bytes in and bytes out; it knows nothing of sockets (transports feed it) and
 // nothing of ES10 content (applets interpret it).
@@ -8,10 +10,13 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "euiccsim/applets/applet.hpp"
+#include "euiccsim/applets/ipae/es10_endpoint.hpp"
+#include "euiccsim/applets/naa/file_system.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
 namespace euiccsim::sim {
@@ -23,7 +28,8 @@ struct CardOptions {
   std::size_t store_data_limit = 32 * 1024;
 };
 
-class Card {
+// The card is also what its IPAe runs ES10 through (applets/ipae's Es10Endpoint).
+class Card final : public applets::ipae::Es10Endpoint {
  public:
   static constexpr unsigned kChannels = 4;  // basic channel and 1..3
   // Called with the new state after a state-changing command, before its response leaves
@@ -31,7 +37,7 @@ class Card {
   using Persist = std::function<void(const CardState&)>;
 
   Card(CardState state, crypto::Drbg drbg, Persist persist = {}, CardOptions options = {});
-  ~Card();
+  ~Card() override;
   Card(const Card&) = delete;
   Card& operator=(const Card&) = delete;
 
@@ -53,6 +59,29 @@ class Card {
   // leaves the card as it was. An unpowered card is mute: the answer is empty.
   Bytes transmit(ByteView command);
 
+  // One ES10 function from inside the card (its IPAe): the whole request DER handed to the
+  // ISD-R's STORE DATA handler as a reassembled chain would be, with the same persistence,
+  // rollback, REFRESH and trace as a command (trace kind es10). No channel, selection or
+  // status-word shaping is involved. Works whether or not the card is powered (the IPAe runs
+  // on the card's own supply in the simulation). Never throws.
+  apdu::Response es10(ByteView request) override;
+  // The IPAe's view of the card and its state's transactions (Es10Endpoint).
+  applets::ipae::CardView view() const override;
+  void update_ipae(const std::function<void(IpaeState&)>& change) override;
+  // Runs `change` on the card state as one transaction: persisted before it returns, undone
+  // if `change` throws or the state cannot be saved (then this throws too).
+  void update_state(const std::function<void(CardState&)>& change);
+
+  // Every public call takes this lock, so a transport thread and the IPAe's thread may share
+  // the card; hold it to read state() consistently from another thread.
+  std::unique_lock<std::recursive_mutex> lock() const {
+    return std::unique_lock<std::recursive_mutex>(mu_);
+  }
+  // Called (with the lock held) after a command or an es10() call changed the IPA mode or
+  // after a reset: the IPAe's driver wakes up to look.
+  void set_ipae_listener(std::function<void()> listener) { ipae_listener_ = std::move(listener); }
+  std::shared_ptr<TraceBus> trace_bus() const { return trace_; }
+
   const CardState& state() const { return state_; }
   const std::string& id() const { return id_; }
   void set_trace(std::shared_ptr<TraceBus> bus) { trace_ = std::move(bus); }
@@ -67,6 +96,9 @@ class Card {
   const std::optional<Bytes>& active_profile() const { return active_profile_; }
   // REFRESHes performed since the card was made (EnableProfile/DisableProfile refreshFlag).
   unsigned refreshes() const { return refreshes_; }
+  // The active profile's file system and NAAs: what each channel without an applet has
+  // selected, and the PINs verified since the last reset.
+  const applets::naa::FileSystem& file_system() const { return fs_; }
 
  private:
   struct Channel {
@@ -89,6 +121,7 @@ class Card {
   apdu::Response dispatch(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response manage_channel(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response select(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
+  apdu::Response select_file(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
   apdu::Response get_response(const apdu::Command& cmd, unsigned ch);
   apdu::Response terminal_capability(const apdu::Command& cmd);
   apdu::Response store_data(const apdu::Command& cmd, unsigned ch, applets::AppletContext& ctx);
@@ -100,6 +133,9 @@ class Card {
   void cold_state();
   void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
              std::chrono::steady_clock::time_point start);
+  // Persists a changed state (or rolls it back: then false), then the REFRESH it asked for.
+  bool finish(applets::AppletContext& ctx, unsigned keep_channel);
+  void notify_ipae(std::uint8_t mode_before);
 
   CardState state_;
   crypto::Drbg drbg_;
@@ -113,8 +149,11 @@ class Card {
   Bytes atr_;
   std::optional<Bytes> terminal_capability_;
   std::optional<Bytes> active_profile_;
+  applets::naa::FileSystem fs_;
   unsigned refreshes_ = 0;
   std::shared_ptr<TraceBus> trace_;
+  mutable std::recursive_mutex mu_;
+  std::function<void()> ipae_listener_;
 };
 
 // The ATR of every euicc-sim card: offers T=0 and T=1, names the product in its historical

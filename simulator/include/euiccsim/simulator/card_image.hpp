@@ -18,7 +18,7 @@
 
 namespace euiccsim::sim {
 
-inline constexpr std::uint16_t kImageVersion = 5;
+inline constexpr std::uint16_t kImageVersion = 6;
 
 // One line naming what is wrong with an image (and which file, when read from disk).
 class ImageError : public std::runtime_error {

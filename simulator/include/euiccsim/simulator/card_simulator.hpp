@@ -28,6 +28,14 @@ class CardError : public std::runtime_error {
 class CardSimulator {
  public:
   struct Options {
+    // Out of line: g++ 12 inlining the moves of this struct warns falsely of an uninitialised
+    // std::optional<path> (-Wmaybe-uninitialized) in callers.
+    Options();
+    Options(const Options&);
+    Options(Options&&) noexcept;
+    Options& operator=(const Options&);
+    Options& operator=(Options&&) noexcept;
+    ~Options();
     // Repeatable randomness; by default the operating system's.
     std::optional<std::uint64_t> seed;
     // Keep the card's image in this state directory; by default the card lives in memory.

@@ -15,12 +15,18 @@
 namespace euiccsim::sim {
 
 struct TraceEvent {
-  enum class Kind : std::uint8_t { kApdu, kPowerOn, kReset, kPowerOff };
+  // kEs10: an ES10 function the card's own IPA (IPAe) called inside the card, no APDU
+  // involved (command = the request DER, response = the answer and its status word).
+  // kEsipa: an exchange of the IPAe with a peer over the network (ESipa with an eIM, ES9+
+  // with an SM-DP+): command = the request body, response = the answer body, `peer` says
+  // where and how it ended.
+  enum class Kind : std::uint8_t { kApdu, kPowerOn, kReset, kPowerOff, kEs10, kEsipa };
   Kind kind = Kind::kApdu;
   std::string card;      // the card's EID
   unsigned channel = 0;  // logical channel of the command
   Bytes command;         // C-APDU; for power events empty
   Bytes response;        // R-APDU; for power-on/reset the ATR
+  std::string peer;      // kEsipa: "POST https://host:port/path -> 200"
   std::chrono::nanoseconds duration{0};
   std::chrono::system_clock::time_point when;
 };

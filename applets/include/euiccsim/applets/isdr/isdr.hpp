@@ -21,6 +21,9 @@ class IsdR final : public Applet {
   bool takes_store_data() const override { return true; }
   apdu::Response store_data(AppletContext& ctx, const Bytes& data) override;
   void reset() override { session_ = {}; }
+  // SGP.32 §3.8.2: records tag '84' (eUICC-related IoT Device Capabilities) on an iot card and
+  // applies the card's rule for an IPAd declared while the IPAe is active (docs/ipae.md).
+  void terminal_capability(AppletContext& ctx, ByteView capabilities) override;
 
   // The ES10 functions this ISD-R answers, by top-level tag (for listings and tests).
   const std::map<std::uint32_t, isdr::Handler>& functions() const { return handlers_; }
