@@ -1,8 +1,8 @@
 #include "euiccsim/applets/card_state.hpp"
 
 #include <algorithm>
-#include <utility>
 #include <charconv>
+#include <utility>
 
 namespace euiccsim {
 
@@ -35,7 +35,8 @@ const std::vector<std::string>& all() {
 
 namespace quirk {
 const std::vector<std::string>& all() {
-  static const std::vector<std::string> names{kEnableByAidOnly, kRefuseIccidSearch, kCatBusy};
+  static const std::vector<std::string> names{kEnableByAidOnly, kRefuseIccidSearch, kCatBusy,
+                                              "refresh-at-once"};
   return names;
 }
 }  // namespace quirk
@@ -138,7 +139,17 @@ EimConfig* CardState::find_eim(std::string_view eim_id) {
 std::uint64_t CardState::occupied_memory() const {
   std::uint64_t total = 0;
   for (const auto& p : profiles) total += p.profile.occupied_memory();
+  for (const auto& n : notifications) total += n.stored_size();
+  for (const auto& r : package_results) total += r.stored_size();
   return total;
+}
+
+bool CardState::can_keep_notification(std::size_t bytes) const {
+  return notifications.size() < kMaxNotifications && bytes <= free_memory();
+}
+
+bool CardState::can_keep_package_result(std::size_t bytes) const {
+  return package_results.size() < kMaxPackageResults && bytes <= free_memory();
 }
 
 std::uint64_t CardState::free_memory() const {

@@ -1,5 +1,6 @@
 #include "euiccsim/crypto/test_pki.hpp"
 
+#include <arpa/inet.h>
 #include <botan/hash.h>
 
 #include <algorithm>
@@ -164,13 +165,24 @@ bool all_digits(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// GeneralName choices (RFC 5280 §4.2.1.6), IMPLICIT: dNSName [2] IA5String, registeredID [8]
-// OBJECT IDENTIFIER.
+// GeneralName choices (RFC 5280 §4.2.1.6), IMPLICIT: dNSName [2] IA5String, iPAddress [7]
+// OCTET STRING, registeredID [8] OBJECT IDENTIFIER. A name that is an IP literal becomes an
+// iPAddress: TLS clients (Botan 2.19, OpenSSL) match an address against those, not against
+// dNSName (an IPAe reaching its eIM over BIP knows it by address).
 Bytes subject_alt_name(std::string_view dns_name, std::string_view registered_id) {
   Bytes names;
   if (!dns_name.empty()) {
-    Bytes dns = tlv::encode(tlv::context_primitive(2), text_bytes(dns_name));
-    names.insert(names.end(), dns.begin(), dns.end());
+    const std::string text(dns_name);
+    std::uint8_t ip[16];
+    Bytes name;
+    if (::inet_pton(AF_INET, text.c_str(), ip) == 1) {
+      name = tlv::encode(tlv::context_primitive(7), Bytes(ip, ip + 4));
+    } else if (::inet_pton(AF_INET6, text.c_str(), ip) == 1) {
+      name = tlv::encode(tlv::context_primitive(7), Bytes(ip, ip + 16));
+    } else {
+      name = tlv::encode(tlv::context_primitive(2), text_bytes(dns_name));
+    }
+    names.insert(names.end(), name.begin(), name.end());
   }
   if (!registered_id.empty()) {
     Bytes oid = tlv::oid(registered_id);
@@ -201,40 +213,42 @@ Issued issue_by_ci(const Issued& ci, const std::string& organisation,
   PublicKey pub = key.public_key();
   Bytes serial = serial_number(drbg);
   x509::Parts ci_parts = x509::split(ci.certificate);
-  Bytes subject = name({{kOrganisation, utf8_string(organisation)},
-                        {kCommonName, utf8_string(common_name)}});
-  ToBeSigned tbs{.serial = serial,
-                 .issuer = ci_parts.subject,
-                 .subject = subject,
-                 .not_after = kNotAfterCa,
-                 .subject_key = &pub,
-                 .extensions = extensions_for(authority_key_id(subject_key_identifier(ci.certificate)),
-                                              subject_key_id(key_identifier(pub)))};
+  Bytes subject =
+      name({{kOrganisation, utf8_string(organisation)}, {kCommonName, utf8_string(common_name)}});
+  ToBeSigned tbs{
+      .serial = serial,
+      .issuer = ci_parts.subject,
+      .subject = subject,
+      .not_after = kNotAfterCa,
+      .subject_key = &pub,
+      .extensions = extensions_for(authority_key_id(subject_key_identifier(ci.certificate)),
+                                   subject_key_id(key_identifier(pub)))};
   return {issue(tbs, ci.key), key};
 }
 
 Issued make_server(const Issued& ci, const ServerOptions& options, ServerRole role, Drbg& drbg) {
-  return issue_by_ci(ci, options.organisation, options.common_name, drbg,
-                     [&](const Bytes& aki, const Bytes& ski) {
-    std::vector<Bytes> extensions;
-    if (role == ServerRole::kTls) {
-      const Bytes server_auth = tlv::oid("1.3.6.1.5.5.7.3.1");
-      const Bytes eku = extension("2.5.29.37", true, tlv::encode(tlv::kSequence, server_auth));
-      const Bytes policy = tlv::encode(tlv::kSequence, tlv::oid(kRoleDpTls));
-      extensions = {key_usage({kDigitalSignature}), eku,
-                    extension("2.5.29.32", false, tlv::encode(tlv::kSequence, policy)), ski, aki};
-      if (!options.dns_name.empty() || !options.registered_id.empty())
-        extensions.push_back(subject_alt_name(options.dns_name, options.registered_id));
-    } else {
-      extensions = {aki, ski};
-      if (!options.registered_id.empty())
-        extensions.push_back(subject_alt_name({}, options.registered_id));
-      extensions.push_back(key_usage({kDigitalSignature}));
-      extensions.push_back(
-          certificate_policies(role == ServerRole::kAuth ? kRoleDpAuth : kRoleDpPb));
-    }
-    return extensions;
-  });
+  return issue_by_ci(
+      ci, options.organisation, options.common_name, drbg, [&](const Bytes& aki, const Bytes& ski) {
+        std::vector<Bytes> extensions;
+        if (role == ServerRole::kTls) {
+          const Bytes server_auth = tlv::oid("1.3.6.1.5.5.7.3.1");
+          const Bytes eku = extension("2.5.29.37", true, tlv::encode(tlv::kSequence, server_auth));
+          const Bytes policy = tlv::encode(tlv::kSequence, tlv::oid(kRoleDpTls));
+          extensions = {key_usage({kDigitalSignature}), eku,
+                        extension("2.5.29.32", false, tlv::encode(tlv::kSequence, policy)), ski,
+                        aki};
+          if (!options.dns_name.empty() || !options.registered_id.empty())
+            extensions.push_back(subject_alt_name(options.dns_name, options.registered_id));
+        } else {
+          extensions = {aki, ski};
+          if (!options.registered_id.empty())
+            extensions.push_back(subject_alt_name({}, options.registered_id));
+          extensions.push_back(key_usage({kDigitalSignature}));
+          extensions.push_back(
+              certificate_policies(role == ServerRole::kAuth ? kRoleDpAuth : kRoleDpPb));
+        }
+        return extensions;
+      });
 }
 
 }  // namespace

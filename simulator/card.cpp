@@ -29,7 +29,7 @@ bool starts_with(ByteView whole, ByteView prefix) {
 }
 }  // namespace
 
-Bytes default_atr() {
+Bytes make_atr(bool offer_t1) {
   static constexpr std::string_view kProduct = "euicc-sim";
   Bytes atr;
   atr.reserve(33);
@@ -39,18 +39,28 @@ Bytes default_atr() {
   atr.push_back(static_cast<std::uint8_t>(0x90 | (2 + kProduct.size())));
   atr.push_back(0x96);  // TA1: Fi=512, Di=32
   atr.push_back(0x80);  // TD1: TD2 follows; T=0 offered
-  atr.push_back(0x31);  // TD2: TA3 and TB3 follow; T=1 offered
-  atr.push_back(0xFE);  // TA3: IFSC 254
-  atr.push_back(0x45);  // TB3: BWI 4, CWI 5
+  if (offer_t1) {
+    atr.push_back(0xB1);  // TD2: TA3, TB3 and TD3 follow; T=1 offered
+    atr.push_back(0xFE);  // TA3: IFSC 254
+    atr.push_back(0x45);  // TB3: BWI 4, CWI 5
+  }
+  // The T=15 global interface bytes, as (e)UICCs give them: a TD with T=15 and TA only, then
+  // TA for T=15 = C7: clock stop without preference, classes A, B and C (5 V, 3 V, 1.8 V).
+  atr.push_back(0x1F);
+  atr.push_back(0xC7);
   // Historical bytes: category 80 (compact-TLV), then card issuer's data (tag 5) naming us.
   atr.push_back(0x80);
   atr.push_back(static_cast<std::uint8_t>(0x50 | kProduct.size()));
   for (char ch : kProduct) atr.push_back(static_cast<std::uint8_t>(ch));
-  // TCK: with T=1 offered, T0..TCK must XOR to zero.
+  // TCK: with T=15 indicated (and T=1, when offered) it is due, and T0..TCK XOR to zero.
   std::uint8_t tck = 0;
   for (std::size_t i = 1; i < atr.size(); ++i) tck ^= atr[i];
   atr.push_back(tck);
   return atr;
+}
+
+Bytes default_atr() {
+  return make_atr(false);
 }
 
 Card::Card(CardState state, crypto::Drbg drbg, Persist persist, CardOptions options)
@@ -59,7 +69,7 @@ Card::Card(CardState state, crypto::Drbg drbg, Persist persist, CardOptions opti
       persist_(std::move(persist)),
       options_(options),
       id_(state_.eid.str()),
-      atr_(default_atr()) {
+      atr_(make_atr(state_.config.offers_t1)) {
   cold_state();
 }
 
@@ -67,6 +77,12 @@ Card::~Card() = default;
 
 void Card::install(std::unique_ptr<applets::Applet> applet) {
   applets_.push_back(std::move(applet));
+}
+
+applets::Applet* Card::applet(ByteView aid) const {
+  for (const auto& a : applets_)
+    if (std::equal(a->aid().begin(), a->aid().end(), aid.begin(), aid.end())) return a.get();
+  return nullptr;
 }
 
 namespace {
@@ -93,6 +109,7 @@ void Card::profile_refresh(unsigned keep, applets::AppletContext& ctx) {
   active_profile_ = enabled_aid(state_);
   fs_.reset(active_profile_);
   ++refreshes_;
+  if (refresh_listener_) refresh_listener_(active_profile_);
 }
 
 void Card::cold_state() {
@@ -101,6 +118,8 @@ void Card::cold_state() {
   active_profile_ = enabled_aid(state_);
   fs_.reset(active_profile_);
   for (auto& a : applets_) a->reset();
+  refresh_pending_ = false;
+  toolkit_.reset();
   terminal_capability_.reset();
   protocol_ = Protocol::kT0;
 }
@@ -157,7 +176,7 @@ bool Card::finish(applets::AppletContext& ctx, unsigned keep_channel) {
       return false;
     }
   }
-  if (ctx.refresh_requested()) profile_refresh(keep_channel, ctx);
+  if (ctx.refresh_requested()) refresh(keep_channel, ctx);
   return true;
 }
 
@@ -294,9 +313,11 @@ Bytes Card::transmit(ByteView raw) {
           persisted = false;
         }
       }
-      if (persisted && ctx.refresh_requested()) profile_refresh(ch, ctx);
+      if (persisted && ctx.refresh_requested()) refresh(ch, ctx);
     }
   }
+  // A proactive command waiting to be fetched turns 9000 into 91xx, whoever's answer it is.
+  r.sw = toolkit_.shape(r.sw);
   Bytes out = r.encode();
   trace(TraceEvent::Kind::kApdu, ch, raw, out, start);
   notify_ipae(mode_before);
@@ -326,6 +347,7 @@ Response Card::dispatch(const Command& cmd, unsigned ch, applets::AppletContext&
       }
       break;
     default:
+      if (auto r = toolkit_dispatch(cmd, ch)) return std::move(*r);
       break;
   }
   if (!c.selected) return deliver(cmd, ch, fs_.process(ctx, cmd));

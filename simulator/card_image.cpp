@@ -3,6 +3,7 @@
 #include <botan/hash.h>
 #include <botan/mem_ops.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,6 +75,11 @@ constexpr std::uint32_t kTagIpaMode = 0x90;
 // the version's own encoding stays in encode_ipae / decode_ipae.
 constexpr std::uint32_t kTagIpae = 0xAE;  // A0 configuration, A1 state
 constexpr std::uint16_t kIpaeSince = 6;
+// Optional in version 5's card configuration, written only when T=1 is offered (so images of
+// cards without it are what they were): the ATR's protocols, bit 0 T=0, bit 1 T=1.
+constexpr std::uint32_t kTagProtocols = 0x91;
+constexpr std::uint8_t kProtocolT0 = 0x01;
+constexpr std::uint8_t kProtocolT1 = 0x02;
 
 Bytes sha256(ByteView data) {
   auto h = Botan::HashFunction::create_or_throw("SHA-256");
@@ -238,6 +244,7 @@ Bytes encode_body(const CardState& s) {
     for (const auto& o : r.allowed_operators) append_operator(rule, 0xA2, o);
     tlv::append(cfg, kTagRatRule, rule);
   }
+  if (c.offers_t1) tlv::append(cfg, kTagProtocols, byte(kProtocolT0 | kProtocolT1));
   tlv::append(body, kTagConfig, cfg);
   for (const auto& p : s.profiles) {
     Bytes slot;
@@ -494,6 +501,14 @@ void decode_config(ByteView v, CardConfig& c, std::uint16_t version) {
       for (auto o : rf.repeated(0xA2)) rule.allowed_operators.push_back(operator_of(o));
       rf.finish();
       c.rat.push_back(std::move(rule));
+    }
+  }
+  if (version >= 5) {
+    if (auto p = cfg.optional(kTagProtocols)) {
+      const auto mask = small_of(*p, kProtocolT0 | kProtocolT1, "protocols");
+      // Every card speaks T=0; the field exists to add T=1.
+      if (!(mask & kProtocolT0)) throw ImageError("bad protocols field (T=0 missing)");
+      c.offers_t1 = (mask & kProtocolT1) != 0;
     }
   }
   cfg.finish();
@@ -775,25 +790,47 @@ CardState decode_image(ByteView file) {
   }
 }
 
+std::string temporary_prefix(const std::filesystem::path& image) {
+  return "." + image.filename().string() + ".";
+}
+
 void save_image(const std::filesystem::path& path, const CardState& state, const SaveHooks& hooks) {
   const Bytes data = encode_image(state);
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  const auto tmp = dir / ("." + path.filename().string() + ".tmp");
-  // 0600: from the next issues on, the image holds the card's private key.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) fail_errno("cannot create", tmp);
+  // A name of its own for every save (mkstemp), in the image's directory so the rename stays
+  // within one file system: two writers never share, truncate or rename each other's file.
+  std::string name = (dir / (temporary_prefix(path) + "XXXXXX")).string();
+  // 0600 (mkostemp's mode): the image holds the card's private key.
+  int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) fail_errno("cannot create a temporary image in", dir);
+  const std::filesystem::path tmp = name;
   try {
     write_all(fd, data, tmp);
     if (::fsync(fd) != 0) fail_errno("cannot fsync", tmp);
+    if (hooks.written) hooks.written(fd);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp.c_str());
     throw;
   }
-  if (::close(fd) != 0) fail_errno("cannot close", tmp);
-  if (hooks.before_rename) hooks.before_rename(tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0) {
+    const int saved = errno;
     ::unlink(tmp.c_str());
+    errno = saved;
+    fail_errno("cannot close", tmp);
+  }
+  if (hooks.before_rename) {
+    try {
+      hooks.before_rename(tmp);
+    } catch (...) {
+      ::unlink(tmp.c_str());
+      throw;
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
     fail_errno("cannot rename onto", path);
   }
   // The rename itself is durable only once the directory is.

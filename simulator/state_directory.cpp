@@ -47,18 +47,29 @@ bool StateDirectory::contains(const std::string& eid) const {
   return std::filesystem::exists(image_path(eid), ec);
 }
 
+namespace {
+void check_named(const std::filesystem::path& image, const CardState& state,
+                 const std::string& eid) {
+  if (state.eid.str() != eid) {
+    throw ImageError(image.string() + ": holds card " + state.eid.str() +
+                     ", not the one its name says");
+  }
+}
+}  // namespace
+
 CardState StateDirectory::load(const std::string& eid) const {
   if (!contains(eid)) throw ImageError("no card " + eid + " in " + dir_.string());
   auto state = load_image(image_path(eid));
-  if (state.eid.str() != eid) {
-    throw ImageError(image_path(eid).string() + ": holds card " + state.eid.str() +
-                     ", not the one its name says");
-  }
+  check_named(image_path(eid), state, eid);
   return state;
 }
 
-void StateDirectory::save(const CardState& state) const {
-  save_image(image_path(state.eid.str()), state);
+ClaimedCard StateDirectory::claim(const std::string& eid) const {
+  if (!contains(eid)) throw ImageError("no card " + eid + " in " + dir_.string());
+  auto lock = std::make_shared<CardLock>(CardLock::acquire(image_path(eid)));
+  auto state = lock->load();
+  check_named(image_path(eid), state, eid);
+  return ClaimedCard{std::move(state), [lock](const CardState& s) { lock->save(s); }};
 }
 
 CardState StateDirectory::create(const NewCard& options, crypto::Drbg& drbg) const {
@@ -83,13 +94,14 @@ CardState StateDirectory::create(const NewCard& options, crypto::Drbg& drbg) con
   }
   for (const auto& p : options.profiles)
     applets::isdp::preload(state, p.profile, p.metadata, p.enabled);
-  save(state);
+  // A new file: nobody can hold its lock yet.
+  save_image(image_path(state.eid.str()), state);
   return state;
 }
 
 void StateDirectory::remove(const std::string& eid) const {
   if (!contains(eid)) throw ImageError("no card " + eid + " in " + dir_.string());
-  std::filesystem::remove(image_path(eid));
+  CardLock::acquire(image_path(eid)).remove();
 }
 
 }  // namespace euiccsim::sim

@@ -81,6 +81,18 @@ print(p, f, s)
 PY
 }
 
+# The figures of the bounded libFuzzer runs (inputs/s, coverage; tests/fuzz/run_fuzzer.sh), so
+# a slowdown shows in the CI log before it turns a run red.
+fuzz_figures() {
+  [ -s "$1/meson-logs/testlog.json" ] || return 0
+  python3 - "$1/meson-logs/testlog.json" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    for l in (json.loads(line).get("stdout") or "").splitlines():
+        if l.startswith("fuzz: "): print("  " + l)
+PY
+}
+
 run_tests() {
   local dir=$1 label=$2
   say "testing: $label ($dir/)"
@@ -126,6 +138,7 @@ case "$mode" in
     compile build-fuzz
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       run_tests build-fuzz "clang, ASan+UBSan, libFuzzer"
+    fuzz_figures build-fuzz
     echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"
     [ "$FAILED" -eq 0 ]
     ;;

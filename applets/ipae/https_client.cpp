@@ -328,7 +328,9 @@ std::optional<TimePoint> HttpsClient::deadline() const {
 
 void HttpsClient::drop_connection() {
   if (conn_) {
-    if (conn_->open) bearer_.close(conn_->channel);
+    // A channel still opening is closed too: a bearer would otherwise keep it (BIP: its OPEN
+    // CHANNEL waiting for a terminal that never fetches).
+    bearer_.close(conn_->channel);
     conn_.reset();
   }
 }

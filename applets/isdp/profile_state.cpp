@@ -130,22 +130,49 @@ Result disable_profile(CardState& state, ProfileSlot& target, bool ppr1_holds) {
   return Result::kOk;
 }
 
+// A change whose notification finds no room does not happen (kMaxNotifications: an existing
+// notification is never dropped to make room): the state goes back to what it was and the
+// answer is undefinedError, the one code every ES10c/PSMO result here has for it.
+template <class F>
+Result unless_full(CardState& state, F&& change) {
+  CardState before = state;
+  try {
+    return change();
+  } catch (const notifications::NoRoomForNotification&) {
+    // Copied back, not moved: the profiles vector keeps its buffer (its capacity already
+    // holds `before`'s slots), so the caller's ProfileSlot references stay valid.
+    state = before;
+    return Result::kUndefinedError;
+  }
+}
+
+Result remove_profile(CardState& state, ProfileSlot& target);
+Result reset_memory(CardState& state, std::uint32_t reset_options);
+
 }  // namespace
 
 Result enable(CardState& state, ProfileSlot& target) {
-  return enable_profile(state, target, true);
+  return unless_full(state, [&] { return enable_profile(state, target, true); });
 }
 Result disable(CardState& state, ProfileSlot& target) {
-  return disable_profile(state, target, true);
+  return unless_full(state, [&] { return disable_profile(state, target, true); });
 }
 Result enable_overriding_ppr1(CardState& state, ProfileSlot& target) {
-  return enable_profile(state, target, false);
+  return unless_full(state, [&] { return enable_profile(state, target, false); });
 }
 Result disable_overriding_ppr1(CardState& state, ProfileSlot& target) {
-  return disable_profile(state, target, false);
+  return unless_full(state, [&] { return disable_profile(state, target, false); });
+}
+Result remove(CardState& state, ProfileSlot& target) {
+  return unless_full(state, [&] { return remove_profile(state, target); });
+}
+Result memory_reset(CardState& state, std::uint32_t reset_options) {
+  return unless_full(state, [&] { return reset_memory(state, reset_options); });
 }
 
-Result remove(CardState& state, ProfileSlot& target) {
+namespace {
+
+Result remove_profile(CardState& state, ProfileSlot& target) {
   // DeleteProfile has no catBusy result: deleting a Disabled Profile never touches the
   // proactive session of the Enabled one.
   if (target.enabled) return Result::kProfileNotInDisabledState;
@@ -161,7 +188,7 @@ Result remove(CardState& state, ProfileSlot& target) {
   return Result::kOk;
 }
 
-Result memory_reset(CardState& state, std::uint32_t reset_options) {
+Result reset_memory(CardState& state, std::uint32_t reset_options) {
   if (cat_busy(state)) return Result::kCatBusy;
   auto doomed = [&](const ProfileSlot& p) {
     switch (p.metadata.profile_class) {
@@ -200,6 +227,8 @@ Result memory_reset(CardState& state, std::uint32_t reset_options) {
   batch.commit();
   return Result::kOk;
 }
+
+}  // namespace
 
 Bytes preload(CardState& state, profiles::InstalledProfile profile, ProfileMetadata metadata,
               bool enable) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "bpp_stream.hpp"
@@ -20,6 +21,33 @@
 
 namespace euiccsim::applets::isdr {
 
+// The installer of the profile under way, from the first piece of A3 on. It reads the package
+// in place and cannot be copied, so a session can be copied (IsdR::snapshot) only before its
+// installation begins: copying one later is a std::logic_error.
+class ProfileInstallation {
+ public:
+  ProfileInstallation() = default;
+  ProfileInstallation(ProfileInstallation&&) noexcept = default;
+  ProfileInstallation& operator=(ProfileInstallation&&) noexcept = default;
+  ProfileInstallation(const ProfileInstallation& other) { refuse_copy_of(other); }
+  ProfileInstallation& operator=(const ProfileInstallation& other) {
+    refuse_copy_of(other);
+    installer_.reset();
+    return *this;
+  }
+
+  void emplace(profiles::InstallOptions options) { installer_.emplace(std::move(options)); }
+  profiles::Installer* operator->() { return &*installer_; }
+  explicit operator bool() const { return installer_.has_value(); }
+
+ private:
+  static void refuse_copy_of(const ProfileInstallation& other) {
+    if (other.installer_)
+      throw std::logic_error("a download session cannot be copied once its profile installs");
+  }
+  std::optional<profiles::Installer> installer_;
+};
+
 struct DownloadSession {
   enum class Stage : std::uint8_t {
     kAuthenticated,  // AuthenticateServer accepted; PrepareDownload next
@@ -31,8 +59,8 @@ struct DownloadSession {
   // From AuthenticateServer.
   Bytes transaction_id;
   std::string server_address;
-  std::string smdp_oid;  // dotted: the DPauth certificate's subjectAltName registeredID
-  Bytes ci_pkid;         // euiccCiPKIdToBeUsed
+  std::string smdp_oid;    // dotted: the DPauth certificate's subjectAltName registeredID
+  Bytes ci_pkid;           // euiccCiPKIdToBeUsed
   Bytes euicc_signature1;  // raw r||s: smdpSignature2 covers it (PROTOCOL.md §4.2)
 
   // From PrepareDownload: the DPpb key that signs BF23, and the one-time key pair whose
@@ -47,14 +75,14 @@ struct DownloadSession {
   SecureBytes configure_isdp;        // plaintext of A0's 87 segments
   SecureBytes store_metadata;        // content of A1's 88 segments
   SecureBytes replace_session_keys;  // plaintext of A2's 87 segments
-  Bytes metadata_iccid;  // 10 bytes as StoreMetadata sent it
+  Bytes metadata_iccid;              // 10 bytes as StoreMetadata sent it
   std::optional<ProfileMetadata> metadata;
   // SGP.32 StoreMetadata fields (iot cards), which the card keeps on the ProfileSlot.
   bool ecall_indication = false;
   std::optional<bool> fallback_allowed;
   // The new ISD-P, once the package installed.
   Bytes installed_aid;
-  std::optional<profiles::Installer> installer;
+  ProfileInstallation installer;
 };
 
 // The error alternative AuthenticateServer (BF38) and PrepareDownload (BF21) share:

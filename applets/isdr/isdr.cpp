@@ -6,7 +6,25 @@
 
 #include <ISDRProprietaryApplicationTemplateIoT.h>
 
+#include "download_session.hpp"
+
 namespace euiccsim::applets {
+
+namespace {
+isdr::Session deep_copy(const isdr::Session& session) {
+  isdr::Session copy = session;
+  if (session.download) copy.download = std::make_shared<isdr::DownloadSession>(*session.download);
+  return copy;
+}
+}  // namespace
+
+isdr::Session IsdR::snapshot() const {
+  return deep_copy(session_);
+}
+
+void IsdR::restore(const isdr::Session& snapshot) {
+  session_ = deep_copy(snapshot);
+}
 
 IsdR::IsdR(Bytes aid) : aid_(std::move(aid)) {
   handlers_ = {

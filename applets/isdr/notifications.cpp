@@ -48,6 +48,7 @@ std::optional<std::uint64_t> notify(CardState& state, const ProfileSlot& slot,
                                     NotificationEvent event) {
   auto address = configured_address(slot, event);
   if (!address) return std::nullopt;
+  if (state.notifications.size() >= kMaxNotifications) throw NoRoomForNotification();
   PendingNotification n;
   n.seq_number = state.last_seq_number + 1;
   n.event = event;
@@ -65,6 +66,7 @@ std::optional<std::uint64_t> notify(CardState& state, const ProfileSlot& slot,
   set_certificate(other.euiccCertificate, state.identity.euicc_certificate);
   set_certificate(other.eumCertificate, state.identity.eum_certificate);
   n.der = asn1::encode(asn_DEF_PendingNotification, pending.get());
+  if (!state.can_keep_notification(n.stored_size())) throw NoRoomForNotification();
 
   state.last_seq_number = n.seq_number;
   state.notifications.push_back(std::move(n));

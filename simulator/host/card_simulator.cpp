@@ -36,8 +36,9 @@ CardSimulator::CardSimulator(Options o) {
     state = std::move(o.state);
   } else if (o.state_dir) {
     sim::StateDirectory dir(*o.state_dir);
+    std::string eid;
     if (o.eid && dir.contains(*o.eid)) {
-      state = dir.load(*o.eid);
+      eid = *o.eid;
     } else {
       sim::NewCard nc;
       if (o.eid) {
@@ -46,9 +47,12 @@ CardSimulator::CardSimulator(Options o) {
       }
       auto id_drbg =
           o.seed ? crypto::Drbg::from_seed(*o.seed, "identity") : crypto::Drbg::from_os();
-      state = dir.create(nc, id_drbg);
+      eid = dir.create(nc, id_drbg).eid.str();
     }
-    persist = [dir](const CardState& s) { dir.save(s); };
+    // The card is this simulator's for its lifetime: the lock lives in the persist function.
+    auto claimed = dir.claim(eid);
+    state = std::move(claimed.state);
+    persist = std::move(claimed.persist);
   } else {
     std::optional<Eid> eid;
     if (o.eid) {

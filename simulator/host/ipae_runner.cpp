@@ -20,6 +20,7 @@ struct IpaeRunner::Entry final : applets::ipae::BearerEvents, applets::ipae::Ipa
   Card& card;
   std::string eid;
   std::unique_ptr<applets::ipae::Bearer> port;
+  std::function<void()> pump;
   std::unique_ptr<Ipae> ipae;
   std::atomic<bool> woken{false};
   std::vector<std::function<void(const CycleReport&)>> waiting;
@@ -65,7 +66,13 @@ IpaeRunner::~IpaeRunner() {
 
 void IpaeRunner::add(Card& card, crypto::Drbg drbg) {
   auto e = std::make_unique<Entry>(*this, card);
-  e->port = bearer_.port(*e);
+  if (options_.bearer) {
+    auto p = options_.bearer(card, *e, [this] { bearer_.wake(); });
+    e->port = std::move(p.bearer);
+    e->pump = std::move(p.pump);
+  } else {
+    e->port = bearer_.port(*e);
+  }
   e->ipae = std::make_unique<Ipae>(card, *e->port, clock_, std::move(drbg), options_.ipae, e.get());
   Entry* raw = e.get();
   // Called with the card's lock held, from whichever thread ran the card: only a flag.
@@ -98,6 +105,9 @@ bool IpaeRunner::room() const {
 }
 
 void IpaeRunner::service(bool start_up) {
+  for (auto& e : entries_) {
+    if (e->pump) e->pump();
+  }
   for (auto& e : entries_) {
     if (start_up) e->woken = true;  // the start-up poll, within the bound like any other
     // A running cycle hears of the wake-up at once (a deactivation stops it); a new one waits
@@ -204,6 +214,9 @@ std::vector<CycleReport> IpaeRunner::poll_all(std::chrono::milliseconds limit) {
       }
     }
     bearer_.run_once(wait);
+    for (auto& e : entries_) {
+      if (e->pump) e->pump();
+    }
     const auto t = clock_.now();
     for (auto& e : entries_) {
       // Only the deadlines of the cycles under way; the schedule is for run().

@@ -2,8 +2,10 @@
 // card holding an identity, three profiles (one enabled, one with PPR1 and PPR2, notification
 // configurations) and pending notifications, through STORE DATA blocks as an LPA sends it.
 // The first byte picks the block size (1..255).
-// Invariants: the card never crashes and always answers; at most one profile is enabled; the
-// notification counter never goes back; the state it keeps survives its card-image form.
+// The card is built once per process (base_state); each input runs on a fresh runtime made from
+// a copy of it. Invariants: the card never crashes and answers well-formed R-APDUs; its state
+// changes only through saves whose card images round-trip (fuzz_support.hpp); at most one
+// profile is enabled; the notification counter never goes back.
 #include <cstdint>
 #include <cstdlib>
 
@@ -16,6 +18,7 @@
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/identity.hpp"
+#include "fuzz_support.hpp"
 
 namespace {
 using namespace euiccsim;
@@ -58,10 +61,10 @@ const CardState& base_state() {
     EimConfig eim;
     eim.eim_id = "fuzz-eim";
     eim.association_token = 1;
-    const auto key = crypto::PrivateKey::from_scalar(crypto::Curve::kNistP256,
-                                                     from_hex(std::string(64, '1')));
-    eim.public_key = EimKeyData{EimKeyData::Kind::kPublicKey,
-                                key.public_key().subject_public_key_info()};
+    const auto key =
+        crypto::PrivateKey::from_scalar(crypto::Curve::kNistP256, from_hex(std::string(64, '1')));
+    eim.public_key =
+        EimKeyData{EimKeyData::Kind::kPublicKey, key.public_key().subject_public_key_info()};
     s.eims.push_back(eim);
     s.last_association_token = 1;
     // An Emergency and a Fallback Profile, so BF5B-BF5E get past their first check.
@@ -78,11 +81,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 2) return 0;
   const std::size_t block = data[0] == 0 ? 255 : data[0];
   ByteView request(data + 1, size - 1);
-  auto card = sim::make_euicc(base_state(), crypto::Drbg::from_seed(2));
+  fuzz::PersistCheck persist;
+  auto card = sim::make_euicc(base_state(), crypto::Drbg::from_seed(2), persist.callback());
   card->power_on();
   card->set_protocol(sim::Protocol::kT1);
   Bytes select = from_hex("00A4040010A0000005591010FFFFFFFF8900000100");
-  if (card->transmit(select).size() < 2) std::abort();
+  fuzz::transmit_checked(*card, persist, select);
   const std::size_t blocks = (request.size() + block - 1) / block;
   for (std::size_t i = 0; i < blocks && i < 256; ++i) {
     auto chunk = request.subspan(i * block, std::min(block, request.size() - i * block));
@@ -90,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(chunk.size())};
     apdu.insert(apdu.end(), chunk.begin(), chunk.end());
     apdu.push_back(0x00);
-    if (card->transmit(apdu).size() < 2) std::abort();
+    fuzz::transmit_checked(*card, persist, apdu);
   }
   const CardState& after = card->state();
   int enabled = 0;

@@ -5,6 +5,7 @@
 
 #include "apdu_script.hpp"
 #include "common.hpp"
+#include "es10_link.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 
 namespace euiccsim::tools {
@@ -12,6 +13,7 @@ namespace euiccsim::tools {
 namespace {
 struct ApduOptions {
   std::string card;
+  std::string reader;
   std::vector<std::string> apdus;
   std::string script;
   std::string protocol = "t0";
@@ -53,26 +55,50 @@ int run(GlobalOptions& global, const ApduOptions& o) {
   }
   if (steps.empty()) throw UsageError("nothing to send: give APDUs as hex or --script FILE");
 
-  auto dir = global.state();
-  const auto eid = choose_card(dir, o.card);
-  auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "card") : crypto::Drbg::from_os();
-  auto card =
-      sim::make_euicc(dir.load(eid), std::move(drbg), [dir](const CardState& s) { dir.save(s); });
-  card->set_trace(global.trace_bus());
-  card->power_on();
+  // Through a reader (pcscd, T=0, shared with other clients such as a terminal), or the card
+  // of the state directory in-process.
+  std::unique_ptr<Link> reader;
+  std::unique_ptr<sim::Card> card;
   const auto protocol = o.protocol == "t1" ? sim::Protocol::kT1 : sim::Protocol::kT0;
-  card->set_protocol(protocol);
+  if (!o.reader.empty()) {
+    if (!o.card.empty()) throw UsageError("--reader and --card exclude each other");
+    if (o.protocol != "t0") throw UsageError("--protocol: a reader is used with T=0");
+    try {
+      reader = open_pcsc_link(o.reader, true);
+    } catch (const std::exception& e) {
+      std::cerr << "euicc-sim: apdu: " << e.what() << '\n';
+      return 1;
+    }
+  } else {
+    auto dir = global.state();
+    const auto eid = choose_card(dir, o.card);
+    auto drbg = o.seed ? crypto::Drbg::from_seed(*o.seed, "card") : crypto::Drbg::from_os();
+    auto claimed = claim_card(dir, eid);
+    card = sim::make_euicc(std::move(claimed.state), std::move(drbg), std::move(claimed.persist));
+    card->set_trace(global.trace_bus());
+    card->power_on();
+    card->set_protocol(protocol);
+  }
 
   auto results = json::Value::array();
   int status = 0;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const auto& step = steps[i];
     Bytes response;
-    if (step.kind == ScriptStep::Kind::kReset) {
-      response = card->reset();
-      card->set_protocol(protocol);
-    } else {
-      response = card->transmit(step.command);
+    try {
+      if (step.kind == ScriptStep::Kind::kReset) {
+        if (reader) {
+          response = reader->reset();
+        } else {
+          response = card->reset();
+          card->set_protocol(protocol);
+        }
+      } else {
+        response = reader ? reader->transmit(step.command) : card->transmit(step.command);
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "euicc-sim: apdu: " << e.what() << '\n';
+      return 1;
     }
     const bool ok = !step.expect || step.expect->matches(response);
     if (o.json) {
@@ -118,9 +144,13 @@ int run(GlobalOptions& global, const ApduOptions& o) {
 
 void add_apdu_command(CLI::App& app, GlobalOptions& global) {
   auto o = std::make_shared<ApduOptions>();
-  auto* cmd = app.add_subcommand("apdu", "Send APDUs to a card, in-process, and print the answers");
+  auto* cmd = app.add_subcommand(
+      "apdu", "Send APDUs to a card, in-process or through a PC/SC reader, and print the answers");
   cmd->add_option("apdus", o->apdus, "Command APDUs as hex (spaces allowed inside quotes)");
   cmd->add_option("--card", o->card, "EID of the card (optional when there is only one)");
+  cmd->add_option("--reader", o->reader,
+                  "Send through this PC/SC reader instead (T=0, shared: a terminal may be "
+                  "connected too; 'reset' is a warm reset of the reader's card)");
   cmd->add_option("--script", o->script,
                   "Run a script: one APDU per line, optionally '-> expected response' "
                   "('.' any hex digit, '*' any bytes), 'reset', '#' comments; stops at the "
@@ -135,6 +165,7 @@ void add_apdu_command(CLI::App& app, GlobalOptions& global) {
       "Examples:\n"
       "  euicc-sim apdu 00A4040010A0000005591010FFFFFFFF8900000100 00C0000000\n"
       "  euicc-sim apdu --protocol t1 --script docs/examples/get_eid.apdu\n"
+      "  euicc-sim apdu --reader 'euicc-sim 00 00' --script refresh.apdu\n"
       "Script line example:\n"
       "  80E2910006BF3E035C015A -> 61 14");
   cmd->callback([&global, o] {

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "common.hpp"
-#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/identity.hpp"
@@ -30,6 +30,7 @@ struct CardOptions {
   std::optional<std::uint64_t> memory;
   std::vector<std::string> quirks;
   std::vector<std::string> forbidden_pprs;
+  std::string protocols = "t0";
   // Issuer.
   std::string pki, curve = "nist", eum_cert, eum_key;
   std::vector<std::string> ci_certs;
@@ -94,9 +95,13 @@ std::optional<IpaeConfig> ipae_config_from(const CardOptions& o) {
 void factory_steps(const CardOptions& o, const sim::StateDirectory& dir, CardState& state) {
   if (o.eim_configs.empty() && !o.ipae_active) return;
   const std::string eid = state.eid.str();
-  auto card =
-      sim::make_euicc(state, crypto::Drbg::from_os(), [&dir](const CardState& s) { dir.save(s); });
+  // The card is claimed like any card a process runs; the claim (a flock, which conflicts
+  // even within this process) is dropped before a refused card is removed.
+  auto claimed = claim_card(dir, eid);
+  auto card = sim::make_euicc(std::move(claimed.state), crypto::Drbg::from_os(), claimed.persist);
   auto refuse = [&](const std::string& why) {
+    card.reset();
+    claimed.persist = nullptr;
     dir.remove(eid);
     throw std::runtime_error(why + "; card " + eid + " not created");
   };
@@ -198,6 +203,7 @@ CardConfig config_from(const CardOptions& o) {
     c.euicc_category = static_cast<std::uint8_t>(it - names.begin());
   }
   if (o.memory) c.memory_capacity = *o.memory;
+  c.offers_t1 = o.protocols == "t0,t1";
   for (const auto& q : o.quirks) c.quirks.insert(q);
   if (!o.forbidden_pprs.empty()) {
     std::uint8_t mask = 0;
@@ -291,6 +297,13 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
                   "forbiddenProfilePolicyRules in EUICCInfo2 (repeatable): ppr1, ppr2")
       ->group(personality)
       ->check(CLI::IsMember({"ppr1", "ppr2"}));
+  add->add_option("--protocols", opts->protocols,
+                  "Transmission protocols the ATR offers: t0 (as real eUICCs; every PC/SC client "
+                  "gets T=0) or t0,t1 (the first client that allows both settles pcscd on T=1 "
+                  "until a reset, and T=0-only clients such as lpac are refused meanwhile)")
+      ->check(CLI::IsMember({"t0", "t0,t1"}))
+      ->capture_default_str()
+      ->group(personality);
   const char* issuer_group = "Issuer (default: the state directory's own test PKI, pki/)";
   add->add_option("--pki", opts->pki,
                   "Issue from this test PKI's EUM (euicc-sim pki init DIR) and trust its CI")
@@ -364,6 +377,7 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       "                     --preload op.der --class operational --profile-name 'Operator' \\\n"
       "                     --enable 89000123456789012341\n"
       "  euicc-sim card new --isdr-aid A0000005591010FFFFFFFF8900050500 --quirk cat-busy\n"
+      "  euicc-sim card new --protocols t0,t1           (an ATR offering T=1 too)\n"
       "  euicc-sim card new --personality iot --no-profile\n"
       "  euicc-sim card new --personality iot --ipae --ipae-active --eim-config eim-1.der \\\n"
       "                     --ipae-ca /tmp/pki/nist/ci.pem");
@@ -471,7 +485,7 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       return;
     }
     // Slots are known while `euicc-sim serve` runs on this directory.
-    const auto served = read_serve_status(dir.path());
+    const auto served = read_serve_status(dir.path()).slots;
     for (const auto& eid : dir.list()) {
       try {
         auto s = dir.load(eid);
@@ -481,14 +495,13 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
           if (slot != served.end()) {
             j["slot"] = slot->second.slot;
             j["endpoint"] = slot->second.endpoint;
+            j["reader"] = slot->second.reader;
           }
           out.push_back(std::move(j));
         } else {
           std::cout << eid << "  " << s.config.personality << "  ";
           if (slot != served.end()) {
-            char reader[32];
-            std::snprintf(reader, sizeof reader, "euicc-sim 00 %02u", slot->second.slot);
-            std::cout << "slot " << slot->second.slot << " ('" << reader << "')  ";
+            std::cout << "slot " << slot->second.slot << " ('" << slot->second.reader << "')  ";
           }
           std::cout << dir.image_path(eid).string() << '\n';
         }
@@ -518,7 +531,11 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
   rm->callback([&global, opts] {
     if (auto why = Eid::why_invalid(opts->eid); !why.empty()) throw UsageError(why);
     auto dir = global.state();
-    dir.remove(opts->eid);
+    try {
+      dir.remove(opts->eid);
+    } catch (const sim::CardBusy& e) {
+      throw std::runtime_error(busy_card_message(dir, opts->eid, e) + "; the card stays");
+    }
     std::cout << "removed card " << opts->eid << '\n';
   });
 }

@@ -27,7 +27,13 @@ int run_demo(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> s
   opt.eid = eid;
   opt.protocol = sim::Protocol::kT0;  // what lpac and onomondo-ipa negotiate
   opt.trace = global.trace_bus();
-  CardSimulator card(opt);
+  auto card = [&] {
+    try {
+      return CardSimulator(opt);
+    } catch (const sim::CardBusy& e) {
+      throw std::runtime_error(busy_card_message(dir, eid, e));
+    }
+  }();
 
   auto steps = json::Value::array();
   auto step = [&](const std::string& what, const std::string& result) {

@@ -54,7 +54,7 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
   auto dir = global.state();
   const std::string eid = choose_card(dir, o.card);
   // A serve that runs the card owns it: ask it (one writer per card).
-  if (!o.in_process && read_serve_status(dir.path()).count(eid)) {
+  if (!o.in_process && read_serve_status(dir.path()).slots.count(eid)) {
     const auto reply = ipae_control_poll(dir.path(), eid, std::chrono::seconds(o.timeout_s));
     if (o.json) {
       std::cout << json::dump(reply) << std::endl;
@@ -63,14 +63,14 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
     }
     return json::boolean_of(json::member(reply, "ok")).value_or(false) ? 0 : 1;
   }
-  auto state = dir.load(eid);
+  auto claimed = claim_card(dir, eid);
+  auto& state = claimed.state;
   if (!state.config.ipae) {
     throw std::runtime_error("card " + eid + " has no IPAe (card new --personality iot --ipae)");
   }
   std::vector<Bytes> cas;
   for (const auto& f : o.ca_files) cas.push_back(sim::read_certificate_file(f));
-  auto card = sim::make_euicc(std::move(state), crypto::Drbg::from_os(),
-                              [dir](const CardState& s) { dir.save(s); });
+  auto card = sim::make_euicc(std::move(state), crypto::Drbg::from_os(), claimed.persist);
   if (auto bus = global.trace_bus()) card->set_trace(bus);
   applets::ipae::SystemClock clock;
   sim::host::IpaeRunner::Options ro;

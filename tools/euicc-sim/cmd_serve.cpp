@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <mutex>
@@ -15,6 +18,7 @@
 
 #include "common.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
+#include "euiccsim/simulator/bip_bearer.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/host/ipae_runner.hpp"
 #include "euiccsim/simulator/host/vpcd_link.hpp"
@@ -102,6 +106,10 @@ struct ServeOptions {
   // The cards' IPAes run in any case; without a reader only they run.
   bool no_reader = false;
   std::vector<std::string> ipae_ca;
+  // How the IPAes reach the network: "socket" (this host's sockets) or "bip" (CAT/BIP through
+  // the terminal of each card's reader).
+  std::string bearer = "socket";
+  BipCliOptions bip;
   // Fault injection for crash tests: SIGKILL this process when the Nth ESipa/ES9+ exchange's
   // outcome is known, before the card acts on it (0: never).
   unsigned kill_after_exchanges = 0;
@@ -146,6 +154,50 @@ void say(bool json, const json::Value& event, const std::string& human) {
   } else {
     std::cout << human << std::endl;
   }
+}
+
+// One serve per state directory: a flock on STATE/.serve.lock for the serve's lifetime, so a
+// second serve is refused before it creates cards or rewrites .serve-status. A read-only state
+// directory where the file cannot be made goes without it: nothing can be created or written
+// there, and each card's own lock still keeps a card to one process.
+class ServeLock {
+ public:
+  explicit ServeLock(const std::filesystem::path& dir) {
+    const auto path = dir / ".serve.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 && (errno == EROFS || errno == EACCES)) {
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0 && errno == ENOENT) return;
+    }
+    if (fd_ < 0) {
+      throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const auto holder = sim::lock_holder(fd_);
+      ::close(fd_);
+      fd_ = -1;
+      std::string who =
+          holder.pid > 0 ? "process " + std::to_string(holder.pid) : std::string("another process");
+      if (!holder.command.empty()) who += " (" + holder.command + ")";
+      throw std::runtime_error("another serve already runs the cards of " + dir.string() + ": " +
+                               who + "; stop it first, or give this one another --state");
+    }
+  }
+  ~ServeLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ServeLock(const ServeLock&) = delete;
+  ServeLock& operator=(const ServeLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// The reader name a PC/SC client sees for slot `i`: our driver's, or Debian's vpcd's.
+std::string reader_name(bool vpcd, unsigned i) {
+  char name[48];
+  std::snprintf(name, sizeof name, "%s 00 %02u", vpcd ? "Virtual PCD" : "euicc-sim", i);
+  return name;
 }
 
 // What a PC/SC client sees of the first reader: its name, the ATR, and the EID read with
@@ -213,7 +265,17 @@ int run(GlobalOptions& global, const ServeOptions& o) {
       throw UsageError(std::string("--ipae-ca: ") + e.what());
     }
   }
+  if (o.bearer != "socket" && o.bearer != "bip") throw UsageError("--bearer: socket or bip");
+  if (o.bearer == "bip" && o.no_reader) {
+    throw UsageError("--bearer bip needs a reader: the terminal reaches the card through it");
+  }
+  const auto bip = bip_options(o.bip);
   auto dir = global.state();
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(dir.path(), ec);  // an error shows at the first use
+  }
+  ServeLock serve_lock(dir.path());
   const bool first_run = dir.list().empty();
   const unsigned want = std::max(o.cards, 1u);
   for (unsigned n = static_cast<unsigned>(dir.list().size()); n < want; ++n) {
@@ -225,7 +287,25 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     say(o.json, json::Value{{"event", "created"}, {"eid", s.eid.str()}},
         "created card " + s.eid.str() + (first_run && n == 0 ? " (first run)" : ""));
   }
-  const auto eids = dir.list();
+  // Each card is claimed (locked) for the serve's lifetime. A damaged image, or a card another
+  // process runs, is reported in one line and left alone (never loaded, so never saved over);
+  // the other cards are served.
+  std::vector<std::string> eids;
+  std::vector<sim::ClaimedCard> claimed;
+  for (const auto& eid : dir.list()) {
+    try {
+      claimed.push_back(dir.claim(eid));
+      eids.push_back(eid);
+    } catch (const sim::CardBusy& e) {
+      say(o.json, json::Value{{"event", "busy"}, {"eid", eid}, {"error", e.what()}},
+          "card " + eid + " not served: " + e.what());
+    } catch (const sim::ImageError& e) {
+      say(o.json, json::Value{{"event", "unreadable"}, {"eid", eid}, {"error", e.what()}},
+          "card " + eid + " not served: unreadable: " + e.what());
+    }
+  }
+  if (eids.empty())
+    throw std::runtime_error("no card of " + dir.path().string() + " can be served");
   if (eids.size() > 16) throw UsageError("at most 16 cards can be served (pcsc-lite's limit)");
 
   std::unique_ptr<PrivatePcscd> pcscd;
@@ -249,7 +329,8 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   auto trace = global.trace_bus();
   std::vector<std::unique_ptr<sim::Card>> cards;
   std::vector<std::thread> threads;
-  std::map<std::string, SlotInfo> slots;
+  ServeStatus serve_status;
+  if (pcscd) serve_status.pcscd_socket = pcscd->socket_path();
   std::atomic<unsigned> connected{0};
   // Everything that can fail (endpoints, images) before the first thread starts.
   std::vector<host::Endpoint> endpoints;
@@ -274,13 +355,35 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     auto drbg =
         o.seed ? crypto::Drbg::from_seed(*o.seed, "card-" + eids[i]) : crypto::Drbg::from_os();
     CardTimes* t = o.stats ? &times[i] : nullptr;
+    // A save that fails (a read-only or full file system) rolls the change back and the card
+    // answers 6581; the log says why, once per failed save.
+    auto persist = [save = std::move(claimed[i].persist), t, eid = eids[i],
+                    as_json = o.json](const CardState& s) {
+      const auto start = std::chrono::steady_clock::now();
+      try {
+        save(s);
+      } catch (const std::exception& e) {
+        say(as_json, json::Value{{"event", "save-failed"}, {"eid", eid}, {"error", e.what()}},
+            "card " + eid + ": cannot save its image (" + e.what() +
+                "); the change is rolled back and the card answered 6581");
+        throw;
+      }
+      if (t) t->persist += std::chrono::steady_clock::now() - start;
+    };
     cards.push_back(
-        sim::make_euicc(dir.load(eids[i]), std::move(drbg), [dir, t](const CardState& s) {
-          const auto start = std::chrono::steady_clock::now();
-          dir.save(s);
-          if (t) t->persist += std::chrono::steady_clock::now() - start;
-        }));
+        sim::make_euicc(std::move(claimed[i].state), std::move(drbg), std::move(persist)));
     if (trace) cards.back()->set_trace(trace);
+    // What the terminal sees after a REFRESH (or the immediate one of a terminal that cannot
+    // fetch): a lab's evidence that the switch happened.
+    cards.back()->set_refresh_listener(
+        [&o, eid = eids[i], raw = cards.back().get()](const std::optional<Bytes>& isdp) {
+          std::string iccid = "none";
+          for (const auto& p : raw->state().profiles) {
+            if (isdp && p.isdp_aid == *isdp) iccid = p.iccid().str();
+          }
+          say(o.json, json::Value{{"event", "refresh"}, {"eid", eid}, {"iccid", iccid}},
+              "card " + eid + ": refreshed, the terminal sees profile " + iccid);
+        });
   }
   // The IPAes of the cards that have one, on one thread (simulator/host/ipae_runner).
   applets::ipae::SystemClock ipae_clock;
@@ -315,6 +418,15 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     if (!line.empty() && line.back() == '\n') line.pop_back();
     say(o.json, j, "card " + line);
   };
+  if (o.bearer == "bip") {
+    // Each IPAe's channels become BIP proactive commands for the terminal on its reader
+    // (`euicc-sim terminal --reader`); until one sends a TERMINAL PROFILE they fail at once.
+    ro.bearer = [bip](sim::Card& c, applets::ipae::BearerEvents& sink, std::function<void()> wake) {
+      auto b = std::make_unique<sim::BipBearer>(c, sink, std::move(wake), bip);
+      auto* raw = b.get();
+      return sim::host::IpaeRunner::Options::Port{std::move(b), [raw] { raw->pump(); }};
+    };
+  }
   sim::host::IpaeRunner runner(ipae_clock, ro);
   for (unsigned i = 0; i < eids.size(); ++i) {
     if (!cards[i]->state().config.ipae) continue;
@@ -330,11 +442,12 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     throw UsageError("--no-reader: none of the cards has an IPAe to run");
   }
   for (unsigned i = 0; i < eids.size() && o.no_reader; ++i) {
-    if (cards[i]->state().config.ipae) slots[eids[i]] = SlotInfo{i, "ipae-only"};
+    // No reader: the card is listed so that `ipae poll` finds the serve that runs it.
+    if (cards[i]->state().config.ipae) serve_status.slots[eids[i]] = SlotInfo{i, "ipae-only", ""};
   }
   for (unsigned i = 0; i < eids.size() && !o.no_reader; ++i) {
     const auto* ep = &endpoints[i];
-    slots[eids[i]] = SlotInfo{i, ep->str()};
+    serve_status.slots[eids[i]] = SlotInfo{i, ep->str(), reader_name(!o.vpcd.empty(), i)};
     say(o.json,
         json::Value{{"event", "card"}, {"eid", eids[i]}, {"slot", i}, {"endpoint", ep->str()}},
         "card " + eids[i] + " -> slot " + std::to_string(i) + " (" + ep->str() + ")");
@@ -365,7 +478,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
       link.run();
     });
   }
-  write_serve_status(dir.path(), slots);
+  write_serve_status(dir.path(), serve_status);
 
   if (pcscd) {
     for (int i = 0; i < 100 && connected < eids.size(); ++i) {
@@ -518,6 +631,12 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--ipae-ca", o->ipae_ca,
                   "The IPAes also trust this CA for their eIMs' and SM-DP+s' TLS (DER or PEM; "
                   "repeatable)");
+  cmd->add_option("--bearer", o->bearer,
+                  "How the IPAes reach their eIMs: socket (this host's sockets) or bip (BIP "
+                  "proactive commands to the terminal on the card's reader: `euicc-sim terminal "
+                  "--reader`)")
+      ->capture_default_str();
+  add_bip_options(cmd, o->bip);
   cmd->add_option("--fault-kill-after-exchanges", o->kill_after_exchanges,
                   "Crash tests: SIGKILL serve itself once the Nth ESipa/ES9+ exchange of its IPAes "
                   "is answered, before the card acts on the answer")
@@ -535,7 +654,9 @@ void add_serve_command(CLI::App& app, GlobalOptions& global) {
       "  euicc-sim serve --driver unix:/run/euicc-sim      (system pcscd with our driver "
       "installed)\n"
       "  euicc-sim serve --vpcd localhost:35963            (Debian's vsmartcard-vpcd)\n"
-      "  euicc-sim serve --no-reader --ipae-ca /tmp/pki/nist/ci.pem   (IPAes only)");
+      "  euicc-sim serve --no-reader --ipae-ca /tmp/pki/nist/ci.pem   (IPAes only)\n"
+      "  euicc-sim serve --private-pcscd --bearer bip &  euicc-sim terminal --reader 'euicc-sim 00 "
+      "00'");
   cmd->callback([&global, o] {
     int rc = run(global, *o);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -35,6 +35,7 @@ struct SmdpOptions {
   std::vector<std::string> ppk;                 // ID or *
   std::string default_profile;
   std::optional<std::uint64_t> seed;
+  std::size_t max_request_bytes = smdp::kDefaultMaxRequestBytes;
   bool json = false;
 };
 
@@ -274,6 +275,7 @@ int run(const SmdpOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);
 
   smdp::Es9PlusHttpsServer https(forward, tls_cert, tls_key, log_request);
+  https.set_max_request_bytes(o.max_request_bytes);
   const int port = https.bind(listen.first, listen.second);
   std::string address = o.address;
   if (address.empty()) {
@@ -340,9 +342,9 @@ int run(const SmdpOptions& o) {
   waiter.join();
   auto j = json::Value::object();
   j["event"] = "stopped";
-  j["notifications"] = static_cast<std::uint64_t>(server->notifications().size());
-  emit(j,
-       "stopped; " + std::to_string(server->notifications().size()) + " notification(s) received");
+  j["notifications"] = server->notifications_accepted();
+  emit(j, "stopped; " + std::to_string(server->notifications_accepted()) +
+              " notification(s) received");
   return 0;
 }
 
@@ -389,6 +391,11 @@ void add_smdp_commands(CLI::App& app) {
                     "TLS certificate: PEM (then its issuers) or one DER certificate");
   serve->add_option("--tls-key", o->tls_key, "TLS key: PEM or DER (SEC1 or PKCS#8)");
   serve->add_option("--seed", o->seed, "Repeatable transaction ids, challenges and keys");
+  serve
+      ->add_option("--max-request-bytes", o->max_request_bytes,
+                   "Refuse a request body longer than this with HTTP 413, unread")
+      ->check(CLI::Range(std::size_t{1024}, std::size_t{64} << 20))
+      ->capture_default_str();
   serve->add_flag("--json", o->json, "Log as JSON lines");
   serve->footer(
       "Every request is logged: time, client, path, HTTP status, ES9+ status, transaction, "

@@ -31,8 +31,9 @@ void add_stdio_command(CLI::App& app, GlobalOptions& global) {
     auto dir = global.state();
     const auto eid = choose_card(dir, o->card);
     auto drbg = o->seed ? crypto::Drbg::from_seed(*o->seed, "card") : crypto::Drbg::from_os();
+    auto claimed = claim_card(dir, eid);
     auto card =
-        sim::make_euicc(dir.load(eid), std::move(drbg), [dir](const CardState& s) { dir.save(s); });
+        sim::make_euicc(std::move(claimed.state), std::move(drbg), std::move(claimed.persist));
     card->set_trace(global.trace_bus());
     const auto protocol = o->protocol == "t1" ? sim::Protocol::kT1 : sim::Protocol::kT0;
     host::StdioBackend backend(*card, protocol);

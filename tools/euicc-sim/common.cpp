@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "euiccsim/simulator/card_image.hpp"
+#include "serve_status.hpp"
 
 namespace euiccsim::tools {
 
@@ -54,6 +55,31 @@ std::string choose_card(const sim::StateDirectory& dir, const std::string& eid) 
   return cards.front();
 }
 
+std::string busy_card_message(const sim::StateDirectory& dir, const std::string& eid,
+                              const sim::CardBusy& busy) {
+  std::string line = busy.what();
+  const auto served = read_serve_status(dir.path());
+  auto slot = served.slots.find(eid);
+  if (busy.pid != 0 && served.pid == busy.pid && slot != served.slots.end() &&
+      slot->second.reader.empty()) {
+    line += "; it serves the card's IPAe without a reader (`ipae poll` reaches it)";
+  } else if (busy.pid != 0 && served.pid == busy.pid && slot != served.slots.end()) {
+    line += "; reach it through PC/SC with --reader '" + slot->second.reader + "'";
+    if (!served.pcscd_socket.empty()) line += " (PCSCLITE_CSOCK_NAME=" + served.pcscd_socket + ")";
+  } else {
+    line += "; try again when it ends";
+  }
+  return line;
+}
+
+sim::ClaimedCard claim_card(const sim::StateDirectory& dir, const std::string& eid) {
+  try {
+    return dir.claim(eid);
+  } catch (const sim::CardBusy& e) {
+    throw std::runtime_error(busy_card_message(dir, eid, e));
+  }
+}
+
 json::Value card_json(const CardState& s, const std::filesystem::path& image) {
   const auto& c = s.config;
   auto config = json::Value::object();
@@ -67,6 +93,7 @@ json::Value card_json(const CardState& s, const std::filesystem::path& image) {
   config["sas_accreditation_number"] = c.sas_accreditation_number;
   config["memory_capacity"] = c.memory_capacity;
   config["free_memory"] = s.free_memory();
+  config["protocols"] = c.offers_t1 ? "t0,t1" : "t0";
   auto quirks = json::Value::array();
   for (const auto& q : c.quirks) quirks.push_back(q);
   config["quirks"] = std::move(quirks);

@@ -16,6 +16,10 @@
 #include "euiccsim/simulator/state_directory.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
+namespace euiccsim::sim {
+struct BipOptions;
+}
+
 namespace euiccsim::tools {
 
 // A mistake in how the command was called: exit status 2.
@@ -39,6 +43,15 @@ struct GlobalOptions {
 
 // The card `eid` names, or the only card of the directory when `eid` is empty.
 std::string choose_card(const sim::StateDirectory& dir, const std::string& eid);
+
+// The card `eid` of `dir`, claimed for this process for as long as the returned persist
+// function lives (sim::StateDirectory::claim). A card another process runs is refused with
+// std::runtime_error: one line naming that process and, when `serve` runs it, the PC/SC reader
+// to reach it through instead.
+sim::ClaimedCard claim_card(const sim::StateDirectory& dir, const std::string& eid);
+// That line, for a refusal of `eid`.
+std::string busy_card_message(const sim::StateDirectory& dir, const std::string& eid,
+                              const sim::CardBusy& busy);
 
 json::Value card_json(const CardState& state, const std::filesystem::path& image);
 
@@ -73,6 +86,15 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global);
 void add_eim_commands(CLI::App& app);
 void add_ipa_commands(CLI::App& app, GlobalOptions& global);
 void add_ipae_commands(CLI::App& app, GlobalOptions& global);
+void add_terminal_command(CLI::App& app, GlobalOptions& global);
+// How an IPAe on BIP opens its channels (`serve --bearer bip`, `terminal --card`).
+struct BipCliOptions {
+  unsigned buffer = 1400;
+  std::string apn;
+};
+void add_bip_options(CLI::App* cmd, BipCliOptions& o);
+// UsageError naming the option that is wrong.
+sim::BipOptions bip_options(const BipCliOptions& o);
 // The IPAe part of a card image, as `card show` and `ipae status --json` print it.
 json::Value ipae_json(const CardState& state);
 // A poll cycle's report as `ipae poll --json` and serve's control socket give it, and the line

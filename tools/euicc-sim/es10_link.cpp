@@ -11,12 +11,12 @@ namespace {
 
 class PcscLink final : public Link {
  public:
-  explicit PcscLink(const std::string& reader) {
+  PcscLink(const std::string& reader, bool shared)
+      : share_(shared ? SCARD_SHARE_SHARED : SCARD_SHARE_EXCLUSIVE) {
     LONG rc = SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &ctx_);
     if (rc != SCARD_S_SUCCESS)
       throw std::runtime_error(std::string("PC/SC: ") + pcsc_stringify_error(rc));
-    rc = SCardConnect(ctx_, reader.c_str(), SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0, &card_,
-                      &protocol_);
+    rc = SCardConnect(ctx_, reader.c_str(), share_, SCARD_PROTOCOL_T0, &card_, &protocol_);
     if (rc != SCARD_S_SUCCESS) {
       SCardReleaseContext(ctx_);
       throw std::runtime_error("PC/SC reader '" + reader + "': " + pcsc_stringify_error(rc));
@@ -35,8 +35,18 @@ class PcscLink final : public Link {
       throw std::runtime_error(std::string("PC/SC transmit: ") + pcsc_stringify_error(rc));
     return Bytes(r, r + len);
   }
+  Bytes reset() override {
+    LONG rc = SCardReconnect(card_, share_, SCARD_PROTOCOL_T0, SCARD_RESET_CARD, &protocol_);
+    if (rc != SCARD_S_SUCCESS)
+      throw std::runtime_error(std::string("PC/SC reset: ") + pcsc_stringify_error(rc));
+    BYTE atr[MAX_ATR_SIZE];
+    DWORD atr_len = sizeof atr, state = 0, name_len = 0;
+    SCardStatus(card_, nullptr, &name_len, &state, &protocol_, atr, &atr_len);
+    return Bytes(atr, atr + atr_len);
+  }
 
  private:
+  DWORD share_;
   SCARDCONTEXT ctx_ = 0;
   SCARDHANDLE card_ = 0;
   DWORD protocol_ = 0;
@@ -47,12 +57,14 @@ class InProcessLink final : public Link {
   InProcessLink(GlobalOptions& global, const std::string& eid) {
     auto dir = global.state();
     auto chosen = choose_card(dir, eid);
-    card_ = sim::make_euicc(dir.load(chosen), crypto::Drbg::from_os(),
-                            [dir](const CardState& s) { dir.save(s); });
+    auto claimed = claim_card(dir, chosen);
+    card_ = sim::make_euicc(std::move(claimed.state), crypto::Drbg::from_os(),
+                            std::move(claimed.persist));
     if (auto bus = global.trace_bus()) card_->set_trace(bus);
     card_->power_on();
   }
   Bytes transmit(const Bytes& apdu) override { return card_->transmit(apdu); }
+  Bytes reset() override { return card_->reset(); }
 
  private:
   std::unique_ptr<sim::Card> card_;
@@ -81,7 +93,9 @@ Bytes exchange(Link& link, const Bytes& apdu, std::uint8_t get_response_cla, std
                             0x00, 0x00, r[r.size() - 1]});
   }
   data.insert(data.end(), r.begin(), r.end() - 2);
-  if (sw_of(r) != 0x9000)
+  // 91xx is 9000 with a proactive command waiting for the terminal (TS 102 221 §10.2.1.1):
+  // the terminal's business, a success for an LPA, as lpac takes it.
+  if (sw_of(r) != 0x9000 && (sw_of(r) >> 8) != 0x91)
     throw std::runtime_error(std::string(what) + ": status word " + apdu::sw_hex(sw_of(r)));
   return data;
 }
@@ -101,8 +115,8 @@ Bytes command_apdu(std::uint8_t cla, std::uint8_t ins, std::uint8_t p1, std::uin
 
 }  // namespace
 
-std::unique_ptr<Link> open_pcsc_link(const std::string& reader) {
-  return std::make_unique<PcscLink>(reader);
+std::unique_ptr<Link> open_pcsc_link(const std::string& reader, bool shared) {
+  return std::make_unique<PcscLink>(reader, shared);
 }
 
 std::unique_ptr<Link> open_in_process_link(GlobalOptions& global, const std::string& eid) {
@@ -126,7 +140,9 @@ Es10Channel::Es10Channel(Link& link, Es10ChannelOptions options)
   }
 }
 
-Es10Channel::~Es10Channel() { close(); }
+Es10Channel::~Es10Channel() {
+  close();
+}
 
 void Es10Channel::close() noexcept {
   if (channel_ == 0) return;

@@ -18,10 +18,13 @@ class Link {
  public:
   virtual ~Link() = default;
   virtual Bytes transmit(const Bytes& apdu) = 0;
+  // Warm reset; the ATR.
+  virtual Bytes reset() = 0;
 };
 
-// T=0, exclusive, as lpac connects. std::runtime_error naming the reader on failure.
-std::unique_ptr<Link> open_pcsc_link(const std::string& reader);
+// T=0, exclusive as lpac connects, or shared (a terminal leaves the card to other clients too).
+// std::runtime_error naming the reader on failure.
+std::unique_ptr<Link> open_pcsc_link(const std::string& reader, bool shared = false);
 // The card `eid` of the state directory (the only one when empty), powered on in-process;
 // its state is saved after every command as `serve` saves it.
 std::unique_ptr<Link> open_in_process_link(GlobalOptions& global, const std::string& eid);

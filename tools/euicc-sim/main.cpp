@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   add_eim_commands(app);
   add_ipa_commands(app, global);
   add_ipae_commands(app, global);
+  add_terminal_command(app, global);
   add_fs_commands(app, global);
 
   try {

@@ -14,26 +14,29 @@ std::filesystem::path status_path(const std::filesystem::path& dir) {
 }
 }  // namespace
 
-void write_serve_status(const std::filesystem::path& dir,
-                        const std::map<std::string, SlotInfo>& m) {
-  auto tmp = dir / ".serve-status.tmp";
+// One line per fact: "pid N", "pcscd SOCKET", "slot N EID ENDPOINT READER NAME...".
+void write_serve_status(const std::filesystem::path& dir, const ServeStatus& status) {
+  auto tmp = dir / (".serve-status." + std::to_string(::getpid()));
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << "pid " << ::getpid() << '\n';
-    for (const auto& [eid, s] : m)
-      out << "slot " << s.slot << ' ' << eid << ' ' << s.endpoint << '\n';
+    if (!status.pcscd_socket.empty()) out << "pcscd " << status.pcscd_socket << '\n';
+    for (const auto& [eid, s] : status.slots)
+      out << "slot " << s.slot << ' ' << eid << ' ' << s.endpoint << ' ' << s.reader << '\n';
   }
   std::error_code ec;
   std::filesystem::rename(tmp, status_path(dir), ec);
 }
 
 void remove_serve_status(const std::filesystem::path& dir) {
+  // Only the serve that wrote it removes it.
+  if (read_serve_status(dir).pid != ::getpid()) return;
   std::error_code ec;
   std::filesystem::remove(status_path(dir), ec);
 }
 
-std::map<std::string, SlotInfo> read_serve_status(const std::filesystem::path& dir) {
-  std::map<std::string, SlotInfo> out;
+ServeStatus read_serve_status(const std::filesystem::path& dir) {
+  ServeStatus out;
   std::ifstream in(status_path(dir));
   std::string word;
   long pid = 0;
@@ -41,13 +44,21 @@ std::map<std::string, SlotInfo> read_serve_status(const std::filesystem::path& d
       ::kill(static_cast<pid_t>(pid), 0) != 0) {
     return out;
   }
+  out.pid = static_cast<pid_t>(pid);
   std::string line;
   std::getline(in, line);
   while (std::getline(in, line)) {
     std::istringstream l(line);
-    SlotInfo s;
-    std::string eid;
-    if (l >> word >> s.slot >> eid >> s.endpoint && word == "slot") out[eid] = s;
+    if (!(l >> word)) continue;
+    if (word == "pcscd") {
+      l >> out.pcscd_socket;
+    } else if (word == "slot") {
+      SlotInfo s;
+      std::string eid;
+      if (!(l >> s.slot >> eid >> s.endpoint)) continue;
+      std::getline(l >> std::ws, s.reader);
+      out.slots[eid] = s;
+    }
   }
   return out;
 }

@@ -100,6 +100,7 @@ Es9PlusHttpsServer::Es9PlusHttpsServer(Es9Plus& server, const std::string& cert_
     }
   };
   impl_->http->set_tcp_nodelay(true);
+  impl_->http->set_payload_max_length(kDefaultMaxRequestBytes);
   impl_->http->Post(R"(/gsma/rsp2/es9plus/([A-Za-z]+))", handler);
   // Anything else: 404, logged too, so a client that took a wrong path sees why.
   impl_->http->set_error_handler([log](const httplib::Request& req, httplib::Response& res) {
@@ -114,6 +115,10 @@ Es9PlusHttpsServer::Es9PlusHttpsServer(Es9Plus& server, const std::string& cert_
 }
 
 Es9PlusHttpsServer::~Es9PlusHttpsServer() = default;
+
+void Es9PlusHttpsServer::set_max_request_bytes(std::size_t bytes) {
+  impl_->http->set_payload_max_length(bytes);
+}
 
 int Es9PlusHttpsServer::bind(const std::string& host, int port) {
   if (port == 0) {

@@ -3,6 +3,7 @@
 // the POSTs of the LPA role. The JSON lives in es9plus_json.hpp; this file only moves bytes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,6 +22,12 @@ struct HttpsRequestLog {
   std::int64_t us = 0;  // time to answer, microseconds
 };
 
+// The largest ES9+ request body the server reads, by default: a few times the largest an LPA
+// sends (authenticateClient with two certificates, or a notification carrying them, is about
+// 3 KB of JSON). A longer body is refused with HTTP 413 before it is read, and never reaches
+// an ES9+ function.
+inline constexpr std::size_t kDefaultMaxRequestBytes = 64 * 1024;
+
 class Es9PlusHttpsServer {
  public:
   // `cert_chain`: the TLS certificate then its issuers (PEM), or one DER certificate; `key`:
@@ -30,6 +37,8 @@ class Es9PlusHttpsServer {
                      std::function<void(const HttpsRequestLog&)> log);
   ~Es9PlusHttpsServer();
 
+  // The body limit (kDefaultMaxRequestBytes unless set); call before run().
+  void set_max_request_bytes(std::size_t bytes);
   // Binds (port 0: any free port); returns the port. std::runtime_error on failure.
   int bind(const std::string& host, int port);
   // Answers until stop() (from any thread or a signal-watching thread).

@@ -7,6 +7,7 @@
 #include <botan/mem_ops.h>
 
 #include <algorithm>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <type_traits>
@@ -222,6 +223,7 @@ struct Server::State {
     std::string eid;
     std::shared_ptr<const Offer> offer;
     Bytes smdp_signature2;  // the whole 5F37 TLV, as euiccSignature2 covers it
+    std::chrono::steady_clock::time_point opened;
   };
   std::map<Bytes, Session> sessions;
 
@@ -230,14 +232,60 @@ struct Server::State {
   struct Finished {
     crypto::PublicKey euicc_key;
     std::string eid;
+    std::chrono::steady_clock::time_point at;
   };
   std::map<Bytes, Finished> finished;
 
-  std::vector<Bytes> notifications;
+  struct Received {
+    Bytes der;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::deque<Received> notifications;  // oldest first
+  std::uint64_t accepted = 0;
   std::function<void(const ServerEvent&)> sink;
-  std::mutex mutex;
+  mutable std::mutex mutex;
 
+  // A constructor of its own: clang 14 has no parenthesized aggregate initialization for
+  // make_unique (g++ 12 has).
   State(ServerConfig c, crypto::Drbg& d) : config(std::move(c)), drbg(d) {}
+
+  // Drops what is older than its age; called under the mutex at the start of every function.
+  void expire() {
+    const auto now = config.clock();
+    const auto& r = config.retention;
+    std::erase_if(sessions, [&](const auto& kv) { return now - kv.second.opened >= r.open_age; });
+    std::erase_if(finished, [&](const auto& kv) { return now - kv.second.at >= r.finished_age; });
+    while (!notifications.empty() && now - notifications.front().at >= r.notification_age) {
+      notifications.pop_front();
+    }
+  }
+
+  // Before adding to `map`: the oldest go until there is room for one more under `max`.
+  template <class Map, class TimeOf>
+  static void make_room(Map& map, std::size_t max, TimeOf time_of) {
+    while (!map.empty() && map.size() >= std::max<std::size_t>(max, 1)) {
+      map.erase(std::min_element(map.begin(), map.end(), [&](const auto& a, const auto& b) {
+        return time_of(a.second) < time_of(b.second);
+      }));
+    }
+  }
+  void add_session(Session session) {
+    make_room(sessions, config.retention.max_open, [](const Session& x) { return x.opened; });
+    Bytes id = session.transaction_id;
+    sessions.emplace(std::move(id), std::move(session));
+  }
+  void add_finished(const Bytes& id, Finished f) {
+    finished.erase(id);
+    make_room(finished, config.retention.max_finished, [](const Finished& x) { return x.at; });
+    finished.emplace(id, std::move(f));
+  }
+  void add_notification(const Bytes& der) {
+    while (!notifications.empty() &&
+           notifications.size() >= std::max<std::size_t>(config.retention.max_notifications, 1)) {
+      notifications.pop_front();
+    }
+    notifications.push_back(Received{der, config.clock()});
+  }
 
   void emit(const ServerEvent& ev) {
     if (!sink) return;
@@ -253,6 +301,7 @@ struct Server::State {
   template <class F>
   auto run(const char* function, ByteView transaction_id, F&& body) {
     std::lock_guard lock(mutex);
+    expire();
     ServerEvent ev;
     ev.function = function;
     ev.transaction_id = bytes(transaction_id);
@@ -326,8 +375,21 @@ void Server::add_profile(ProfileOffer offer) {
   s_->offers[id] = std::move(entry);
 }
 
-const std::vector<Bytes>& Server::notifications() const {
-  return s_->notifications;
+std::vector<Bytes> Server::notifications() const {
+  std::lock_guard lock(s_->mutex);
+  std::vector<Bytes> out;
+  for (const auto& n : s_->notifications) out.push_back(n.der);
+  return out;
+}
+
+std::uint64_t Server::notifications_accepted() const {
+  std::lock_guard lock(s_->mutex);
+  return s_->accepted;
+}
+
+Server::Held Server::held() const {
+  std::lock_guard lock(s_->mutex);
+  return Held{s_->sessions.size(), s_->finished.size(), s_->notifications.size()};
 }
 
 void Server::on_event(std::function<void(const ServerEvent&)> sink) {
@@ -371,6 +433,7 @@ InitiateAuthenticationResponse Server::initiate_authentication(
     session.euicc_challenge = req.euicc_challenge;
     session.server_challenge = s.drbg.bytes(16);
     session.signing_pkids = signing;
+    session.opened = s.config.clock();
 
     InitiateAuthenticationResponse resp;
     resp.transaction_id = session.transaction_id;
@@ -384,7 +447,7 @@ InitiateAuthenticationResponse Server::initiate_authentication(
 
     ev.transaction_id = session.transaction_id;
     ev.detail = "session opened, CI " + to_hex(s.dp_auth_ci);
-    s.sessions.emplace(session.transaction_id, std::move(session));
+    s.add_session(std::move(session));
     return resp;
   });
 }
@@ -546,9 +609,10 @@ GetBoundProfilePackageResponse Server::get_bound_profile_package(
 
       ev.detail = "bound " + std::to_string(bpp_segments(resp.bound_profile_package).size()) +
                   " segments for EID " + session.eid + (offer.ppk ? " (PPK)" : "");
-      s.finished.insert_or_assign(session.transaction_id,
-                                  State::Finished{*session.euicc_key, session.eid});
+      const Bytes finished_id = session.transaction_id;
+      State::Finished done{*session.euicc_key, session.eid, s.config.clock()};
       s.sessions.erase(it);
+      s.add_finished(finished_id, std::move(done));
       return resp;
     } catch (...) {
       s.sessions.erase(req.transaction_id);
@@ -603,8 +667,10 @@ void Server::handle_notification(const HandleNotificationRequest& req) {
                   std::to_string(small_int(tlv::need(fields, 0x80, "seqNumber").value)) +
                   ", event " + to_hex(tlv::need(fields, 0x81, "profileManagementOperation").value);
     }
-    if (std::find(s.notifications.begin(), s.notifications.end(), n) == s.notifications.end())
-      s.notifications.push_back(n);
+    ++s.accepted;
+    if (std::none_of(s.notifications.begin(), s.notifications.end(),
+                     [&](const State::Received& r) { return r.der == n; }))
+      s.add_notification(n);
   });
 }
 

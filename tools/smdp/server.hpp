@@ -7,6 +7,8 @@
 // only crypto/'s primitives (AES, CMAC, ECKA, KDF, ECDSA), so a mistake cannot hide in both.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,6 +36,21 @@ struct ServerConfig {
   std::vector<Bytes> trusted_ci_certs;
   // hostId of the BF23 control reference template.
   Bytes host_id = {'e', 'u', 'i', 'c', 'c', '-', 's', 'i', 'm'};
+  // What the server keeps, and for how long: a test SM-DP+ that runs for days must not grow.
+  struct Retention {
+    // Sessions opened by initiateAuthentication whose package has not gone out yet.
+    std::size_t max_open = 1024;
+    std::chrono::seconds open_age{std::chrono::minutes(10)};
+    // Transactions whose package went out: kept for their ProfileInstallationResult or a late
+    // cancelSession.
+    std::size_t max_finished = 1024;
+    std::chrono::seconds finished_age{std::chrono::hours(1)};
+    // Notifications received (notifications()).
+    std::size_t max_notifications = 1024;
+    std::chrono::seconds notification_age{std::chrono::hours(1)};
+  } retention{};
+  // The clock ages are measured with; tests give one they move by hand.
+  std::function<std::chrono::steady_clock::time_point()> clock = std::chrono::steady_clock::now;
 };
 
 struct ProfileOffer {
@@ -68,7 +85,10 @@ struct ServerEvent {
   std::string detail;  // the error's reason, or a summary ("bound 13 segments", ...)
 };
 
-// Every function either answers or throws Es9Error with SGP.22's status codes. A failure in
+// Every function either answers or throws Es9Error with SGP.22's status codes. Sessions,
+// finished transactions and notifications go when older than their ServerConfig::Retention age,
+// and the oldest go first when a count is reached; a transaction gone so is answered as any
+// transactionId the server does not know, TransactionId - Unknown (8.10.1/3.9). A failure in
 // authenticateClient or getBoundProfilePackage after the session was found ends that session
 // (the card's challenge and one-time key cannot be used twice anyway); getBoundProfilePackage
 // ends it on success too, and a verified cancelSession. The eUICC's
@@ -93,11 +113,18 @@ class Server final : public Es9Plus {
   void handle_notification(const HandleNotificationRequest&) override;
   void cancel_session(const CancelSessionRequest&) override;
 
-  // Notifications received and accepted (their signatures verified), in order; one sent
-  // again (the same bytes) is accepted but kept once. handleNotification throws Es9Error for
-  // one it refuses; the HTTPS binding answers 204 regardless (SGP.22 §6.3, as osmo-smdpp
-  // quotes it).
-  const std::vector<Bytes>& notifications() const;
+  // Notifications received and accepted (their signatures verified) and not yet expired, in
+  // order; one sent again (the same bytes) is accepted but kept once. handleNotification
+  // throws Es9Error for one it refuses; the HTTPS binding answers 204 regardless (SGP.22 §6.3,
+  // as osmo-smdpp quotes it).
+  std::vector<Bytes> notifications() const;
+  // Every notification accepted since the server started, expired ones included.
+  std::uint64_t notifications_accepted() const;
+  // What the server holds now: open sessions, finished transactions, notifications.
+  struct Held {
+    std::size_t open = 0, finished = 0, notifications = 0;
+  };
+  Held held() const;
   // Called for every ES9+ call (log lines).
   void on_event(std::function<void(const ServerEvent&)> sink);
 

@@ -14,11 +14,18 @@
 //   A1/88 StoreMetadata BF25: MAC only; the ICCID must be new on the card, the class known,
 //        the PPRs allowed by the card and its RAT for the profile owner. On an iot card it is
 //        also read as SGP.32's IotStoreMetadataRequest, for 9F7B ecallIndication and 9F67
-//        fallbackAllowed (an SGP.22 card skips them as unknown extensions).
+//        fallbackAllowed (an SGP.22 card skips them as unknown extensions). With the
+//        notification store full (kMaxNotifications) the download stops here with
+//        installFailedDueToInsufficientMemoryForProfile(10): its result could not be kept.
 //   A2/87 ReplaceSessionKeys BF26: PPK-ENC, PPK-MAC and a new MCV replace the session keys,
 //        the block counter starts again.
 //   A3/86 the profile package, decrypted segment by segment into the installer; its
 //        ProfileHeader must carry StoreMetadata's ICCID (installFailedDueToDataMismatch).
+//
+// Memory: the profile must fit in free memory (the installer's insufficientMemory(10) at
+// loadProfileElements), and so must its installation result once signed; if the result does
+// not, the profile goes again and the answer is that same error. A failure's result that finds
+// the store full is answered but not kept. Existing notifications are never dropped.
 //
 // Atomicity: the new ISD-P and its Profile enter the card image together with the success
 // result, in the call that produces it. Until then the download lives in the ISD-R's volatile
@@ -311,6 +318,10 @@ std::optional<Failure> store_metadata(DownloadSession& s, const CardState& state
     if (iot->fallbackAllowed) s.fallback_allowed = *iot->fallbackAllowed != 0;
   }
 
+  // The installation result will be a notification: with the store full, no download can
+  // start (nothing is dropped to make room; the LPA delivers and removes notifications first).
+  if (state.notifications.size() >= kMaxNotifications) return fail(Reason::kInsufficientMemory);
+
   profiles::InstallOptions options;
   for (const auto& p : state.profiles) options.existing_iccids.push_back(p.iccid());
   // The ProfileHeader, in the first 86, must name this ICCID (loadProfileElements,
@@ -341,10 +352,10 @@ std::optional<Failure> replace_session_keys(DownloadSession& s) {
 // --- the result ---------------------------------------------------------------------------
 
 // ProfileInstallationResult BF37 { BF27 { 80 transactionId, BF2F notificationMetadata, 06
-// smdpOid, A2 finalResult }, 5F37 euiccSignPIR over the BF27 TLV }, kept as a pending
-// notification. `final_result` is the A0 success or A1 error alternative.
-Bytes installation_result(CardState& state, const DownloadSession& s, const Bytes& final_result,
-                          ecasd::KeyCache& key) {
+// smdpOid, A2 finalResult }, 5F37 euiccSignPIR over the BF27 TLV }, as the pending notification
+// it becomes, numbered next. `final_result` is the A0 success or A1 error alternative.
+PendingNotification installation_result(const CardState& state, const DownloadSession& s,
+                                        const Bytes& final_result, ecasd::KeyCache& key) {
   PendingNotification n;
   n.seq_number = state.last_seq_number + 1;
   n.event = NotificationEvent::kInstall;
@@ -363,9 +374,7 @@ Bytes installation_result(CardState& state, const DownloadSession& s, const Byte
   Bytes pir = result_data;
   tlv::append(pir, 0x5F37, ecasd::sign(state.identity, result_data, key));
   n.der = tlv::encode(0xBF37, pir);
-  state.last_seq_number = n.seq_number;
-  state.notifications.push_back(n);
-  return n.der;
+  return n;
 }
 
 Bytes error_result(const Failure& f) {
@@ -483,13 +492,25 @@ apdu::Response load_bound_profile_package(isdr::Es10Call& call, ByteView piece) 
   if (!failure && !success) return apdu::Response::ok();
   // The package ended, one way or the other: the result is signed, kept as a notification,
   // and the session is over.
-  Bytes pir = installation_result(call.ctx.update_state(), *s,
-                                  failure ? error_result(*failure) : *success,
-                                  call.session.euicc_key);
+  auto& state = call.ctx.update_state();
+  PendingNotification pir = installation_result(
+      state, *s, failure ? error_result(*failure) : *success, call.session.euicc_key);
+  if (!failure && !state.can_keep_notification(pir.stored_size())) {
+    // The profile fitted but its result does not: installed without its notification it would
+    // be a profile the SM-DP+ never hears of, so it goes and the download fails for memory.
+    std::erase_if(state.profiles,
+                  [&](const ProfileSlot& p) { return p.isdp_aid == s->installed_aid; });
+    failure = Failure{Command::kLoadProfileElements, Reason::kInsufficientMemory, {}};
+    pir = installation_result(state, *s, error_result(*failure), call.session.euicc_key);
+  }
+  // A failure's result that finds no room is answered but not kept; its number is used up
+  // all the same, so sequence numbers stay unique.
+  state.last_seq_number = pir.seq_number;
+  if (state.can_keep_notification(pir.stored_size())) state.notifications.push_back(pir);
   // What SGP.32's ImmediateEnable may enable; a failed download leaves the previous one.
   if (!failure) call.session.last_installed_aid = s->installed_aid;
   call.session.download.reset();
-  return apdu::Response::ok(std::move(pir));
+  return apdu::Response::ok(std::move(pir.der));
 }
 
 }  // namespace euiccsim::applets::es10b

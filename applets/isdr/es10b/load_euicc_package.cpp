@@ -14,7 +14,10 @@
 //  5. a counterValue not above the eIM's stored one: replayError(4); above the highest value
 //     the card accepts (kMaxEimCounterValue): counterValueOutOfRange(6);
 //  6. the Emergency Profile enabled: ecallActive(104);
-//  7. more operations than the card executes in one package (kMaxOperations): sizeOverflow(15).
+//  7. more operations than the card executes in one package (kMaxOperations): sizeOverflow(15);
+//  8. no room for another package result (kMaxPackageResults, or the card's memory, checked
+//     again once the result is signed): undefinedError(127), nothing of the package done
+//     (EuiccPackageErrorCode has no memory code; docs/sgp32.md, "Memory").
 // Then the counter is stored and the operations run in order; the first that fails ends the
 // package (its result is the last one reported, the operations after it do not run). The
 // whole package is one change of the card image: the runtime persists it before the result
@@ -61,6 +64,7 @@ constexpr long kReplayError = 4;
 constexpr long kCounterValueOutOfRange = 6;
 constexpr long kSizeOverflow = 15;
 constexpr long kEcallActive = 104;
+constexpr long kUndefinedError = 127;
 
 // Result codes shared by several operations (EnableProfileResult ... numbering).
 constexpr long kOk = 0;
@@ -432,7 +436,13 @@ Bytes execute(isdr::Es10Call& call, const EuiccPackageSigned_t& pkg, const Signe
   data->seqNumber = static_cast<long>(seq);
   const Bytes der = asn1::encode(asn_DEF_EuiccPackageResultDataSigned, data.get());
   Bytes result = isdr::sign_package_result(call, der, signer.token_do, false);
-  state.package_results.push_back(StoredPackageResult{seq, signer.eim_id, result});
+  StoredPackageResult stored{seq, signer.eim_id, result};
+  if (!state.can_keep_package_result(stored.stored_size())) {
+    // The result would not fit: undo the whole package, the eIM is told nothing happened.
+    call.ctx.roll_back();
+    return signed_error(call, signer, kUndefinedError);
+  }
+  state.package_results.push_back(std::move(stored));
   return result;
 }
 
@@ -478,6 +488,9 @@ Bytes answer(isdr::Es10Call& call, ByteView request) {
   }
   const int count = operation_count(pkg.euiccPackage);
   if (count > kMaxOperations) return signed_error(call, signer, kSizeOverflow);
+  if (state.package_results.size() >= kMaxPackageResults) {
+    return signed_error(call, signer, kUndefinedError);
+  }
   return execute(call, pkg, signer, static_cast<std::uint64_t>(pkg.counterValue));
 }
 

@@ -9,6 +9,8 @@
 //    no longer the enabled one, or when the profile to return to is gone;
 //  - catBusy(5) under the cat-busy quirk;
 //  - commandError(7) when the profile change itself is refused (a policy rule);
+//  - undefinedError(127) when the change's notification or the signed result finds no room
+//    (kMaxNotifications, kMaxPackageResults, memory); nothing changes then;
 //  - ok(0): the answer carries a new signed EuiccPackageResult for the eIM whose package set
 //    the context (its counterValue and eimTransactionId, the next sequence number, one
 //    rollbackResult ok), which also stays on the card like any package result. If that eIM
@@ -61,7 +63,11 @@ Bytes rollback_result(isdr::Es10Call& call, CardState& state, const RollbackCont
   const Bytes der = asn1::encode(asn_DEF_EuiccPackageResultDataSigned, data.get());
   Bytes result = isdr::sign_package_result(
       call, der, isdr::association_token_do(eim->association_token), false);
-  state.package_results.push_back(StoredPackageResult{seq, context.eim_id, result});
+  StoredPackageResult stored{seq, context.eim_id, result};
+  if (!state.can_keep_package_result(stored.stored_size())) {
+    throw std::runtime_error("no room for another package result");
+  }
+  state.package_results.push_back(std::move(stored));
   return result;
 }
 
@@ -93,7 +99,7 @@ apdu::Response profile_rollback(isdr::Es10Call& call, ByteView request) {
                              : isdp::disable(next, *next.find_by_aid(context.enabled_aid));
     if (changed != isdp::Result::kOk) {
       call.ctx.roll_back();
-      return respond(kCommandError);
+      return respond(changed == isdp::Result::kUndefinedError ? kUndefinedError : kCommandError);
     }
     next.rollback.reset();
     Bytes result = rollback_result(call, next, context);

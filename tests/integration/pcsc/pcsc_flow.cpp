@@ -6,6 +6,7 @@
 //   pcsc_flow wait-card READER present|absent MS
 //   pcsc_flow core READER                   the core flow (see run_core); prints "ok - ..." lines
 //   pcsc_flow eid READER                    the EID, read with SELECT ISD-R + GetEID
+//   pcsc_flow connect READER t0|t1|t0t1     connect allowing those protocols: prints "T=n ATR"
 //   pcsc_flow bench READER N                N SELECT round trips: APDU/s, p50, p99 (µs)
 //   pcsc_flow card-type READER              "sgp32", "sgp22" or "other", probed as pySim does
 //   pcsc_flow store-data READER FILE N      the first N STORE DATA blocks (120 bytes) of the
@@ -397,6 +398,24 @@ int main(int argc, char** argv) {
     Bytes r = c.exchange("80E2910006BF3E035C015A", 0x80);
     if (r.size() != 23) fail("GetEID: " + str(r));
     std::printf("%s\n", str(Bytes(r.begin() + 5, r.begin() + 21)).c_str());
+    SCardDisconnect(c.h, SCARD_LEAVE_CARD);
+  } else if (cmd == "connect" && argc == 4) {
+    // A shared connection allowing the given protocols, as different clients ask: prints the
+    // protocol pcscd settled on (and the ATR), then leaves the card as it is, as a client that
+    // ends does.
+    const std::string want = argv[3];
+    const DWORD protocols = want == "t0"   ? SCARD_PROTOCOL_T0
+                            : want == "t1" ? SCARD_PROTOCOL_T1
+                                           : SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1;
+    Card c = connect(ctx, argv[2], SCARD_SHARE_SHARED, protocols);
+    unsigned char atr[MAX_ATR_SIZE];
+    DWORD atr_len = sizeof atr, state = 0, proto = 0, name_len = 0;
+    SCardStatus(c.h, nullptr, &name_len, &state, &proto, atr, &atr_len);
+    std::printf("%s %s\n", c.protocol == SCARD_PROTOCOL_T1 ? "T=1" : "T=0",
+                str(Bytes(atr, atr + atr_len)).c_str());
+    // A SELECT answers on the protocol chosen: the card is really usable, not only connected.
+    const Bytes r = c.exchange("00A4040C10A0000005591010FFFFFFFF8900000100", 0x00);
+    if (sw(r) != "9000") fail("SELECT ISD-R: " + str(r));
     SCardDisconnect(c.h, SCARD_LEAVE_CARD);
   } else if (cmd == "store-data" && argc == 5) {
     store_data_partial(ctx, argv[2], argv[3], std::atoi(argv[4]));

@@ -34,7 +34,7 @@ if command -v opensc-tool >/dev/null; then
   opensc-tool -l >"$work/opensc" 2>&1
   grep -q "euicc-sim 00 00" "$work/opensc" && pass "opensc-tool -l lists the reader" || { fail "opensc-tool -l"; cat "$work/opensc"; }
   opensc-tool -r 0 -a >"$work/opensc" 2>&1
-  grep -qi "3b:9b:96:80:31:fe:45:80:59:65:75:69:63:63:2d:73:69:6d\|3B 9B 96 80 31 FE 45" "$work/opensc" \
+  grep -qi "3b:9b:96:80:1f:c7:80:59:65:75:69:63:63:2d:73:69:6d:af\|3B 9B 96 80 1F C7" "$work/opensc" \
     && pass "opensc-tool -a prints the ATR" || { fail "opensc-tool -a"; cat "$work/opensc"; }
   opensc-tool -r 0 -s 00A4040010A0000005591010FFFFFFFF8900000100 >"$work/opensc" 2>&1
   grep -q "SW1=0x90, SW2=0x00" "$work/opensc" && pass "opensc-tool -s SELECT ISD-R succeeds" \

@@ -1,7 +1,8 @@
 // A whole SGP.22 download against the card, in process: the LPA role (tools/lpa) between the
 // ISD-R (AuthenticateServer, PrepareDownload, LoadBoundProfilePackage) and the test SM-DP+
 // (tools/smdp), whose binding is written apart from the card's receiver. Then the ways a
-// download must fail, each with its exact result code, and what the card keeps afterwards.
+// download must fail, each with its exact result code, and what the card keeps afterwards;
+// and a download continued from a snapshot of the ISD-R's session (IsdR::snapshot).
 #include <catch.hpp>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <ProfileInstallationResult.h>
 
 #include "../support/es10_card.hpp"
+#include "euiccsim/applets/isdr/isdr.hpp"
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1_fields.hpp"
@@ -23,7 +25,9 @@ using namespace euiccsim;
 
 namespace {
 
-std::string hex(const Bytes& b) { return to_hex(b); }
+std::string hex(const Bytes& b) {
+  return to_hex(b);
+}
 
 // A card and an SM-DP+ sharing one test PKI on `curve`.
 struct World {
@@ -33,9 +37,11 @@ struct World {
   std::unique_ptr<smdp::Server> server;
   std::optional<crypto::Issued> dp_pb;
 
-  explicit World(crypto::Curve curve = crypto::Curve::kNistP256, std::uint64_t seed = 11)
-      : drbg(crypto::Drbg::from_seed(seed, "download")), issuer(make_issuer(curve, drbg)),
-        card(make_card(issuer, drbg)) {
+  explicit World(crypto::Curve curve = crypto::Curve::kNistP256, std::uint64_t seed = 11,
+                 const std::function<void(CardState&)>& tweak = {})
+      : drbg(crypto::Drbg::from_seed(seed, "download")),
+        issuer(make_issuer(curve, drbg)),
+        card(make_card(issuer, drbg, tweak)) {
     auto dp_auth = crypto::make_dp_auth(issuer.ci, {}, drbg);
     dp_pb.emplace(crypto::make_dp_pb(issuer.ci, {}, drbg));
     smdp::ServerConfig config{"smdp.example.com", dp_auth, *dp_pb, {issuer.ci.certificate}};
@@ -51,9 +57,11 @@ struct World {
     auto eum = crypto::make_eum(ci, eum_options, drbg);
     return sim::Issuer{ci, eum};
   }
-  static CardSimulator make_card(const sim::Issuer& issuer, crypto::Drbg& drbg) {
+  static CardSimulator make_card(const sim::Issuer& issuer, crypto::Drbg& drbg,
+                                 const std::function<void(CardState&)>& tweak) {
     CardState state(*Eid::parse("89049032123451234512345678901235"));
     sim::issue_identity(state, issuer, drbg);
+    if (tweak) tweak(state);
     return test::es10_card(std::move(state));
   }
 
@@ -267,7 +275,7 @@ TEST_CASE("A profile downloads, installs and reports itself (NIST P-256)") {
 
   // The result: DER that round-trips through our module, signed by the eUICC over BF27.
   auto pir = test::decode_exact<ProfileInstallationResult_t>(asn_DEF_ProfileInstallationResult,
-                                                            r.profile_installation_result);
+                                                             r.profile_installation_result);
   CHECK(pir->profileInstallationResultData.finalResult.present ==
         ProfileInstallationResultData__finalResult_PR_successResult);
   auto body = tlv::read(r.profile_installation_result);
@@ -289,7 +297,8 @@ TEST_CASE("A profile downloads, installs and reports itself (NIST P-256)") {
   CHECK(w.state().notifications.empty());
 
   // The new profile enables like any other.
-  Bytes enable_body = tlv::encode(0xA0, tlv::encode(0x5A, test::iccid_bytes("8999900000000000701")));
+  Bytes enable_body =
+      tlv::encode(0xA0, tlv::encode(0x5A, test::iccid_bytes("8999900000000000701")));
   tlv::append(enable_body, 0x81, Bytes{0x00});
   CHECK(hex(w.card.es10(tlv::encode(0xBF31, enable_body))) == "BF3103800100");
   CHECK(w.state().profiles.front().enabled);
@@ -558,29 +567,29 @@ TEST_CASE("LoadBoundProfilePackage answers each broken piece with its command an
   int command = -1, reason = -1;
   SECTION("tampered smdpSign in BF23") {
     t.on_package = [](auto& x) {
-      x.bound_profile_package = edit_piece(x.bound_profile_package, 0xBF, 0,
-                                           [](Bytes& p) { p.back() ^= 0x01; });
+      x.bound_profile_package =
+          edit_piece(x.bound_profile_package, 0xBF, 0, [](Bytes& p) { p.back() ^= 0x01; });
     };
     command = 0, reason = 2;
   }
   SECTION("a flipped byte in the 87 of A0") {
     t.on_package = [](auto& x) {
-      x.bound_profile_package = edit_piece(x.bound_profile_package, 0xA0, 0,
-                                           [](Bytes& p) { p[p.size() - 10] ^= 0x01; });
+      x.bound_profile_package =
+          edit_piece(x.bound_profile_package, 0xA0, 0, [](Bytes& p) { p[p.size() - 10] ^= 0x01; });
     };
     command = 1, reason = 8;
   }
   SECTION("a flipped byte in an 88") {
     t.on_package = [](auto& x) {
-      x.bound_profile_package = edit_piece(x.bound_profile_package, 0x88, 0,
-                                           [](Bytes& p) { p[5] ^= 0x01; });
+      x.bound_profile_package =
+          edit_piece(x.bound_profile_package, 0x88, 0, [](Bytes& p) { p[5] ^= 0x01; });
     };
     command = 2, reason = 8;
   }
   SECTION("a flipped byte in an 86") {
     t.on_package = [](auto& x) {
-      x.bound_profile_package = edit_piece(x.bound_profile_package, 0x86, 0,
-                                           [](Bytes& p) { p[p.size() / 2] ^= 0x01; });
+      x.bound_profile_package =
+          edit_piece(x.bound_profile_package, 0x86, 0, [](Bytes& p) { p[p.size() / 2] ^= 0x01; });
     };
     command = 5, reason = 8;
   }
@@ -644,8 +653,8 @@ TEST_CASE("Pieces out of order, twice the same ICCID, a cancelled session, a res
       CHECK(asn1::oid_of(signed_part.smdpOid) == "2.999.10");
       const Bytes tbs = asn1::encode(asn_DEF_EuiccCancelSessionSigned, &signed_part);
       auto key = crypto::PublicKey::from_certificate(w.state().identity.euicc_certificate);
-      CHECK(key.verify(tbs, asn1::bytes_of(ok->choice.cancelSessionResponseOk
-                                               .euiccCancelSessionSignature)));
+      CHECK(key.verify(
+          tbs, asn1::bytes_of(ok->choice.cancelSessionResponseOk.euiccCancelSessionSignature)));
       // The session is gone: a second cancel names no session.
       CHECK(hex(w.card.es10(tlv::encode(0xBF41, req))) == "BF4103810105");
     };
@@ -679,5 +688,121 @@ TEST_CASE("Pieces out of order, twice the same ICCID, a cancelled session, a res
     CHECK(w.state().notifications.empty());
     // The card works on: the same profile downloads in a new session.
     CHECK(lpa::download(w.es10(), *w.server, request("A")).installed);
+  }
+}
+
+TEST_CASE("A download the card has no memory for fails with insufficientMemory(10)") {
+  const Bytes pkg = package("8999900000000000720");
+  SECTION("the notification store is full: refused at StoreMetadata, every notification kept") {
+    World w(crypto::Curve::kNistP256, 11, [](CardState& s) {
+      for (std::size_t i = 0; i < kMaxNotifications; ++i) {
+        euiccsim::PendingNotification n;
+        n.seq_number = ++s.last_seq_number;
+        n.event = euiccsim::NotificationEvent::kDelete;
+        n.address = "ops.example.org";
+        n.der = from_hex("3000");
+        s.notifications.push_back(n);
+      }
+    });
+    const auto before = w.state().notifications;
+    w.server->add_profile(offer("FULL", pkg, std::nullopt, false));
+    auto r = lpa::download(w.es10(), *w.server, request("FULL"));
+    CHECK_FALSE(r.installed);
+    CHECK(r.bpp_command_id == 2);  // storeMetadata
+    CHECK(r.error_reason == 10);   // installFailedDueToInsufficientMemoryForProfile
+    CHECK(w.state().profiles.empty());
+    // Answered, but not kept: there was no room, and nothing was dropped to make some.
+    CHECK(w.state().notifications == before);
+    CHECK(w.state().last_seq_number == kMaxNotifications + 1);
+  }
+  SECTION("the profile fits but its installation result does not: the profile goes again") {
+    const std::uint64_t size = profiles::install_package(pkg).occupied_memory();
+    World w(crypto::Curve::kNistP256, 11,
+            [&](CardState& s) { s.config.memory_capacity = size + 16; });
+    w.server->add_profile(offer("TIGHT", pkg, std::nullopt, false));
+    auto r = lpa::download(w.es10(), *w.server, request("TIGHT"));
+    CHECK_FALSE(r.installed);
+    CHECK(r.bpp_command_id == 5);  // loadProfileElements
+    CHECK(r.error_reason == 10);
+    CHECK(w.state().profiles.empty());
+    // The failure's result is kept instead: without the profile there is room for it.
+    REQUIRE(w.state().notifications.size() == 1);
+    const auto& n = w.state().notifications[0];
+    CHECK(n.der == r.profile_installation_result);
+    CHECK(w.state().free_memory() == size + 16 - n.der.size() - n.address.size() - n.iccid.size());
+  }
+  SECTION("with room for both, the same download installs") {
+    const std::uint64_t size = profiles::install_package(pkg).occupied_memory();
+    World w(crypto::Curve::kNistP256, 11,
+            [&](CardState& s) { s.config.memory_capacity = size + 4096; });
+    w.server->add_profile(offer("ROOM", pkg, std::nullopt, false));
+    auto r = lpa::download(w.es10(), *w.server, request("ROOM"));
+    REQUIRE(r.installed);
+    REQUIRE(w.state().notifications.size() == 1);
+    CHECK(w.state().free_memory() == 4096 - w.state().notifications[0].der.size() -
+                                         w.state().notifications[0].address.size() -
+                                         w.state().notifications[0].iccid.size());
+  }
+}
+
+TEST_CASE("A snapshot of the ISD-R's session continues a download in a fresh card") {
+  World w;
+  w.server->add_profile(offer("SNAP", package("8999900000000000751"), std::nullopt, false));
+  Tamper t(*w.server);
+  // Taken as the SM-DP+ binds the package: the card has just answered PrepareDownload.
+  std::optional<CardState> state;
+  std::optional<applets::isdr::Session> session;
+  Bytes bpp;
+  auto* isdr = dynamic_cast<applets::IsdR*>(w.card.card().applet(aid::isd_r()));
+  REQUIRE(isdr != nullptr);
+  t.on_package = [&](smdp::GetBoundProfilePackageResponse& r) {
+    state = w.state();
+    session = isdr->snapshot();
+    bpp = r.bound_profile_package;
+  };
+  REQUIRE(lpa::download(w.es10(), t, request("SNAP")).installed);
+  REQUIRE(session);
+  CHECK(state->profiles.empty());
+
+  // The session outlives the card it came from and serves twice: each copy installs the
+  // package the original card already took, and neither changes the snapshot.
+  const auto pieces = smdp::bpp_segments(bpp);
+  for (int round = 0; round < 2; ++round) {
+    INFO("restore " << round);
+    CardSimulator::Options o;
+    o.state = *state;
+    o.seed = 9;
+    CardSimulator copy(std::move(o));
+    copy.select(aid::isd_r());
+    auto* copy_isdr = dynamic_cast<applets::IsdR*>(copy.card().applet(aid::isd_r()));
+    REQUIRE(copy_isdr != nullptr);
+    copy_isdr->restore(*session);
+    Bytes result;
+    for (const auto& piece : pieces) result = copy.es10(piece);
+    auto pir =
+        test::decode_exact<ProfileInstallationResult_t>(asn_DEF_ProfileInstallationResult, result);
+    CHECK(pir->profileInstallationResultData.finalResult.present ==
+          ProfileInstallationResultData__finalResult_PR_successResult);
+    REQUIRE(copy.card().state().profiles.size() == 1);
+    CHECK(copy.card().state().profiles[0].profile == w.state().profiles[0].profile);
+  }
+
+  SECTION("a card without a snapshot has no session to continue") {
+    CardSimulator::Options o;
+    o.state = *state;
+    CardSimulator fresh(std::move(o));
+    fresh.select(aid::isd_r());
+    CHECK_THROWS_AS(fresh.es10(pieces[0]), CardError);
+  }
+  SECTION("a download whose profile has begun to install cannot be copied") {
+    CardSimulator::Options o;
+    o.state = *state;
+    CardSimulator copy(std::move(o));
+    copy.select(aid::isd_r());
+    auto* copy_isdr = dynamic_cast<applets::IsdR*>(copy.card().applet(aid::isd_r()));
+    copy_isdr->restore(*session);
+    const std::size_t a3 = index_of_first(pieces, 0xA3);
+    for (std::size_t i = 0; i <= a3 + 1; ++i) copy.es10(pieces[i]);
+    CHECK_THROWS_AS(copy_isdr->snapshot(), std::logic_error);
   }
 }

@@ -713,3 +713,39 @@ TEST_CASE("every result code of addEim and updateEim") {
   CHECK(f.state().find_eim("eim-x")->fqdn == std::optional<std::string>("eim.example.com"));
   CHECK(f.state().find_eim("eim-x")->counter_value == 9);
 }
+
+TEST_CASE("with no room for its result a package is refused undone: signed undefinedError(127)") {
+  SECTION("kMaxPackageResults results are kept") {
+    Fixture f([](CardState& s) {
+      for (std::size_t i = 0; i < kMaxPackageResults; ++i) {
+        s.package_results.push_back(
+            StoredPackageResult{++s.last_seq_number, "eim-0", from_hex("BF5100")});
+      }
+    });
+    const CardState before = f.state();
+    Package p;
+    p.counter = 2;
+    p.operations = psmos(enable(kP2));
+    const Bytes r = f.card.es10(request(f.eim1, p));
+    CHECK(signed_error_code(f, *decode_result(r)) == 127);
+    CHECK(card_signed(f.state(), r, 1));
+    // Nothing ran: P1 still enabled, the counter not taken, every result still there.
+    CHECK(f.state() == before);
+    // The IPA removes one; the same package then runs.
+    const auto oldest = f.state().package_results.front().seq_number;
+    CHECK(to_hex(f.card.es10(from_hex(der("BF30", der("80", int_hex(oldest)))))) == "BF3003800100");
+    CHECK(results(*decode_result(f.card.es10(request(f.eim1, p)))) ==
+          std::vector<std::pair<EuiccResultData_PR, long>>{{EuiccResultData_PR_enableResult, 0}});
+    CHECK(f.state().package_results.size() == kMaxPackageResults);
+  }
+  SECTION("the signed result does not fit in the card's memory") {
+    Fixture f([](CardState& s) { s.config.memory_capacity = s.occupied_memory() + 40; });
+    const CardState before = f.state();
+    Package p;
+    p.counter = 2;
+    p.operations = psmos("A600");  // listProfileInfo: a result of a few hundred bytes
+    const Bytes r = f.card.es10(request(f.eim1, p));
+    CHECK(signed_error_code(f, *decode_result(r)) == 127);
+    CHECK(f.state() == before);
+  }
+}

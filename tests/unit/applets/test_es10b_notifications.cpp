@@ -372,3 +372,74 @@ TEST_CASE("Only a removal changes the card image") {
   CHECK(run(applets::es10b::remove_notification_from_list, "BF3003800104"));
   CHECK(pending_numbers(state) == Seqs{1, 2, 3, 5});
 }
+
+namespace {
+// extCardResource's free non-volatile memory (tag 82) in GetEUICCInfo2, as an LPA reads it.
+std::uint64_t free_memory_reported(CardSimulator& card) {
+  const Bytes info = card.es10(from_hex("BF2200"));
+  auto top = tlv::read(info);
+  REQUIRE(top);
+  auto fields = tlv::read_all(top->value);
+  REQUIRE(fields);
+  auto ext = tlv::find(*fields, 0x84);  // extCardResource OCTET STRING [4]
+  REQUIRE(ext);
+  auto items = tlv::read_all(ext->value);
+  REQUIRE(items);
+  auto nvm = tlv::find(*items, 0x82);
+  REQUIRE(nvm);
+  return *tlv::decode_uint(nvm->value);
+}
+
+// ES10c EnableProfile / DeleteProfile of `payload` by ICCID, refreshFlag false: the result code.
+std::string enable_by_iccid(CardSimulator& card, const std::string& payload) {
+  Bytes body = tlv::encode(0xA0, tlv::encode(0x5A, test::iccid_bytes(payload)));
+  tlv::append(body, 0x81, Bytes{0x00});
+  return to_hex(card.es10(tlv::encode(0xBF31, body)));
+}
+std::string delete_by_iccid(CardSimulator& card, const std::string& payload) {
+  return to_hex(card.es10(tlv::encode(0xBF33, tlv::encode(0x5A, test::iccid_bytes(payload)))));
+}
+}  // namespace
+
+TEST_CASE("Notifications occupy the card's memory, and a full store refuses new ones") {
+  // Profile 2 enabled, profile 1 disabled; both notify enable, disable and delete.
+  auto state = test::es10_state(
+      {{kPayload1, false, notifying_metadata()}, {kPayload2, true, notifying_metadata()}});
+  const std::uint64_t capacity = state.config.memory_capacity;
+  std::uint64_t profiles_size = 0;
+  for (const auto& p : state.profiles) profiles_size += p.profile.occupied_memory();
+  auto card = test::es10_card(std::move(state));
+  const auto& s = card.card().state();
+  CHECK(free_memory_reported(card) == capacity - profiles_size);
+
+  // Enabling profile 1 disables profile 2: two notifications, each taking what it stores.
+  CHECK(enable_by_iccid(card, kPayload1) == "BF3103800100");
+  REQUIRE(s.notifications.size() == 2);
+  const std::uint64_t kept = s.notifications[0].der.size() + s.notifications[0].address.size() +
+                             s.notifications[0].iccid.size() + s.notifications[1].der.size() +
+                             s.notifications[1].address.size() + s.notifications[1].iccid.size();
+  CHECK(free_memory_reported(card) == capacity - profiles_size - kept);
+
+  // The store filled up to kMaxNotifications (the LPA never delivers them).
+  for (int i = 0; s.notifications.size() < kMaxNotifications; ++i) {
+    REQUIRE(i < 200);
+    const auto& other = i % 2 == 0 ? kPayload2 : kPayload1;
+    REQUIRE(enable_by_iccid(card, other) == "BF3103800100");
+  }
+  const CardState full = s;
+  // A change whose notification has no room does not happen: undefinedError(127), and every
+  // notification, the sequence counter and the profiles' states stay as they were.
+  const auto& disabled = s.profiles[0].enabled ? kPayload2 : kPayload1;
+  CHECK(enable_by_iccid(card, disabled) == "BF310380017F");
+  CHECK(delete_by_iccid(card, disabled) == "BF330380017F");
+  CHECK(s == full);
+  CHECK(s.notifications.size() == kMaxNotifications);
+
+  // Once the LPA removed one (delivered), the next change goes through.
+  const auto first = s.notifications.front().seq_number;
+  REQUIRE(first < 0x80);
+  CHECK(remove_status(
+            card, to_hex(tlv::encode(0xBF30, tlv::encode(0x80, tlv::encode_uint(first, 1))))) == 0);
+  CHECK(delete_by_iccid(card, disabled) == "BF3303800100");
+  CHECK(s.notifications.size() == kMaxNotifications);
+}

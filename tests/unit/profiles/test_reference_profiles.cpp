@@ -11,6 +11,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "../support/vec_file.hpp"
 #include "euiccsim/profiles/asn1.hpp"
 #include "euiccsim/profiles/installer.hpp"
 
@@ -20,10 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path reference_dir() {
-  const char* dir = std::getenv("EUICCSIM_REFERENCE");
-  return dir ? fs::path(dir) : fs::path();
-}
+using test::reference_dir;
 
 Bytes read(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -114,15 +112,19 @@ TEST_CASE("the number and identities of USIM and ISIM files per reference profil
     const FileNode* isim = p.find({p.naa(Naa::Kind::Isim)->adf_fid});
     CHECK(usim->children.size() == e.usim_files);
     CHECK(count(p.mf) == e.all_files);
-    CHECK(fids(*isim) ==
-          std::vector<std::uint16_t>{0x6F02, 0x6F03, 0x6F04, 0x6F06, 0x6F07, 0x6F09, 0x6FAD, 0x6FD5,
-                                     0x6FD7});
+    CHECK(fids(*isim) == std::vector<std::uint16_t>{0x6F02, 0x6F03, 0x6F04, 0x6F06, 0x6F07, 0x6F09,
+                                                    0x6FAD, 0x6FD5, 0x6FD7});
     // DF.GSM-ACCESS and (from SAIP 2.1 on) DF.5GS and DF.SAIP sit inside the USIM.
     CHECK(usim->child(0x5F3B) != nullptr);
     CHECK((usim->child(0x5FC0) != nullptr) == (e.usim_files == 79));
     // The PE gives EF.IMSI's type, FID and ARR only; size 9 and SFI 07 come from the template.
-    CHECK(to_hex(usim->child(0x6F07)->fcp()) == "621782024121" "83026F07" "8A0105" "8B036F060A"
-                                                 "80020009" "880138");
+    CHECK(to_hex(usim->child(0x6F07)->fcp()) ==
+          "621782024121"
+          "83026F07"
+          "8A0105"
+          "8B036F060A"
+          "80020009"
+          "880138");
   }
 }
 
@@ -142,7 +144,8 @@ TEST_CASE("a reference profile cut at every byte never crashes the installer") {
 
 int main(int argc, char** argv) {
   if (reference_dir().empty() || !fs::is_directory(reference_dir() / "profiles")) {
-    std::cout << "skipped: EUICCSIM_REFERENCE does not name ../shared/reference\n";
+    std::cout << "skipped: no reference directory " << (reference_dir() / "profiles").string()
+              << " (EUICCSIM_REFERENCE names ../shared/reference)\n";
     return 77;
   }
   return Catch::Session().run(argc, argv);

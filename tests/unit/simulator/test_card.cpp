@@ -7,19 +7,62 @@ using namespace euiccsim;
 using test::sw_of;
 using test::TestCard;
 
-TEST_CASE("ATR offers T=0 and T=1, names the product and has a valid TCK") {
-  auto atr = sim::default_atr();
-  REQUIRE(atr[0] == 0x3B);
-  const unsigned k = atr[1] & 0x0F;
-  REQUIRE((atr[1] & 0xF0) == 0x90);  // TA1 and TD1
-  CHECK((atr[3] & 0x0F) == 0);       // TD1: T=0
-  CHECK((atr[4] & 0x0F) == 1);       // TD2: T=1
-  const std::string hist(atr.end() - 1 - k, atr.end() - 1);
-  CHECK(hist.find("euicc-sim") != std::string::npos);
+namespace {
+// ISO/IEC 7816-3 §8.2: which protocols the TDi bytes indicate, walking the interface bytes;
+// and whether T0..TCK XOR to zero. Written here from the standard, not from the card's code.
+struct AtrParts {
+  std::vector<unsigned> protocols;  // in the order the TDi name them
+  std::vector<std::uint8_t> historical;
+  bool tck_ok = false;
+};
+AtrParts parse_atr(const Bytes& atr) {
+  AtrParts out;
+  std::size_t p = 1;
+  std::uint8_t y = atr.at(p) >> 4;
+  const unsigned k = atr.at(p) & 0x0F;
+  ++p;
+  for (;;) {
+    for (std::uint8_t bit : {0x1, 0x2, 0x4}) p += (y & bit) ? 1 : 0;  // TA, TB, TC
+    if (!(y & 0x8)) break;
+    const std::uint8_t td = atr.at(p++);
+    out.protocols.push_back(td & 0x0F);
+    y = td >> 4;
+  }
+  out.historical.assign(atr.begin() + static_cast<std::ptrdiff_t>(p),
+                        atr.begin() + static_cast<std::ptrdiff_t>(p + k));
   std::uint8_t x = 0;
   for (std::size_t i = 1; i < atr.size(); ++i) x ^= atr[i];
-  CHECK(x == 0);
+  out.tck_ok = atr.size() == p + k + 1 && x == 0;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("the default ATR offers T=0 only, with the T=15 global bytes and TCK") {
+  const auto atr = sim::default_atr();
+  // Worked by hand: TS 3B; T0 9B (TA1, TD1, 11 historical bytes); TA1 96; TD1 80 (T=0, TD2
+  // follows); TD2 1F (T=15, TA3 follows); TA3 C7 (clock stop: no preference; classes A, B, C);
+  // historical 80 59 'euicc-sim'; TCK AF = XOR of 9B..6D.
+  CHECK(to_hex(atr) == "3B9B96801FC7805965756963632D73696DAF");
+  const auto parts = parse_atr(atr);
+  CHECK(parts.protocols == std::vector<unsigned>{0, 15});
+  CHECK(parts.tck_ok);
+  CHECK(std::string(parts.historical.begin() + 2, parts.historical.end()) == "euicc-sim");
   CHECK(atr.size() <= 33);
+}
+
+TEST_CASE("with T=1 as a personality option the ATR offers T=0, then T=1, then T=15") {
+  const auto atr = sim::make_atr(true);
+  // TD2 B1: TA3 (IFSC FE), TB3 (BWI 4, CWI 5) and TD3 follow, T=1; TD3 1F, TA4 C7 for T=15.
+  CHECK(to_hex(atr) == "3B9B9680B1FE451FC7805965756963632D73696DA5");
+  const auto parts = parse_atr(atr);
+  CHECK(parts.protocols == std::vector<unsigned>{0, 1, 15});
+  CHECK(parts.tck_ok);
+  // A card whose personality asks for it answers with it after every reset.
+  CardState state(*Eid::parse("89049032123451234512345678901235"));
+  state.config.offers_t1 = true;
+  sim::Card card(std::move(state), crypto::Drbg::from_seed(1));
+  CHECK(card.power_on() == atr);
+  CHECK(card.reset() == atr);
 }
 
 TEST_CASE("an unpowered card is mute; power-on and reset give the ATR") {

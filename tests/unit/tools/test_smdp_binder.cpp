@@ -256,12 +256,9 @@ TEST_CASE("bpp_segments: the pieces an LPA sends, and malformed packages") {
   refused("BF368114BF2303820101A0028700A10488008800A3028600");        // non-minimal length
 }
 
-TEST_CASE("reference [segments]: a third-party SM-DP+'s segments") {
+TEST_CASE("reference [segments]: a third-party SM-DP+'s segments", "[.reference]") {
   const fs::path file = test::reference_dir() / "vectors" / "scp03t.vec";
-  if (!fs::exists(file)) {
-    WARN("skipped: no reference vectors at " << file.string());
-    return;
-  }
+  REQUIRE(fs::exists(file));
   const test::VecFile reference = test::read_vec_file(file);
   REQUIRE(reference.count("segments"));
   int ops = 0;
@@ -272,12 +269,9 @@ TEST_CASE("reference [segments]: a third-party SM-DP+'s segments") {
   CHECK(ops >= 4);
 }
 
-TEST_CASE("reference [bpp]: re-binding osmo-smdpp's package gives its segments") {
+TEST_CASE("reference [bpp]: re-binding osmo-smdpp's package gives its segments", "[.reference]") {
   const fs::path dir = test::reference_dir() / "vectors";
-  if (!fs::exists(dir / "scp03t.vec")) {
-    WARN("skipped: no reference vectors at " << dir.string());
-    return;
-  }
+  REQUIRE(fs::exists(dir / "scp03t.vec"));
   const test::VecFile reference = test::read_vec_file(dir / "scp03t.vec");
   REQUIRE(reference.count("bpp"));
   const test::Vector& v = reference.at("bpp").at(0);

@@ -71,12 +71,13 @@ struct Running {
   std::unique_ptr<Es9PlusHttpsServer> server;
   std::thread thread;
   int port = 0;
-  explicit Running(const TlsFiles& f) {
+  explicit Running(const TlsFiles& f, std::optional<std::size_t> max_request_bytes = {}) {
     server = std::make_unique<Es9PlusHttpsServer>(
         peer, f.chain.string(), f.key.string(), [this](const HttpsRequestLog& l) {
           std::lock_guard<std::mutex> lock(mutex);
           log.push_back(l);
         });
+    if (max_request_bytes) server->set_max_request_bytes(*max_request_bytes);
     port = server->bind("127.0.0.1", 0);
     thread = std::thread([this] { server->run(); });
   }
@@ -173,4 +174,31 @@ TEST_CASE("Files that are not a TLS identity, and addresses, give one-line error
   CHECK_THROWS_AS(split_host_port(":80", 443), std::invalid_argument);
   CHECK_THROWS_AS(split_host_port("host:x", 443), std::invalid_argument);
   CHECK_THROWS_AS(split_host_port("host:99999", 443), std::invalid_argument);
+}
+
+TEST_CASE("A request body over the limit is refused with 413, unread") {
+  test::TempDir dir;
+  auto files = tls_files(dir.path, crypto::Curve::kNistP256, 5);
+  TlsClientOptions options;
+  options.ca_file = files.ca.string();
+  const std::string path = "/gsma/rsp2/es9plus/handleNotification";
+  {
+    Running running(files);  // the default limit
+    auto post = https_post(running.at(), options);
+    CHECK(post(path, std::string(kDefaultMaxRequestBytes + 1, 'x')).status == 413);
+    // At the limit the body is read, and answered as the ES9+ error it is (not JSON).
+    CHECK(post(path, std::string(kDefaultMaxRequestBytes, 'x')).status == 200);
+    CHECK(running.peer.calls == 0);
+  }
+  {
+    Running running(files, 2048);
+    auto post = https_post(running.at(), options);
+    CHECK(post(path, std::string(2049, 'x')).status == 413);
+    Es9PlusJsonClient client(post);
+    client.handle_notification({from_hex("BF3700")});  // a real request still passes
+    CHECK(running.peer.calls == 1);
+    std::lock_guard<std::mutex> lock(running.mutex);
+    REQUIRE_FALSE(running.log.empty());
+    CHECK(running.log.front().http_status == 413);  // and the refusal is logged
+  }
 }

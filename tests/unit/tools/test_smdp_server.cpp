@@ -695,3 +695,121 @@ TEST_CASE("handleNotification and cancelSession") {
         "8.10.1", "3.9");
   }
 }
+
+namespace {
+// A clock the test moves by hand: no sleeps.
+struct ManualClock {
+  std::shared_ptr<std::chrono::steady_clock::time_point> now =
+      std::make_shared<std::chrono::steady_clock::time_point>();
+  std::function<std::chrono::steady_clock::time_point()> fn() const {
+    return [n = now] { return *n; };
+  }
+  void advance(std::chrono::seconds d) { *now += d; }
+};
+
+// The installation result the card signs for transaction `tid` (success).
+Bytes signed_pir(const Card& card, const Bytes& tid) {
+  const Bytes data = tlv(
+      0xBF27,
+      cat({tlv(0x80, tid),
+           tlv(0xBF2F, cat({tlv(0x80, {1}), tlv(0x81, from_hex("0780")), tlv(0x0C, str(kAddress)),
+                            tlv(0x5A, from_hex("98001032547698103214"))})),
+           tlv(0x06, kSmdpOid),
+           tlv(0xA2, tlv(0xA0, cat({tlv(0x4F, from_hex("A0000005591010FFFFFFFF8900001000")),
+                                    tlv(0x04, from_hex("3007A00530038001"
+                                                       "00"))})))}));
+  return tlv(0xBF37, cat({data, sig_tlv(card.euicc.key, data)}));
+}
+
+struct Retaining {
+  ManualClock clock;
+  crypto::Drbg drbg = crypto::Drbg::from_seed(8, "smdp-retention");
+  std::unique_ptr<Server> server;
+  Card card;
+  explicit Retaining(ServerConfig::Retention retention) {
+    ServerConfig c = config();
+    c.retention = retention;
+    c.clock = clock.fn();
+    server = std::make_unique<Server>(c, drbg);
+    server->add_profile(offer("PROFILE1", package(1000)));
+  }
+  // initiateAuthentication .. getBoundProfilePackage: a finished transaction's id.
+  Bytes download() {
+    const std::string mid = "PROFILE1";
+    crypto::Drbg card_drbg = crypto::Drbg::from_seed(3);
+    const auto otsk = crypto::PrivateKey::generate(crypto::Curve::kNistP256, card_drbg);
+    const auto init = server->initiate_authentication(card.initiate());
+    const auto auth =
+        server->authenticate_client({init.transaction_id, card.authenticate(init, &mid)});
+    server->get_bound_profile_package({init.transaction_id, card.prepare(auth, otsk)});
+    return init.transaction_id;
+  }
+};
+}  // namespace
+
+TEST_CASE("expired transactions are answered as unknown transactions (8.10.1/3.9)") {
+  ServerConfig::Retention r;
+  r.open_age = std::chrono::seconds(600);
+  r.finished_age = std::chrono::seconds(3600);
+  Retaining w(r);
+
+  SECTION("a finished transaction's installation result, after finished_age") {
+    const Bytes tid = w.download();
+    w.clock.advance(std::chrono::seconds(3599));
+    w.server->handle_notification({signed_pir(w.card, tid)});  // still known
+    const Bytes tid2 = w.download();
+    w.clock.advance(std::chrono::seconds(3600));
+    check_es9_error([&] { w.server->handle_notification({signed_pir(w.card, tid2)}); }, "8.10.1",
+                    "3.9");
+    // A late cancelSession of it is unknown too.
+    check_es9_error(
+        [&] {
+          w.server->cancel_session({tid2, w.card.cancel(tid2, kSmdpOid, 5)});
+        },
+        "8.10.1", "3.9");
+    CHECK(w.server->held().finished == 0);
+  }
+  SECTION("an open session, after open_age") {
+    const std::string mid = "PROFILE1";
+    const auto init = w.server->initiate_authentication(w.card.initiate());
+    CHECK(w.server->held().open == 1);
+    w.clock.advance(std::chrono::seconds(600));
+    check_es9_error(
+        [&] {
+          w.server->authenticate_client({init.transaction_id, w.card.authenticate(init, &mid)});
+        },
+        "8.10.1", "3.9");
+    CHECK(w.server->held().open == 0);
+  }
+}
+
+TEST_CASE("transactions and notifications are bounded by count, the oldest going first") {
+  ServerConfig::Retention r;
+  r.max_finished = 2;
+  r.max_notifications = 2;
+  Retaining w(r);
+  std::vector<Bytes> tids;
+  for (int i = 0; i < 3; ++i) {
+    tids.push_back(w.download());
+    w.clock.advance(std::chrono::seconds(1));
+  }
+  CHECK(w.server->held().finished == 2);
+  check_es9_error([&] { w.server->handle_notification({signed_pir(w.card, tids[0])}); }, "8.10.1",
+                  "3.9");
+  w.server->handle_notification({signed_pir(w.card, tids[1])});
+  w.clock.advance(std::chrono::seconds(1));
+  w.server->handle_notification({signed_pir(w.card, tids[2])});
+  CHECK(w.server->notifications() ==
+        std::vector<Bytes>{signed_pir(w.card, tids[1]), signed_pir(w.card, tids[2])});
+  // A third notification pushes out the oldest; the count of all accepted goes on.
+  const Bytes tid4 = w.download();
+  w.server->handle_notification({signed_pir(w.card, tid4)});
+  CHECK(w.server->notifications() ==
+        std::vector<Bytes>{signed_pir(w.card, tids[2]), signed_pir(w.card, tid4)});
+  CHECK(w.server->notifications_accepted() == 3);
+  // And they age out like transactions.
+  w.clock.advance(std::chrono::hours(2));
+  check_es9_error([&] { w.server->handle_notification({signed_pir(w.card, tid4)}); }, "8.10.1",
+                  "3.9");
+  CHECK(w.server->notifications().empty());
+}

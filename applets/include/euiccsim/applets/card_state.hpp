@@ -134,6 +134,10 @@ struct CardConfig {
   std::set<std::string> quirks;
   // An IoT card made with an IPAe: ipaeSupported in E1, IpaeActivation answers ok.
   std::optional<IpaeConfig> ipae;
+  // The ATR offers T=1 besides T=0 (`card new --protocols t0,t1`). Off by default, as on real
+  // eUICCs: when both are offered, the first PC/SC client that allows both makes pcscd settle
+  // on T=1 until the next reset, and every T=0-only client (lpac, pySim) is then refused.
+  bool offers_t1 = false;
   bool has_quirk(const char* name) const { return quirks.count(name) != 0; }
   friend bool operator==(const CardConfig&, const CardConfig&) = default;
 };
@@ -218,6 +222,8 @@ struct PendingNotification {
   std::string address;
   Bytes iccid;  // 10 bytes as EF.ICCID holds it; empty if the notification has none
   Bytes der;
+  // What it occupies of the card's memory (CardState::occupied_memory).
+  std::size_t stored_size() const { return der.size() + address.size() + iccid.size(); }
   friend bool operator==(const PendingNotification&, const PendingNotification&) = default;
 };
 
@@ -257,6 +263,7 @@ struct StoredPackageResult {
   std::uint64_t seq_number = 0;
   std::string eim_id;
   Bytes der;  // the whole 'BF51' EuiccPackageResult
+  std::size_t stored_size() const { return der.size() + eim_id.size(); }
   friend bool operator==(const StoredPackageResult&, const StoredPackageResult&) = default;
 };
 
@@ -347,6 +354,14 @@ struct IpaeState {
 inline constexpr std::size_t kMaxEims = 8;
 inline constexpr std::uint64_t kMaxEimCounterValue = 0x7FFFFFFF;
 
+// How many notifications and signed eUICC package results a card keeps until they are removed
+// (euicc-sim's own bounds). Each also occupies the memory it takes, out of the memory for
+// profiles, so free memory in EUICCInfo2 shrinks with them. A function that would add one to a
+// full store answers with its memory error (docs/es10.md, "Memory"): nothing is dropped to make
+// room.
+inline constexpr std::size_t kMaxNotifications = 64;
+inline constexpr std::size_t kMaxPackageResults = 32;
+
 struct CardState {
   explicit CardState(Eid e) : eid(std::move(e)) {}
   Eid eid;
@@ -401,8 +416,12 @@ struct CardState {
   ProfileSlot* find_by_iccid(ByteView iccid_bcd);  // 10 bytes as in EF.ICCID / ES10
   ProfileSlot* enabled_profile();
   const ProfileSlot* enabled_profile() const;
+  // Installed profiles, notifications and package results, in bytes.
   std::uint64_t occupied_memory() const;
   std::uint64_t free_memory() const;
+  // Is there room for one more notification / package result of `bytes` (count and memory)?
+  bool can_keep_notification(std::size_t bytes) const;
+  bool can_keep_package_result(std::size_t bytes) const;
   friend bool operator==(const CardState&, const CardState&) = default;
 };
 

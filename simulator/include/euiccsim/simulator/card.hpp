@@ -16,6 +16,7 @@
 
 #include "euiccsim/applets/applet.hpp"
 #include "euiccsim/applets/ipae/es10_endpoint.hpp"
+#include "euiccsim/simulator/proactive.hpp"
 #include "euiccsim/applets/naa/file_system.hpp"
 #include "euiccsim/simulator/trace.hpp"
 
@@ -42,6 +43,8 @@ class Card final : public applets::ipae::Es10Endpoint {
   Card& operator=(const Card&) = delete;
 
   void install(std::unique_ptr<applets::Applet> applet);
+  // The installed applet with this AID, or nullptr.
+  applets::Applet* applet(ByteView aid) const;
 
   // Cold reset: returns the ATR. Logical channels 1..3 closed, nothing selected.
   const Bytes& power_on();
@@ -96,6 +99,16 @@ class Card final : public applets::ipae::Es10Endpoint {
   const std::optional<Bytes>& active_profile() const { return active_profile_; }
   // REFRESHes performed since the card was made (EnableProfile/DisableProfile refreshFlag).
   unsigned refreshes() const { return refreshes_; }
+  // The proactive runtime (TERMINAL PROFILE, FETCH, TERMINAL RESPONSE, ENVELOPE; proactive.hpp).
+  // Use it with the lock held.
+  Toolkit& toolkit() { return toolkit_; }
+  const Toolkit& toolkit() const { return toolkit_; }
+  // A REFRESH proactive command waits to be fetched or answered.
+  bool refresh_pending() const { return refresh_pending_; }
+  // Called (lock held) when the terminal sees a new profile after a REFRESH: the active ISD-P.
+  void set_refresh_listener(std::function<void(const std::optional<Bytes>&)> listener) {
+    refresh_listener_ = std::move(listener);
+  }
   // The active profile's file system and NAAs: what each channel without an applet has
   // selected, and the PINs verified since the last reset.
   const applets::naa::FileSystem& file_system() const { return fs_; }
@@ -130,6 +143,11 @@ class Card final : public applets::ipae::Es10Endpoint {
   apdu::Response next_chunk(Channel& c, std::size_t max);
   void close_channel(unsigned ch, applets::AppletContext& ctx);
   void profile_refresh(unsigned keep, applets::AppletContext& ctx);
+  // proactive.cpp: the CAT commands, and the REFRESH a profile change asks for.
+  std::optional<apdu::Response> toolkit_dispatch(const apdu::Command& cmd, unsigned ch);
+  void refresh(unsigned keep, applets::AppletContext& ctx);
+  void queue_refresh();
+  void terminal_refreshed();
   void cold_state();
   void trace(TraceEvent::Kind kind, unsigned ch, ByteView cmd, ByteView rsp,
              std::chrono::steady_clock::time_point start);
@@ -151,13 +169,21 @@ class Card final : public applets::ipae::Es10Endpoint {
   std::optional<Bytes> active_profile_;
   applets::naa::FileSystem fs_;
   unsigned refreshes_ = 0;
+  Toolkit toolkit_;
+  Toolkit::Owner refresh_owner_ = toolkit_.new_owner();
+  bool refresh_pending_ = false;
+  unsigned refresh_attempts_ = 0;
+  std::function<void(const std::optional<Bytes>&)> refresh_listener_;
   std::shared_ptr<TraceBus> trace_;
   mutable std::recursive_mutex mu_;
   std::function<void()> ipae_listener_;
 };
 
-// The ATR of every euicc-sim card: offers T=0 and T=1, names the product in its historical
-// bytes (ISO/IEC 7816-3 §8).
+// The ATR of a euicc-sim card (ISO/IEC 7816-3 §8): T=0, with T=1 too when `offer_t1`
+// (CardConfig::offers_t1), the T=15 global bytes real (e)UICCs give, the product named in the
+// historical bytes, and TCK. docs/card-runtime.md shows both forms byte by byte.
+Bytes make_atr(bool offer_t1);
+// The default: T=0 only (3B 9B 96 80 1F C7 80 59 'euicc-sim' AF).
 Bytes default_atr();
 
 }  // namespace euiccsim::sim

@@ -38,7 +38,9 @@ class CardSimulator {
     ~Options();
     // Repeatable randomness; by default the operating system's.
     std::optional<std::uint64_t> seed;
-    // Keep the card's image in this state directory; by default the card lives in memory.
+    // Keep the card's image in this state directory; by default the card lives in memory. The
+    // simulator then holds the card's lock while it lives: sim::CardBusy if another process
+    // (or another simulator) runs the card.
     std::optional<std::filesystem::path> state_dir;
     // Open this card of state_dir, or give a new card this EID.
     std::optional<std::string> eid;

@@ -2,12 +2,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "euiccsim/applets/card_state.hpp"
 #include "euiccsim/crypto/drbg.hpp"
+#include "euiccsim/simulator/card_lock.hpp"
 #include "euiccsim/simulator/identity.hpp"
 
 namespace euiccsim::sim {
@@ -30,6 +32,14 @@ struct NewCard {
   std::vector<Preload> profiles;
 };
 
+// A card of a state directory claimed by this process (StateDirectory::claim): its state, and
+// the function that saves a new state of it, which holds the card's lock for as long as it (or
+// a copy of it) lives. Give it to the Card that runs the card.
+struct ClaimedCard {
+  CardState state;
+  std::function<void(const CardState&)> persist;
+};
+
 class StateDirectory {
  public:
   explicit StateDirectory(std::filesystem::path dir);
@@ -41,12 +51,15 @@ class StateDirectory {
   std::vector<std::string> list() const;
   std::filesystem::path image_path(const std::string& eid) const;
   bool contains(const std::string& eid) const;
+  // A snapshot of the card's image, for reading (`card show`); takes no lock.
   CardState load(const std::string& eid) const;
-  void save(const CardState& state) const;
+  // Locks the card for this process and loads it: CardBusy when another process runs it.
+  ClaimedCard claim(const std::string& eid) const;
   // Creates the directory if needed and writes a new card's image; refuses an EID in use.
   // The card's eUICC certificate comes from options.issuer, else from the directory's own
   // issuer (pki/, made on first use).
   CardState create(const NewCard& options, crypto::Drbg& drbg) const;
+  // Deletes the card's image, under its lock: CardBusy when another process runs the card.
   void remove(const std::string& eid) const;
 
  private:

@@ -25,6 +25,13 @@ class IsdR final : public Applet {
   // applies the card's rule for an IPAd declared while the IPAe is active (docs/ipae.md).
   void terminal_capability(AppletContext& ctx, ByteView capabilities) override;
 
+  // The volatile session (the challenge, a download under way, ...) as a deep copy, and its
+  // restoration: a card held at a chosen point of a download, restored for each input of a
+  // fuzz target or taken several ways by a test. A session belongs with the card state it was
+  // taken from. std::logic_error for a download whose profile has begun to install (A3).
+  isdr::Session snapshot() const;
+  void restore(const isdr::Session& snapshot);
+
   // The ES10 functions this ISD-R answers, by top-level tag (for listings and tests).
   const std::map<std::uint32_t, isdr::Handler>& functions() const { return handlers_; }
   // The SGP.32 functions it answers in addition on a card of the "iot" personality.

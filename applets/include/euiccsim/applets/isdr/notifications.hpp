@@ -2,6 +2,8 @@
 // state changes, numbered by a counter that only increases, signed when generated.
 #pragma once
 
+#include <stdexcept>
+
 #include "euiccsim/applets/card_state.hpp"
 
 namespace euiccsim::applets::notifications {
@@ -9,9 +11,17 @@ namespace euiccsim::applets::notifications {
 // The address `slot`'s notificationConfigurationInfo gives for `event`, if it asks for one.
 std::optional<std::string> configured_address(const ProfileSlot& slot, NotificationEvent event);
 
+// A notification is due but the card has no room left for it (kMaxNotifications, or its
+// memory): the operation that wanted it must not happen (isdp answers undefinedError).
+class NoRoomForNotification : public std::runtime_error {
+ public:
+  NoRoomForNotification() : std::runtime_error("no room for another notification") {}
+};
+
 // Adds a signed OtherSignedNotification for `event` on `slot` when the profile's
 // configuration asks for it (SGP.22 §3.5: enable, disable, delete); returns its sequence
 // number, or nothing if the configuration asks for none. Uses the next sequence number.
+// NoRoomForNotification when it cannot be kept (nothing is changed then).
 std::optional<std::uint64_t> notify(CardState& state, const ProfileSlot& slot,
                                     NotificationEvent event);
 

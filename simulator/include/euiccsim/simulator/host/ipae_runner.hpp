@@ -31,6 +31,14 @@ class IpaeRunner {
     unsigned max_concurrent_cycles = 0;
     // Every exchange as recorded (benchmarks: durations, outcomes).
     std::function<void(const std::string& eid, const applets::ipae::ExchangeRecord&)> exchange;
+    // Where a card's IPAe reaches the network; empty: the runner's own sockets. `wake` turns
+    // the runner's loop from any thread; `pump`, set by the factory, is then called on the
+    // runner's thread at every turn to deliver the bearer's events (CAT/BIP: bip_bearer.hpp).
+    struct Port {
+      std::unique_ptr<applets::ipae::Bearer> bearer;
+      std::function<void()> pump;
+    };
+    std::function<Port(Card&, applets::ipae::BearerEvents&, std::function<void()> wake)> bearer;
   };
 
   IpaeRunner(const applets::ipae::Clock& clock, Options options);
