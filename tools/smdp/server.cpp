@@ -498,9 +498,11 @@ AuthenticateClientResponse Server::authenticate_client(const AuthenticateClientR
       AuthenticateClientResponse resp;
       resp.transaction_id = session.transaction_id;
       resp.profile_metadata = offer->second->store_metadata;
+      const auto& retry_otpk = offer->second->offer.bpp_euicc_otpk;
       resp.smdp_signed2 = tlv::encode(
           0x30, {tlv::encode(0x80, session.transaction_id),
-                 Bytes{0x01, 0x01, cc_required ? std::uint8_t{0xFF} : std::uint8_t{0x00}}});
+                 Bytes{0x01, 0x01, cc_required ? std::uint8_t{0xFF} : std::uint8_t{0x00}},
+                 retry_otpk ? tlv::encode(0x5F49, *retry_otpk) : Bytes{}});
       // smdpSignature2 covers smdpSigned2 and the card's whole euiccSignature1 TLV (§4.2).
       resp.smdp_signature2 =
           signature_tlv(s.config.dp_pb.key, tlv::cat({resp.smdp_signed2, signature1.bytes()}));
