@@ -394,6 +394,13 @@ expect 0 "eim verify-result with the card's certificate" -- "$bin" eim verify-re
 contains "$work/out" "signature: verified" "the card's signature verifies"
 expect 1 "eim verify-result with the wrong token" -- "$bin" eim verify-result "$work/list.result" \
   --card-cert "$work/certs/euicc.der" --association-token 2
+expect 2 "eim verify-result with a --card-cert that is no certificate" -- "$bin" eim verify-result \
+  "$work/list.result" --card-cert "$work/list.result" --association-token 1
+contains "$work/err" "--card-cert: $work/list.result: not a DER or PEM X.509 certificate" \
+  "the refusal names the option and the file"
+one_line "the refusal"
+expect 2 "eim verify-result with a --card-cert that cannot be read" -- "$bin" eim verify-result \
+  "$work/list.result" --card-cert "$work/nowhere.der"
 expect 1 "the same package again" -- ipa load-package --card $ieid --json "$work/list.der"
 contains "$work/out" '"error":"replayError(4)"' "a replay, by name and number"
 expect 0 "ipa notifications --package-results" -- ipa notifications --card $ieid --package-results --json
@@ -530,6 +537,22 @@ contains "$work/err" "holds no .der or .json profile package" "the refusal says 
 expect 2 "smdp serve with a bad --listen" -- "$bin" smdp serve --pki "$pk" --profiles "$work" --listen 127.0.0.1:x
 expect 2 "smdp serve with a confirmation code for no profile" -- "$bin" smdp serve --pki "$pk" \
   --profiles "$work/pki-nist" --confirmation-code nope=1234
+# A TLS key of another certificate, or a file that is no certificate, is a bad option (2),
+# refused before anything listens (timeout: a server that started would fail with 124).
+expect 2 "smdp serve with a TLS key of another certificate" -- timeout 20 "$bin" smdp serve \
+  --pki "$pk" --profiles "$work/pki-nist" --listen 127.0.0.1:0 --tls-cert "$pk/nist/dp-tls.der" \
+  --tls-key "$pk/nist/eim.key.pem"
+contains "$work/err" "--tls-cert/--tls-key: $pk/nist/eim.key.pem is not the key of" "the refusal names both"
+one_line "the refusal"
+expect 2 "smdp serve with a --tls-cert that is no certificate" -- timeout 20 "$bin" smdp serve \
+  --pki "$pk" --profiles "$work/pki-nist" --listen 127.0.0.1:0 --tls-cert "$pk/nist/dp-tls.key.pem"
+expect 2 "eim serve with a TLS key of another certificate" -- timeout 20 "$bin" eim serve \
+  --pki "$pk" --eim-id eim-tls --db "$work/tls.db" --listen 127.0.0.1:0 \
+  --tls-cert "$pk/nist/dp-tls.der" --tls-key "$pk/nist/eim.key.pem"
+contains "$work/err" "is not the key of" "the eIM's refusal says why"
+expect 2 "eim serve with a --ci-cert that is no certificate" -- timeout 20 "$bin" eim serve \
+  --pki "$pk" --eim-id eim-tls --db "$work/tls.db" --listen 127.0.0.1:0 \
+  --ci-cert "$pk/nist/ci.key.pem"
 "$bin" --state "$work/lpa" card new --pki "$pk" --curve nist >/dev/null
 expect 1 "lpa download from an SM-DP+ that is not there" -- "$bin" --state "$work/lpa" lpa download \
   --smdp localhost:1 --matching-id X --insecure-tls

@@ -23,6 +23,7 @@
 #include "euiccsim/applets/eid.hpp"
 #include "euiccsim/simulator/identity.hpp"
 #include "smdp/https.hpp"
+#include "tls/identity.hpp"
 
 namespace euiccsim::tools {
 
@@ -103,7 +104,8 @@ int run_config(const ConfigOptions& o) {
   if (o.eim_id.empty() || o.eim_id.size() > 128) throw UsageError("--eim-id: 1 to 128 bytes");
   const auto cert_path =
       o.cert.empty() ? pki_file(o.source, "eim.der") : std::filesystem::path(o.cert);
-  Bytes cert = sim::read_certificate_file(cert_path);
+  Bytes cert =
+      o.cert.empty() ? sim::read_certificate_file(cert_path) : certificate_option("--cert", o.cert);
   eim::EimConfiguration c;
   c.eim_id = o.eim_id;
   c.fqdn = o.fqdn;
@@ -194,9 +196,9 @@ int run_verify(const VerifyOptions& o) {
   const Bytes der = read_der_or_hex(o.file);
   const auto key = [&] {
     try {
-      return crypto::PublicKey::from_certificate(sim::read_certificate_file(o.card_cert));
+      return crypto::PublicKey::from_certificate(certificate_option("--card-cert", o.card_cert));
     } catch (const crypto::KeyError& e) {
-      throw std::runtime_error(o.card_cert + ": " + e.what());
+      throw UsageError("--card-cert: " + o.card_cert + ": " + e.what());
     }
   }();
   eim::PackageResult r;
@@ -338,6 +340,8 @@ int run_serve(const ServeOptions& o) {
     tls_cert = (fs::path(o.source.pki) / "nist" / "dp-tls.chain.pem").string();
     tls_key = (fs::path(o.source.pki) / "nist" / "dp-tls.key.pem").string();
   }
+  if (auto why = tls::check_identity(tls_cert, tls_key); !why.empty())
+    throw UsageError("--tls-cert/--tls-key: " + why);
   if (o.sync != "full" && o.sync != "normal") throw UsageError("--sync: full or normal");
 
   eim::EimConfig config;
@@ -365,7 +369,8 @@ int run_serve(const ServeOptions& o) {
   config.relay = [&relays](const std::string& address) { return relays.get(address); };
   config.accept_v1_0 = o.v1_0;
   config.auto_register = o.auto_register;
-  for (const auto& f : o.ci_certs) config.trusted_ci_certs.push_back(sim::read_certificate_file(f));
+  for (const auto& f : o.ci_certs)
+    config.trusted_ci_certs.push_back(certificate_option("--ci-cert", f));
   config.seed = o.seed;
 
   auto store = open_store(o.db, o.sync == "full");
@@ -634,11 +639,11 @@ int run_register(const RegisterOptions& o) {
   }
   Bytes cert;
   if (!o.euicc_cert.empty()) {
-    cert = sim::read_certificate_file(o.euicc_cert);
+    cert = certificate_option("--euicc-cert", o.euicc_cert);
     try {
       crypto::PublicKey::from_certificate(cert);
     } catch (const crypto::KeyError& e) {
-      throw std::runtime_error(o.euicc_cert + ": " + e.what());
+      throw UsageError("--euicc-cert: " + o.euicc_cert + ": " + e.what());
     }
   }
   const std::string eim_id = o.eim_id.empty() ? eim.default_eim_id() : o.eim_id;

@@ -69,7 +69,7 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
     throw std::runtime_error("card " + eid + " has no IPAe (card new --personality iot --ipae)");
   }
   std::vector<Bytes> cas;
-  for (const auto& f : o.ca_files) cas.push_back(sim::read_certificate_file(f));
+  for (const auto& f : o.ca_files) cas.push_back(certificate_option("--ca", f));
   auto card = sim::make_euicc(std::move(state), crypto::Drbg::from_os(), claimed.persist);
   if (auto bus = global.trace_bus()) card->set_trace(bus);
   applets::ipae::SystemClock clock;

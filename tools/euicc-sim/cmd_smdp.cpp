@@ -17,6 +17,7 @@
 #include "profile_spec.hpp"
 #include "smdp/https.hpp"
 #include "smdp/server.hpp"
+#include "tls/identity.hpp"
 
 namespace euiccsim::tools {
 
@@ -187,6 +188,8 @@ int run(const SmdpOptions& o) {
         "--ci-cert");
   }
   for (const auto& f : o.ci_certs) trusted_ci_certs.push_back(read_file(f));
+  if (auto why = tls::check_identity(tls_cert, tls_key); !why.empty())
+    throw UsageError("--tls-cert/--tls-key: " + why);
   crypto::Issued dp_auth = load_issued(auth_cert, auth_key, "--dp-auth-key");
   crypto::Issued dp_pb = load_issued(pb_cert, pb_key, "--dp-pb-key");
 

@@ -211,6 +211,14 @@ Bytes read_file(const std::string& path) {
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+Bytes certificate_option(const std::string& option, const std::string& path) {
+  try {
+    return sim::read_certificate_file(path);
+  } catch (const std::exception& e) {
+    throw UsageError(option + ": " + e.what());
+  }
+}
+
 profiles::InstalledProfile demo_profile() {
   profiles::ProfileSpec spec;
   const std::string payload = "8999900000000000000";

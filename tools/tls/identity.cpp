@@ -82,4 +82,19 @@ bool load_identity(SSL_CTX& ctx, const std::string& cert_file, const std::string
   return true;
 }
 
+std::string check_identity(const std::string& cert_file, const std::string& key_file) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) return "TLS: cannot create a context (" + openssl_error() + ")";
+  std::string error;
+  try {
+    if (!load_identity(*ctx, cert_file, key_file, error) && error.empty()) {
+      error = "cannot use " + cert_file;
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  SSL_CTX_free(ctx);
+  return error;
+}
+
 }  // namespace euiccsim::tls

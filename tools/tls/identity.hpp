@@ -15,4 +15,9 @@ namespace euiccsim::tls {
 bool load_identity(SSL_CTX& ctx, const std::string& cert_file, const std::string& key_file,
                    std::string& error);
 
+// The same checks on a context of its own, for a command line to judge its options before it
+// starts a server: "" when the pair loads, else the one-line error (also for a file that
+// cannot be read).
+std::string check_identity(const std::string& cert_file, const std::string& key_file);
+
 }  // namespace euiccsim::tls
