@@ -2,6 +2,8 @@
 
 #include <asn_application.h>
 
+#include "euiccsim/crypto/tlv.hpp"
+
 #include <string>
 
 namespace euiccsim::applets::rsp {
@@ -15,6 +17,7 @@ void decode_into(const asn1::Type& type, void* member, ByteView der) {
   if (rv.code != RC_OK || rv.consumed != der.size()) {
     throw asn1::DecodeError(std::string(type.name) + ": malformed", rv.consumed);
   }
+  if (!tlv::well_formed(der)) throw asn1::DecodeError(std::string(type.name) + ": not DER", 0);
   char msg[256] = {0};
   size_t len = sizeof msg;
   if (asn_check_constraints(const_cast<asn1::Type*>(&type), member, msg, &len) != 0) {

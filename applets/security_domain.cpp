@@ -1,6 +1,6 @@
 #include "euiccsim/applets/security_domain.hpp"
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets {
 

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "der.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "x509.hpp"
 
 namespace euiccsim::crypto {
@@ -15,48 +15,48 @@ namespace x509 {
 Parts split(ByteView cert_der) {
   try {
     Parts p;
-    der::Tlv cert = der::single(cert_der, der::kSequence, "Certificate");
-    der::Reader r = der::contents(cert);
-    der::Tlv tbs = r.next(der::kSequence, "TBSCertificate");
-    der::Tlv alg = r.next(der::kSequence, "signatureAlgorithm");
-    der::Tlv sig = r.next(der::kBitString, "signatureValue");
+    tlv::Tlv cert = tlv::single(cert_der, tlv::kSequence, "Certificate");
+    tlv::Reader r = tlv::contents(cert);
+    tlv::Tlv tbs = r.next(tlv::kSequence, "TBSCertificate");
+    tlv::Tlv alg = r.next(tlv::kSequence, "signatureAlgorithm");
+    tlv::Tlv sig = r.next(tlv::kBitString, "signatureValue");
     r.expect_end("Certificate");
-    p.tbs = tbs.encoded;
-    p.signature_algorithm = alg.encoded;
-    p.signature = der::bit_string_bytes(sig, "signatureValue");
+    p.tbs = tbs.bytes();
+    p.signature_algorithm = alg.bytes();
+    p.signature = tlv::bit_string_bytes(sig, "signatureValue");
 
-    der::Reader t = der::contents(tbs);
-    if (auto v = t.optional(der::context(0), "version")) {
-      der::Tlv number = der::single(v->value, der::kInteger, "version");
+    tlv::Reader t = tlv::contents(tbs);
+    if (auto v = t.optional(tlv::context(0), "version")) {
+      tlv::Tlv number = tlv::single(v->value, tlv::kInteger, "version");
       if (number.value.size() != 1 || number.value[0] > 2)
         throw CertificateError("certificate: unknown version");
       p.version = number.value[0] + 1;
     }
-    p.serial = t.next(der::kInteger, "serialNumber").value;
-    der::Tlv inner_alg = t.next(der::kSequence, "TBSCertificate signature");
+    p.serial = t.next(tlv::kInteger, "serialNumber").value;
+    tlv::Tlv inner_alg = t.next(tlv::kSequence, "TBSCertificate signature");
     // RFC 5280 §4.1.1.2: otherwise the algorithm the signer committed to is not the one used.
-    if (!std::ranges::equal(inner_alg.encoded, alg.encoded))
+    if (!std::ranges::equal(inner_alg.bytes(), alg.bytes()))
       throw CertificateError(
           "certificate: signature algorithms inside and outside TBSCertificate differ");
-    p.issuer = t.next(der::kSequence, "issuer").encoded;
-    p.validity = t.next(der::kSequence, "validity").encoded;
-    p.subject = t.next(der::kSequence, "subject").encoded;
-    p.subject_public_key_info = t.next(der::kSequence, "subjectPublicKeyInfo").encoded;
-    t.optional(der::context_primitive(1), "issuerUniqueID");
-    t.optional(der::context_primitive(2), "subjectUniqueID");
-    if (auto ext = t.optional(der::context(3), "extensions")) {
+    p.issuer = t.next(tlv::kSequence, "issuer").bytes();
+    p.validity = t.next(tlv::kSequence, "validity").bytes();
+    p.subject = t.next(tlv::kSequence, "subject").bytes();
+    p.subject_public_key_info = t.next(tlv::kSequence, "subjectPublicKeyInfo").bytes();
+    t.optional(tlv::context_primitive(1), "issuerUniqueID");
+    t.optional(tlv::context_primitive(2), "subjectUniqueID");
+    if (auto ext = t.optional(tlv::context(3), "extensions")) {
       if (p.version != 3)
         throw CertificateError("certificate: extensions in a version 1 or 2 certificate");
-      der::Reader list = der::contents(der::single(ext->value, der::kSequence, "extensions"));
+      tlv::Reader list = tlv::contents(tlv::single(ext->value, tlv::kSequence, "extensions"));
       while (!list.at_end()) {
-        der::Reader x = der::contents(list.next(der::kSequence, "extension"));
+        tlv::Reader x = tlv::contents(list.next(tlv::kSequence, "extension"));
         Extension e;
-        e.oid = der::oid_text(x.next(der::kOid, "extnID").value, "extnID");
-        if (auto critical = x.optional(der::kBoolean, "critical")) {
+        e.oid = tlv::oid_to_dotted(x.next(tlv::kOid, "extnID").value, "extnID");
+        if (auto critical = x.optional(tlv::kBoolean, "critical")) {
           if (critical->value.size() != 1) throw CertificateError("certificate: malformed BOOLEAN");
           e.critical = critical->value[0] != 0;
         }
-        e.value = x.next(der::kOctetString, "extnValue").value;
+        e.value = x.next(tlv::kOctetString, "extnValue").value;
         x.expect_end("extension");
         if (find(p, e.oid))
           throw CertificateError("certificate: extension " + e.oid + " appears twice");
@@ -65,7 +65,7 @@ Parts split(ByteView cert_der) {
     }
     t.expect_end("TBSCertificate");
     return p;
-  } catch (const der::Error& e) {
+  } catch (const tlv::Error& e) {
     throw CertificateError(std::string("certificate: ") + e.what());
   }
 }
@@ -78,13 +78,13 @@ const Extension* find(const Parts& parts, std::string_view oid) {
 
 std::vector<Attribute> name_attributes(ByteView name_der) {
   std::vector<Attribute> out;
-  der::Reader rdns = der::contents(der::single(name_der, der::kSequence, "Name"));
+  tlv::Reader rdns = tlv::contents(tlv::single(name_der, tlv::kSequence, "Name"));
   while (!rdns.at_end()) {
-    der::Reader rdn = der::contents(rdns.next(der::kSet, "RelativeDistinguishedName"));
+    tlv::Reader rdn = tlv::contents(rdns.next(tlv::kSet, "RelativeDistinguishedName"));
     while (!rdn.at_end()) {
-      der::Reader atv = der::contents(rdn.next(der::kSequence, "AttributeTypeAndValue"));
+      tlv::Reader atv = tlv::contents(rdn.next(tlv::kSequence, "AttributeTypeAndValue"));
       Attribute a;
-      a.oid = der::oid_text(atv.next(der::kOid, "attribute type").value, "attribute type");
+      a.oid = tlv::oid_to_dotted(atv.next(tlv::kOid, "attribute type").value, "attribute type");
       a.value = atv.next("attribute value");
       atv.expect_end("AttributeTypeAndValue");
       out.push_back(a);
@@ -93,13 +93,13 @@ std::vector<Attribute> name_attributes(ByteView name_der) {
   return out;
 }
 
-std::string attribute_text(const der::Tlv& value) {
+std::string attribute_text(const tlv::Tlv& value) {
   try {
     Botan::ASN1_String s;
-    Botan::BER_Decoder(value.encoded.data(), value.encoded.size()).decode(s);
+    Botan::BER_Decoder(value.bytes().data(), value.bytes().size()).decode(s);
     return s.value();
   } catch (const std::exception&) {
-    return "#" + to_hex(value.encoded);  // not a string type Botan knows (RFC 4514 form)
+    return "#" + to_hex(value.bytes());  // not a string type Botan knows (RFC 4514 form)
   }
 }
 
@@ -114,7 +114,7 @@ auto with_parts(ByteView cert_der, F&& f) {
   x509::Parts parts = x509::split(cert_der);
   try {
     return f(parts);
-  } catch (const der::Error& e) {
+  } catch (const tlv::Error& e) {
     throw CertificateError(std::string("certificate: ") + e.what());
   }
 }
@@ -129,12 +129,12 @@ constexpr std::string_view kEcdsaWithSha256 = "1.2.840.10045.4.3.2";
 
 // RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ (years 1950-2049) or GeneralizedTime
 // YYYYMMDDHHMMSSZ, seconds present, no fractions, always Zulu.
-std::chrono::sys_seconds parse_time(const der::Tlv& t, const char* what) {
+std::chrono::sys_seconds parse_time(const tlv::Tlv& t, const char* what) {
   auto fail = [what](const char* problem) {
     return CertificateError(std::string("certificate: ") + what + " " + problem);
   };
-  const bool utc = t.tag == der::kUtcTime;
-  if (!utc && t.tag != der::kGeneralizedTime) throw fail("is not a time");
+  const bool utc = t.tag == tlv::kUtcTime;
+  if (!utc && t.tag != tlv::kGeneralizedTime) throw fail("is not a time");
   const std::size_t digits = utc ? 12 : 14;
   if (t.value.size() != digits + 1 || t.value.back() != 'Z') throw fail("is not in DER form");
   for (std::size_t i = 0; i < digits; ++i)
@@ -210,7 +210,7 @@ Bytes subject_key_identifier(ByteView cert_der) {
   return with_parts(cert_der, [](const x509::Parts& p) {
     const x509::Extension* e = x509::find(p, kSubjectKeyIdentifier);
     if (!e) throw CertificateError("certificate has no subjectKeyIdentifier extension");
-    ByteView id = der::single(e->value, der::kOctetString, "subjectKeyIdentifier").value;
+    ByteView id = tlv::single(e->value, tlv::kOctetString, "subjectKeyIdentifier").value;
     return Bytes(id.begin(), id.end());
   });
 }
@@ -219,8 +219,8 @@ Bytes authority_key_identifier(ByteView cert_der) {
   return with_parts(cert_der, [](const x509::Parts& p) {
     const x509::Extension* e = x509::find(p, kAuthorityKeyIdentifier);
     if (!e) return Bytes{};
-    der::Reader r = der::contents(der::single(e->value, der::kSequence, "authorityKeyIdentifier"));
-    auto id = r.optional(der::context_primitive(0), "authorityKeyIdentifier keyIdentifier");
+    tlv::Reader r = tlv::contents(tlv::single(e->value, tlv::kSequence, "authorityKeyIdentifier"));
+    auto id = r.optional(tlv::context_primitive(0), "authorityKeyIdentifier keyIdentifier");
     return id ? Bytes(id->value.begin(), id->value.end()) : Bytes{};
   });
 }
@@ -247,11 +247,11 @@ std::vector<std::string> certificate_policies(ByteView cert_der) {
     std::vector<std::string> out;
     const x509::Extension* e = x509::find(p, kCertificatePolicies);
     if (!e) return out;
-    der::Reader list = der::contents(der::single(e->value, der::kSequence, "certificatePolicies"));
+    tlv::Reader list = tlv::contents(tlv::single(e->value, tlv::kSequence, "certificatePolicies"));
     while (!list.at_end()) {
-      der::Reader info = der::contents(list.next(der::kSequence, "PolicyInformation"));
+      tlv::Reader info = tlv::contents(list.next(tlv::kSequence, "PolicyInformation"));
       out.push_back(
-          der::oid_text(info.next(der::kOid, "policyIdentifier").value, "policyIdentifier"));
+          tlv::oid_to_dotted(info.next(tlv::kOid, "policyIdentifier").value, "policyIdentifier"));
     }
     return out;
   });
@@ -262,14 +262,14 @@ std::vector<std::string> permitted_serial_numbers(ByteView cert_der) {
     std::vector<std::string> out;
     const x509::Extension* e = x509::find(p, kNameConstraints);
     if (!e) return out;
-    der::Reader nc = der::contents(der::single(e->value, der::kSequence, "nameConstraints"));
-    auto permitted = nc.optional(der::context(0), "permittedSubtrees");
+    tlv::Reader nc = tlv::contents(tlv::single(e->value, tlv::kSequence, "nameConstraints"));
+    auto permitted = nc.optional(tlv::context(0), "permittedSubtrees");
     if (!permitted) return out;
-    der::Reader subtrees = der::contents(*permitted);
+    tlv::Reader subtrees = tlv::contents(*permitted);
     while (!subtrees.at_end()) {
-      der::Reader subtree = der::contents(subtrees.next(der::kSequence, "GeneralSubtree"));
-      der::Tlv base = subtree.next("GeneralSubtree base");
-      if (base.tag != der::context(4)) continue;  // only directoryName [4] carries a DN
+      tlv::Reader subtree = tlv::contents(subtrees.next(tlv::kSequence, "GeneralSubtree"));
+      tlv::Tlv base = subtree.next("GeneralSubtree base");
+      if (base.tag != tlv::context(4)) continue;  // only directoryName [4] carries a DN
       std::string serial = first_attribute(base.value, kSerialNumber);
       if (!serial.empty()) out.push_back(serial);
     }
@@ -281,10 +281,11 @@ std::string subject_alt_name_registered_id(ByteView cert_der) {
   return with_parts(cert_der, [](const x509::Parts& p) {
     const x509::Extension* e = x509::find(p, kSubjectAltName);
     if (!e) return std::string();
-    der::Reader names = der::contents(der::single(e->value, der::kSequence, "subjectAltName"));
+    tlv::Reader names = tlv::contents(tlv::single(e->value, tlv::kSequence, "subjectAltName"));
     while (!names.at_end()) {
-      der::Tlv name = names.next("GeneralName");
-      if (name.tag == der::context_primitive(8)) return der::oid_text(name.value, "registeredID");
+      tlv::Tlv name = names.next("GeneralName");
+      if (name.tag == tlv::context_primitive(8))
+        return tlv::oid_to_dotted(name.value, "registeredID");
     }
     return std::string();
   });
@@ -292,7 +293,7 @@ std::string subject_alt_name_registered_id(ByteView cert_der) {
 
 Validity certificate_validity(ByteView cert_der) {
   return with_parts(cert_der, [](const x509::Parts& p) {
-    der::Reader r = der::contents(der::single(p.validity, der::kSequence, "validity"));
+    tlv::Reader r = tlv::contents(tlv::single(p.validity, tlv::kSequence, "validity"));
     Validity v;
     v.not_before = parse_time(r.next("notBefore"), "notBefore");
     v.not_after = parse_time(r.next("notAfter"), "notAfter");
@@ -312,14 +313,14 @@ std::vector<CertificateExtension> certificate_extensions(ByteView cert_der) {
 
 bool signed_by(ByteView cert_der, const PublicKey& issuer) {
   return with_parts(cert_der, [&issuer](const x509::Parts& p) {
-    der::Reader alg =
-        der::contents(der::single(p.signature_algorithm, der::kSequence, "signatureAlgorithm"));
+    tlv::Reader alg =
+        tlv::contents(tlv::single(p.signature_algorithm, tlv::kSequence, "signatureAlgorithm"));
     std::string oid =
-        der::oid_text(alg.next(der::kOid, "signatureAlgorithm").value, "signatureAlgorithm");
+        tlv::oid_to_dotted(alg.next(tlv::kOid, "signatureAlgorithm").value, "signatureAlgorithm");
     if (oid != kEcdsaWithSha256)
       throw CertificateError("certificate is signed with " + oid + ", not ecdsa-with-SHA256");
     // RFC 5758 says the parameters are absent; a NULL changes nothing about the check.
-    alg.optional(der::kNull, "signatureAlgorithm parameters");
+    alg.optional(tlv::kNull, "signatureAlgorithm parameters");
     alg.expect_end("signatureAlgorithm");
     Bytes raw;
     try {

@@ -9,9 +9,9 @@
 
 #include <algorithm>
 
-#include "der.hpp"
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "x509.hpp"
 
 namespace euiccsim::crypto {
@@ -55,16 +55,16 @@ Curve curve_or_throw(std::string_view dotted) {
 
 // The named curve of EC domain parameters (RFC 5480 ECParameters): only the OID choice. `r`
 // stands just before the parameters, which must be the last element.
-Curve named_curve(der::Reader r, const char* what) {
+Curve named_curve(tlv::Reader r, const char* what) {
   auto tag = r.peek_tag();
-  if (tag == der::kSequence) {
+  if (tag == tlv::kSequence) {
     throw KeyError(std::string(what) +
                    ": explicit curve parameters are not supported (only named curves)");
   }
-  if (tag != der::kOid) throw KeyError(std::string(what) + ": no named curve");
-  der::Tlv oid = r.next(der::kOid, what);
+  if (tag != tlv::kOid) throw KeyError(std::string(what) + ": no named curve");
+  tlv::Tlv oid = r.next(tlv::kOid, what);
   r.expect_end(what);
-  return curve_or_throw(der::oid_text(oid.value, what));
+  return curve_or_throw(tlv::oid_to_dotted(oid.value, what));
 }
 
 // SEC1 ECPrivateKey (RFC 5915): version 1, the scalar, and optionally the curve and the
@@ -77,18 +77,18 @@ struct Sec1 {
 
 Sec1 parse_ec_private_key(ByteView der_bytes) {
   Sec1 out;
-  der::Tlv seq = der::single(der_bytes, der::kSequence, "ECPrivateKey");
-  der::Reader r = der::contents(seq);
-  der::Tlv version = r.next(der::kInteger, "ECPrivateKey version");
+  tlv::Tlv seq = tlv::single(der_bytes, tlv::kSequence, "ECPrivateKey");
+  tlv::Reader r = tlv::contents(seq);
+  tlv::Tlv version = r.next(tlv::kInteger, "ECPrivateKey version");
   if (version.value.size() != 1 || version.value[0] != 1)
     throw KeyError("EC private key: ECPrivateKey version is not 1");
-  der::Tlv scalar = r.next(der::kOctetString, "ECPrivateKey privateKey");
+  tlv::Tlv scalar = r.next(tlv::kOctetString, "ECPrivateKey privateKey");
   out.scalar.assign(scalar.value.begin(), scalar.value.end());
-  if (auto params = r.optional(der::context(0), "ECPrivateKey parameters"))
-    out.curve = named_curve(der::contents(*params), "EC private key parameters");
-  if (auto pub = r.optional(der::context(1), "ECPrivateKey publicKey")) {
-    der::Tlv bits = der::single(pub->value, der::kBitString, "ECPrivateKey publicKey");
-    ByteView point = der::bit_string_bytes(bits, "ECPrivateKey publicKey");
+  if (auto params = r.optional(tlv::context(0), "ECPrivateKey parameters"))
+    out.curve = named_curve(tlv::contents(*params), "EC private key parameters");
+  if (auto pub = r.optional(tlv::context(1), "ECPrivateKey publicKey")) {
+    tlv::Tlv bits = tlv::single(pub->value, tlv::kBitString, "ECPrivateKey publicKey");
+    ByteView point = tlv::bit_string_bytes(bits, "ECPrivateKey publicKey");
     out.public_point = Bytes(point.begin(), point.end());
   }
   r.expect_end("ECPrivateKey");
@@ -103,23 +103,23 @@ PrivateKey key_from_sec1(const Sec1& sec1, Curve curve) {
 }
 
 PrivateKey key_from_pkcs8(ByteView der_bytes) {
-  der::Tlv info = der::single(der_bytes, der::kSequence, "PrivateKeyInfo");
-  der::Reader r = der::contents(info);
-  der::Tlv version = r.next(der::kInteger, "PrivateKeyInfo version");
+  tlv::Tlv info = tlv::single(der_bytes, tlv::kSequence, "PrivateKeyInfo");
+  tlv::Reader r = tlv::contents(info);
+  tlv::Tlv version = r.next(tlv::kInteger, "PrivateKeyInfo version");
   if (version.value.size() != 1 || version.value[0] > 1)
     throw KeyError("PKCS#8 key: unknown PrivateKeyInfo version");
-  der::Tlv alg = r.next(der::kSequence, "PrivateKeyInfo algorithm");
-  der::Reader ar = der::contents(alg);
-  std::string alg_oid = der::oid_text(ar.next(der::kOid, "PrivateKeyInfo algorithm").value,
-                                      "PrivateKeyInfo algorithm");
+  tlv::Tlv alg = r.next(tlv::kSequence, "PrivateKeyInfo algorithm");
+  tlv::Reader ar = tlv::contents(alg);
+  std::string alg_oid = tlv::oid_to_dotted(ar.next(tlv::kOid, "PrivateKeyInfo algorithm").value,
+                                           "PrivateKeyInfo algorithm");
   if (alg_oid != kIdEcPublicKey)
     throw KeyError("PKCS#8 key is not an EC key (algorithm " + alg_oid + ")");
   Curve curve = named_curve(ar, "PKCS#8 EC key parameters");
-  der::Tlv key = r.next(der::kOctetString, "PrivateKeyInfo privateKey");
+  tlv::Tlv key = r.next(tlv::kOctetString, "PrivateKeyInfo privateKey");
   // Attributes [0] and (RFC 5958) the public key [1] may follow; neither is needed.
   while (!r.at_end()) {
-    der::Tlv extra = r.next("PrivateKeyInfo");
-    if (extra.tag != der::context(0) && extra.tag != der::context_primitive(1))
+    tlv::Tlv extra = r.next("PrivateKeyInfo");
+    if (extra.tag != tlv::context(0) && extra.tag != tlv::context_primitive(1))
       throw KeyError("PKCS#8 key: unexpected element after the private key");
   }
   Sec1 sec1 = parse_ec_private_key(key.value);
@@ -170,7 +170,7 @@ template <typename F>
 auto rethrow_der_as_key_error(const char* what, F&& f) {
   try {
     return f();
-  } catch (const der::Error& e) {
+  } catch (const tlv::Error& e) {
     throw KeyError(std::string(what) + ": " + e.what());
   }
 }
@@ -225,7 +225,7 @@ PrivateKey PrivateKey::from_pem(std::string_view pem) {
     if (block.label == "EC PARAMETERS") {
       SecureBytes body = pem_body(block);
       parameters = rethrow_der_as_key_error(
-          "PEM EC PARAMETERS", [&] { return named_curve(der::Reader(body), "PEM EC PARAMETERS"); });
+          "PEM EC PARAMETERS", [&] { return named_curve(tlv::Reader(body), "PEM EC PARAMETERS"); });
     } else if (block.label == "PRIVATE KEY") {
       return from_pkcs8(pem_body(block));
     } else if (block.label == "EC PRIVATE KEY") {
@@ -289,17 +289,18 @@ PublicKey PublicKey::from_point(Curve curve, ByteView point) {
 
 PublicKey PublicKey::from_subject_public_key_info(ByteView spki) {
   return rethrow_der_as_key_error("SubjectPublicKeyInfo", [&] {
-    der::Tlv info = der::single(spki, der::kSequence, "SubjectPublicKeyInfo");
-    der::Reader r = der::contents(info);
-    der::Tlv alg = r.next(der::kSequence, "SubjectPublicKeyInfo algorithm");
-    der::Reader ar = der::contents(alg);
-    std::string alg_oid = der::oid_text(ar.next(der::kOid, "SubjectPublicKeyInfo algorithm").value,
-                                        "SubjectPublicKeyInfo algorithm");
+    tlv::Tlv info = tlv::single(spki, tlv::kSequence, "SubjectPublicKeyInfo");
+    tlv::Reader r = tlv::contents(info);
+    tlv::Tlv alg = r.next(tlv::kSequence, "SubjectPublicKeyInfo algorithm");
+    tlv::Reader ar = tlv::contents(alg);
+    std::string alg_oid =
+        tlv::oid_to_dotted(ar.next(tlv::kOid, "SubjectPublicKeyInfo algorithm").value,
+                           "SubjectPublicKeyInfo algorithm");
     if (alg_oid != kIdEcPublicKey)
       throw KeyError("public key is not an EC key (algorithm " + alg_oid + ")");
     Curve curve = named_curve(ar, "EC public key parameters");
     ByteView point =
-        der::bit_string_bytes(r.next(der::kBitString, "subjectPublicKey"), "subjectPublicKey");
+        tlv::bit_string_bytes(r.next(tlv::kBitString, "subjectPublicKey"), "subjectPublicKey");
     r.expect_end("SubjectPublicKeyInfo");
     return from_point(curve, point);
   });
@@ -320,11 +321,11 @@ Bytes PublicKey::point() const {
 }
 
 Bytes PublicKey::subject_public_key_info() const {
-  Bytes alg = der::encode(der::kSequence,
-                          der::cat({der::oid(kIdEcPublicKey), der::oid(curve_oid(curve_))}));
+  Bytes alg = tlv::encode(tlv::kSequence,
+                          tlv::cat({tlv::oid(kIdEcPublicKey), tlv::oid(curve_oid(curve_))}));
   Bytes bits = point();
   bits.insert(bits.begin(), 0x00);  // no unused bits
-  return der::encode(der::kSequence, der::cat({alg, der::encode(der::kBitString, bits)}));
+  return tlv::encode(tlv::kSequence, tlv::cat({alg, tlv::encode(tlv::kBitString, bits)}));
 }
 
 bool PublicKey::verify(ByteView message, ByteView raw_signature) const {
@@ -343,10 +344,10 @@ bool PublicKey::verify(ByteView message, ByteView raw_signature) const {
 
 Bytes signature_der_to_raw(ByteView der_bytes) {
   return rethrow_der_as_key_error("ECDSA signature", [&] {
-    der::Tlv seq = der::single(der_bytes, der::kSequence, "ECDSA-Sig-Value");
-    der::Reader r = der::contents(seq);
-    ByteView rv = der::unsigned_integer(r.next(der::kInteger, "ECDSA-Sig-Value r"), "r");
-    ByteView sv = der::unsigned_integer(r.next(der::kInteger, "ECDSA-Sig-Value s"), "s");
+    tlv::Tlv seq = tlv::single(der_bytes, tlv::kSequence, "ECDSA-Sig-Value");
+    tlv::Reader r = tlv::contents(seq);
+    ByteView rv = tlv::unsigned_integer(r.next(tlv::kInteger, "ECDSA-Sig-Value r"), "r");
+    ByteView sv = tlv::unsigned_integer(r.next(tlv::kInteger, "ECDSA-Sig-Value s"), "s");
     r.expect_end("ECDSA-Sig-Value");
     if (rv.empty() || sv.empty()) throw KeyError("ECDSA signature: r or s is zero");
     if (rv.size() > kScalarSize || sv.size() > kScalarSize)
@@ -368,8 +369,8 @@ Bytes signature_raw_to_der(ByteView raw) {
     return std::all_of(v.begin(), v.end(), [](auto b) { return b == 0; });
   };
   if (zero(r) || zero(s)) throw KeyError("ECDSA signature: r or s is zero");
-  return der::encode(der::kSequence,
-                     der::cat({der::unsigned_integer_tlv(r), der::unsigned_integer_tlv(s)}));
+  return tlv::encode(tlv::kSequence,
+                     tlv::cat({tlv::unsigned_integer_tlv(r), tlv::unsigned_integer_tlv(s)}));
 }
 
 }  // namespace euiccsim::crypto

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "der.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "x509.hpp"
 
 namespace euiccsim::crypto {
@@ -59,18 +59,19 @@ auto read(const Cert& c, F&& f) {
 PublicKey subject_key(const Cert& c) {
   std::optional<std::string> curve_oid;
   try {
-    der::Reader spki = der::contents(
-        der::single(c.parts.subject_public_key_info, der::kSequence, "subjectPublicKeyInfo"));
-    der::Reader alg = der::contents(spki.next(der::kSequence, "algorithm"));
-    const std::string alg_oid = der::oid_text(alg.next(der::kOid, "algorithm").value, "algorithm");
+    tlv::Reader spki = tlv::contents(
+        tlv::single(c.parts.subject_public_key_info, tlv::kSequence, "subjectPublicKeyInfo"));
+    tlv::Reader alg = tlv::contents(spki.next(tlv::kSequence, "algorithm"));
+    const std::string alg_oid =
+        tlv::oid_to_dotted(alg.next(tlv::kOid, "algorithm").value, "algorithm");
     if (alg_oid != kIdEcPublicKey)
       refuse(ChainFailure::kInvalidCertificate,
              std::string(c.label) + ": the key is not an EC key (" + alg_oid + ")");
-    if (alg.peek_tag() != der::kOid)  // explicit parameters: no named curve of ours
+    if (alg.peek_tag() != tlv::kOid)  // explicit parameters: no named curve of ours
       refuse(ChainFailure::kUnsupportedCurve,
              std::string(c.label) + ": the key's curve is not named");
-    curve_oid = der::oid_text(alg.next(der::kOid, "namedCurve").value, "namedCurve");
-  } catch (const der::Error& e) {
+    curve_oid = tlv::oid_to_dotted(alg.next(tlv::kOid, "namedCurve").value, "namedCurve");
+  } catch (const tlv::Error& e) {
     refuse(ChainFailure::kInvalidCertificate, std::string(c.label) + ": " + e.what());
   }
   if (!curve_from_oid(*curve_oid))
@@ -123,22 +124,22 @@ Profile read_profile(const Cert& c) {
         refuse(ChainFailure::kInvalidCertificate,
                std::string(c.label) + ": unknown critical extension " + e.oid);
       if (e.oid == "2.5.29.19") {
-        der::Reader bc = der::contents(der::single(e.value, der::kSequence, "basicConstraints"));
-        if (auto ca = bc.optional(der::kBoolean, "basicConstraints cA")) {
-          if (ca->value.size() != 1) throw der::Error("basicConstraints cA: malformed BOOLEAN");
+        tlv::Reader bc = tlv::contents(tlv::single(e.value, tlv::kSequence, "basicConstraints"));
+        if (auto ca = bc.optional(tlv::kBoolean, "basicConstraints cA")) {
+          if (ca->value.size() != 1) throw tlv::Error("basicConstraints cA: malformed BOOLEAN");
           p.ca = ca->value[0] != 0;
         }
       } else if (e.oid == "2.5.29.15") {
-        ByteView bits = der::single(e.value, der::kBitString, "keyUsage").value;
+        ByteView bits = tlv::single(e.value, tlv::kBitString, "keyUsage").value;
         if (bits.empty() || bits.size() > 3 || bits[0] > 7)
-          throw der::Error("keyUsage: malformed BIT STRING");
+          throw tlv::Error("keyUsage: malformed BIT STRING");
         std::uint16_t mask = 0;
         if (bits.size() > 1) mask = static_cast<std::uint16_t>(bits[1] << 8);
         if (bits.size() > 2) mask = static_cast<std::uint16_t>(mask | bits[2]);
         p.key_usage = mask;
       }
     }
-  } catch (const der::Error& e) {
+  } catch (const tlv::Error& e) {
     refuse(ChainFailure::kInvalidCertificate, std::string(c.label) + ": " + e.what());
   }
   return p;
@@ -187,7 +188,7 @@ void check_issued_by(const Cert& c, const Cert& issuer, const Bytes& issuer_ski,
   bool names_match = false;
   try {
     names_match = same_name(c.parts.issuer, issuer.parts.subject);
-  } catch (const der::Error& e) {
+  } catch (const tlv::Error& e) {
     refuse(ChainFailure::kInvalidCertificate, std::string(c.label) + ": " + e.what());
   }
   if (!names_match)

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "euiccsim/crypto/aes.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::crypto {
 
@@ -24,34 +25,25 @@ void check_size(const SecureBytes& v, const char* what) {
 }
 
 struct Segment {
-  std::uint8_t tag;
+  std::uint32_t tag;
   ByteView header;   // tag and length, exactly as received: the C-MAC covers them
   ByteView payload;  // ciphertext (86, 87) or plaintext (88)
   ByteView cmac;
 };
 
-// One BER-TLV with a one-byte tag and a definite length in its shortest form (as every
-// SM-DP+ writes it; a segment is at most 1020 bytes, so at most 0x82 LL LL).
+// One TLV read by DER rules (as every SM-DP+ writes it; the C-MAC covers the header as
+// received, so a second encoding of the same length must not pass), filling the segment.
 Segment split(ByteView s) {
-  if (s.size() < 2) fail(Scp03tError::Kind::kStructure, "shorter than a TLV header");
-  const std::uint8_t tag = s[0];
-  if (tag != 0x86 && tag != 0x87 && tag != 0x88)
+  tlv::Problem why = tlv::Problem::kNone;
+  auto t = tlv::read(s, tlv::Rules::kDer, &why);
+  if (!t) fail(Scp03tError::Kind::kStructure, tlv::describe(why));
+  if (t->tag != 0x86 && t->tag != 0x87 && t->tag != 0x88)
     fail(Scp03tError::Kind::kStructure, "tag is not 86, 87 or 88");
-  std::size_t pos = 2;
-  std::size_t length = s[1];
-  if (length == 0x80 || length > 0x83) fail(Scp03tError::Kind::kStructure, "unsupported length");
-  if (length > 0x80) {
-    const std::size_t n = length & 0x7F;
-    if (s.size() < pos + n) fail(Scp03tError::Kind::kStructure, "truncated length");
-    length = 0;
-    for (std::size_t i = 0; i < n; ++i) length = (length << 8) | s[pos++];
-    const std::size_t shortest = length < 0x80 ? 0 : length < 0x100 ? 1 : length < 0x10000 ? 2 : 3;
-    if (n != shortest) fail(Scp03tError::Kind::kStructure, "length not in its shortest form");
-  }
-  if (s.size() - pos != length)
+  if (t->size != s.size())
     fail(Scp03tError::Kind::kStructure, "length does not match the segment's size");
-  if (length < kCmacSize) fail(Scp03tError::Kind::kStructure, "no room for the C-MAC");
-  return {tag, s.first(pos), s.subspan(pos, length - kCmacSize), s.last(kCmacSize)};
+  if (t->value.size() < kCmacSize) fail(Scp03tError::Kind::kStructure, "no room for the C-MAC");
+  return {t->tag, t->header(), t->value.first(t->value.size() - kCmacSize),
+          t->value.last(kCmacSize)};
 }
 
 }  // namespace

@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "der.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "x509.hpp"
 
 // The certificates are DER written by hand rather than by Botan's X509_CA::make_cert, whose
@@ -40,10 +40,10 @@ ByteView text_bytes(std::string_view s) {
 }
 
 Bytes utf8_string(std::string_view s) {
-  return der::encode(der::kUtf8String, text_bytes(s));
+  return tlv::encode(tlv::kUtf8String, text_bytes(s));
 }
 Bytes printable_string(std::string_view s) {
-  return der::encode(der::kPrintableString, text_bytes(s));
+  return tlv::encode(tlv::kPrintableString, text_bytes(s));
 }
 
 struct Attr {
@@ -55,18 +55,18 @@ struct Attr {
 Bytes name(std::initializer_list<Attr> attrs) {
   Bytes rdns;
   for (const Attr& a : attrs) {
-    Bytes atv = der::encode(der::kSequence, der::cat({der::oid(a.oid), a.value}));
-    Bytes rdn = der::encode(der::kSet, atv);
+    Bytes atv = tlv::encode(tlv::kSequence, tlv::cat({tlv::oid(a.oid), a.value}));
+    Bytes rdn = tlv::encode(tlv::kSet, atv);
     rdns.insert(rdns.end(), rdn.begin(), rdn.end());
   }
-  return der::encode(der::kSequence, rdns);
+  return tlv::encode(tlv::kSequence, rdns);
 }
 
 Bytes extension(const char* oid, bool critical, ByteView value) {
-  static const Bytes kTrue = {der::kBoolean, 0x01, 0xFF};
-  return der::encode(der::kSequence,
-                     der::cat({der::oid(oid), critical ? ByteView(kTrue) : ByteView(),
-                               der::encode(der::kOctetString, value)}));
+  static const Bytes kTrue = {tlv::kBoolean, 0x01, 0xFF};
+  return tlv::encode(tlv::kSequence,
+                     tlv::cat({tlv::oid(oid), critical ? ByteView(kTrue) : ByteView(),
+                               tlv::encode(tlv::kOctetString, value)}));
 }
 
 Bytes key_usage(std::initializer_list<int> bits) {
@@ -79,21 +79,21 @@ Bytes key_usage(std::initializer_list<int> bits) {
   // DER drops trailing zero bits: as many bytes as the last set bit needs.
   Bytes contents = {static_cast<std::uint8_t>(7 - last % 8), static_cast<std::uint8_t>(mask >> 8)};
   if (last >= 8) contents.push_back(static_cast<std::uint8_t>(mask));
-  return extension("2.5.29.15", true, der::encode(der::kBitString, contents));
+  return extension("2.5.29.15", true, tlv::encode(tlv::kBitString, contents));
 }
 
 Bytes basic_constraints_ca(std::optional<int> path_len) {
-  Bytes contents = {der::kBoolean, 0x01, 0xFF};
+  Bytes contents = {tlv::kBoolean, 0x01, 0xFF};
   if (path_len) {
-    Bytes n = der::unsigned_integer_tlv(Bytes{static_cast<std::uint8_t>(*path_len)});
+    Bytes n = tlv::unsigned_integer_tlv(Bytes{static_cast<std::uint8_t>(*path_len)});
     contents.insert(contents.end(), n.begin(), n.end());
   }
-  return extension("2.5.29.19", true, der::encode(der::kSequence, contents));
+  return extension("2.5.29.19", true, tlv::encode(tlv::kSequence, contents));
 }
 
 Bytes certificate_policies(const char* role) {
-  Bytes info = der::encode(der::kSequence, der::oid(role));
-  return extension("2.5.29.32", true, der::encode(der::kSequence, info));
+  Bytes info = tlv::encode(tlv::kSequence, tlv::oid(role));
+  return extension("2.5.29.32", true, tlv::encode(tlv::kSequence, info));
 }
 
 // RFC 5280 method 1: SHA-1 of the subjectPublicKey bits (here the uncompressed point).
@@ -106,19 +106,19 @@ Bytes key_identifier(const PublicKey& key) {
 }
 
 Bytes subject_key_id(const Bytes& id) {
-  return extension("2.5.29.14", false, der::encode(der::kOctetString, id));
+  return extension("2.5.29.14", false, tlv::encode(tlv::kOctetString, id));
 }
 
 Bytes authority_key_id(const Bytes& id) {
   return extension("2.5.29.35", false,
-                   der::encode(der::kSequence, der::encode(der::context_primitive(0), id)));
+                   tlv::encode(tlv::kSequence, tlv::encode(tlv::context_primitive(0), id)));
 }
 
 Bytes name_constraints(const Bytes& permitted_name) {
   // GeneralSubtree { base directoryName [4] (explicit: Name is a CHOICE) }, minimum 0 omitted.
-  Bytes subtree = der::encode(der::kSequence, der::encode(der::context(4), permitted_name));
-  Bytes permitted = der::encode(der::context(0), subtree);
-  return extension("2.5.29.30", true, der::encode(der::kSequence, permitted));
+  Bytes subtree = tlv::encode(tlv::kSequence, tlv::encode(tlv::context(4), permitted_name));
+  Bytes permitted = tlv::encode(tlv::context(0), subtree);
+  return extension("2.5.29.30", true, tlv::encode(tlv::kSequence, permitted));
 }
 
 // Positive and exactly 16 content bytes: the top bit cleared (no sign octet needed) and the
@@ -126,7 +126,7 @@ Bytes name_constraints(const Bytes& permitted_name) {
 Bytes serial_number(Drbg& drbg) {
   Bytes s = drbg.bytes(16);
   s[0] = static_cast<std::uint8_t>((s[0] & 0x3F) | 0x40);
-  return der::unsigned_integer_tlv(s);
+  return tlv::unsigned_integer_tlv(s);
 }
 
 struct ToBeSigned {
@@ -139,21 +139,21 @@ struct ToBeSigned {
 };
 
 Bytes issue(const ToBeSigned& in, const PrivateKey& signer) {
-  const Bytes alg = der::encode(der::kSequence, der::oid(kEcdsaWithSha256));
+  const Bytes alg = tlv::encode(tlv::kSequence, tlv::oid(kEcdsaWithSha256));
   Bytes extensions;
   for (const Bytes& e : in.extensions) extensions.insert(extensions.end(), e.begin(), e.end());
-  const Bytes validity = der::encode(
-      der::kSequence, der::cat({der::encode(der::kUtcTime, text_bytes(kNotBefore)),
-                                der::encode(der::kGeneralizedTime, text_bytes(in.not_after))}));
-  const Bytes tbs = der::encode(
-      der::kSequence,
-      der::cat({der::encode(der::context(0), der::unsigned_integer_tlv(Bytes{2})),  // v3
+  const Bytes validity = tlv::encode(
+      tlv::kSequence, tlv::cat({tlv::encode(tlv::kUtcTime, text_bytes(kNotBefore)),
+                                tlv::encode(tlv::kGeneralizedTime, text_bytes(in.not_after))}));
+  const Bytes tbs = tlv::encode(
+      tlv::kSequence,
+      tlv::cat({tlv::encode(tlv::context(0), tlv::unsigned_integer_tlv(Bytes{2})),  // v3
                 in.serial, alg, in.issuer, validity, in.subject,
                 in.subject_key->subject_public_key_info(),
-                der::encode(der::context(3), der::encode(der::kSequence, extensions))}));
+                tlv::encode(tlv::context(3), tlv::encode(tlv::kSequence, extensions))}));
   Bytes signature = signature_raw_to_der(signer.sign(tbs));
   signature.insert(signature.begin(), 0x00);  // BIT STRING: no unused bits
-  return der::encode(der::kSequence, der::cat({tbs, alg, der::encode(der::kBitString, signature)}));
+  return tlv::encode(tlv::kSequence, tlv::cat({tbs, alg, tlv::encode(tlv::kBitString, signature)}));
 }
 
 void check_key_matches(const Issued& issuer, const char* role) {
@@ -176,20 +176,20 @@ Bytes subject_alt_name(std::string_view dns_name, std::string_view registered_id
     std::uint8_t ip[16];
     Bytes name;
     if (::inet_pton(AF_INET, text.c_str(), ip) == 1) {
-      name = der::encode(der::context_primitive(7), Bytes(ip, ip + 4));
+      name = tlv::encode(tlv::context_primitive(7), Bytes(ip, ip + 4));
     } else if (::inet_pton(AF_INET6, text.c_str(), ip) == 1) {
-      name = der::encode(der::context_primitive(7), Bytes(ip, ip + 16));
+      name = tlv::encode(tlv::context_primitive(7), Bytes(ip, ip + 16));
     } else {
-      name = der::encode(der::context_primitive(2), text_bytes(dns_name));
+      name = tlv::encode(tlv::context_primitive(2), text_bytes(dns_name));
     }
     names.insert(names.end(), name.begin(), name.end());
   }
   if (!registered_id.empty()) {
-    Bytes oid = der::oid(registered_id);
-    oid[0] = der::context_primitive(8);
+    Bytes oid = tlv::oid(registered_id);
+    oid[0] = tlv::context_primitive(8);
     names.insert(names.end(), oid.begin(), oid.end());
   }
-  return extension("2.5.29.17", false, der::encode(der::kSequence, names));
+  return extension("2.5.29.17", false, tlv::encode(tlv::kSequence, names));
 }
 
 enum class ServerRole { kAuth, kPb, kTls };
@@ -213,40 +213,42 @@ Issued issue_by_ci(const Issued& ci, const std::string& organisation,
   PublicKey pub = key.public_key();
   Bytes serial = serial_number(drbg);
   x509::Parts ci_parts = x509::split(ci.certificate);
-  Bytes subject = name({{kOrganisation, utf8_string(organisation)},
-                        {kCommonName, utf8_string(common_name)}});
-  ToBeSigned tbs{.serial = serial,
-                 .issuer = ci_parts.subject,
-                 .subject = subject,
-                 .not_after = kNotAfterCa,
-                 .subject_key = &pub,
-                 .extensions = extensions_for(authority_key_id(subject_key_identifier(ci.certificate)),
-                                              subject_key_id(key_identifier(pub)))};
+  Bytes subject =
+      name({{kOrganisation, utf8_string(organisation)}, {kCommonName, utf8_string(common_name)}});
+  ToBeSigned tbs{
+      .serial = serial,
+      .issuer = ci_parts.subject,
+      .subject = subject,
+      .not_after = kNotAfterCa,
+      .subject_key = &pub,
+      .extensions = extensions_for(authority_key_id(subject_key_identifier(ci.certificate)),
+                                   subject_key_id(key_identifier(pub)))};
   return {issue(tbs, ci.key), key};
 }
 
 Issued make_server(const Issued& ci, const ServerOptions& options, ServerRole role, Drbg& drbg) {
-  return issue_by_ci(ci, options.organisation, options.common_name, drbg,
-                     [&](const Bytes& aki, const Bytes& ski) {
-    std::vector<Bytes> extensions;
-    if (role == ServerRole::kTls) {
-      const Bytes server_auth = der::oid("1.3.6.1.5.5.7.3.1");
-      const Bytes eku = extension("2.5.29.37", true, der::encode(der::kSequence, server_auth));
-      const Bytes policy = der::encode(der::kSequence, der::oid(kRoleDpTls));
-      extensions = {key_usage({kDigitalSignature}), eku,
-                    extension("2.5.29.32", false, der::encode(der::kSequence, policy)), ski, aki};
-      if (!options.dns_name.empty() || !options.registered_id.empty())
-        extensions.push_back(subject_alt_name(options.dns_name, options.registered_id));
-    } else {
-      extensions = {aki, ski};
-      if (!options.registered_id.empty())
-        extensions.push_back(subject_alt_name({}, options.registered_id));
-      extensions.push_back(key_usage({kDigitalSignature}));
-      extensions.push_back(
-          certificate_policies(role == ServerRole::kAuth ? kRoleDpAuth : kRoleDpPb));
-    }
-    return extensions;
-  });
+  return issue_by_ci(
+      ci, options.organisation, options.common_name, drbg, [&](const Bytes& aki, const Bytes& ski) {
+        std::vector<Bytes> extensions;
+        if (role == ServerRole::kTls) {
+          const Bytes server_auth = tlv::oid("1.3.6.1.5.5.7.3.1");
+          const Bytes eku = extension("2.5.29.37", true, tlv::encode(tlv::kSequence, server_auth));
+          const Bytes policy = tlv::encode(tlv::kSequence, tlv::oid(kRoleDpTls));
+          extensions = {key_usage({kDigitalSignature}), eku,
+                        extension("2.5.29.32", false, tlv::encode(tlv::kSequence, policy)), ski,
+                        aki};
+          if (!options.dns_name.empty() || !options.registered_id.empty())
+            extensions.push_back(subject_alt_name(options.dns_name, options.registered_id));
+        } else {
+          extensions = {aki, ski};
+          if (!options.registered_id.empty())
+            extensions.push_back(subject_alt_name({}, options.registered_id));
+          extensions.push_back(key_usage({kDigitalSignature}));
+          extensions.push_back(
+              certificate_policies(role == ServerRole::kAuth ? kRoleDpAuth : kRoleDpPb));
+        }
+        return extensions;
+      });
 }
 
 }  // namespace

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "der.hpp"
 #include "euiccsim/crypto/bytes.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::crypto::x509 {
 
@@ -41,10 +41,10 @@ const Extension* find(const Parts& parts, std::string_view oid);
 // One attribute of a Name (RDNSequence), in encoded order.
 struct Attribute {
   std::string oid;  // dotted
-  der::Tlv value;   // the AttributeValue (usually a string type)
+  tlv::Tlv value;   // the AttributeValue (usually a string type)
 };
 std::vector<Attribute> name_attributes(ByteView name_der);
 // An attribute value as text: the string types as UTF-8; anything else as RFC 4514 "#hex".
-std::string attribute_text(const der::Tlv& value);
+std::string attribute_text(const tlv::Tlv& value);
 
 }  // namespace euiccsim::crypto::x509

@@ -5,6 +5,8 @@
 #include <asn_application.h>
 #include <constr_SEQUENCE.h>
 
+#include "euiccsim/crypto/tlv.hpp"
+
 namespace euiccsim::asn1 {
 namespace {
 
@@ -50,6 +52,10 @@ Owned decode(const Type& type, ByteView der, std::size_t& consumed) {
   if (rv.code == RC_WMORE)
     throw DecodeError(std::string(type.name) + ": truncated", rv.consumed);
   if (rv.code != RC_OK) throw DecodeError(std::string(type.name) + ": malformed", rv.consumed);
+  // asn1c's decoder takes BER; every value this project decodes is specified as DER, so the
+  // headers at every depth must also be DER (the one TLV codec's rules).
+  if (!tlv::well_formed(der.first(rv.consumed)))
+    throw DecodeError(std::string(type.name) + ": not DER", 0);
   if (auto why = constraint_failure(type, value); !why.empty())
     throw DecodeError(why, 0);
   return owned;

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <utility>
 
+#include "euiccsim/crypto/tlv.hpp"
+
 namespace euiccsim::profiles {
 namespace {
 
@@ -132,14 +134,6 @@ Bytes concat_records(const std::vector<Bytes>& records, std::size_t length) {
   return out;
 }
 
-// A BER-TLV with a one-byte tag and a one-byte length (values under 128 bytes).
-Bytes tlv(std::uint8_t tag, ByteView value) {
-  Bytes out{tag};
-  out.push_back(static_cast<std::uint8_t>(value.size()));
-  out.insert(out.end(), value.begin(), value.end());
-  return out;
-}
-
 Bytes text_bytes(std::string_view s) {
   return Bytes(s.begin(), s.end());
 }
@@ -191,10 +185,10 @@ Bytes ef_spn(const std::string& spn) {
 
 // EF.DIR (TS 102 221): one application template per record: '61' { '4F' AID, '50' label }.
 Bytes dir_record(const Bytes& aid, std::string_view label) {
-  Bytes inner = tlv(0x4F, aid);
-  Bytes l = tlv(0x50, text_bytes(label));
+  Bytes inner = tlv::encode(0x4F, aid);
+  Bytes l = tlv::encode(0x50, text_bytes(label));
   inner.insert(inner.end(), l.begin(), l.end());
-  return tlv(0x61, inner);
+  return tlv::encode(0x61, inner);
 }
 
 // A service table (EF.UST, EF.IST): service n is bit (n-1)%8 of byte (n-1)/8.
@@ -673,14 +667,14 @@ TemplateWriter isim(const IsimSpec& spec, PeHeader h) {
   t.directory("adf-isim", d, kIsimTempFid, kMfArr, Bytes{kPin1, kPin2, kAdm1}, isim_aid());
   // TS 31.103: each identity in a '80' TLV, UTF-8; at least 32 bytes, room for a longer
   // identity written later.
-  Bytes impi = tlv(0x80, text_bytes(spec.impi));
+  Bytes impi = tlv::encode(0x80, text_bytes(spec.impi));
   t.transparent({"ef-impi", "EF.IMPI", 0x6F02, kReadPin1UpdateAdm, 0x02}, d, kDfArr,
                 padded(impi, std::max<std::size_t>(impi.size(), 32)));
   std::vector<Bytes> impu;
-  for (const auto& u : spec.impu) impu.push_back(tlv(0x80, text_bytes(u)));
+  for (const auto& u : spec.impu) impu.push_back(tlv::encode(0x80, text_bytes(u)));
   t.records({"ef-impu", "EF.IMPU", 0x6F04, kReadPin1UpdateAdm, 0x04}, d, kDfArr, impu,
             std::max<std::size_t>(longest(impu), 32));
-  Bytes domain = tlv(0x80, text_bytes(spec.domain));
+  Bytes domain = tlv::encode(0x80, text_bytes(spec.domain));
   t.transparent({"ef-domain", "EF.DOMAIN", 0x6F03, kReadPin1UpdateAdm, 0x05}, d, kDfArr,
                 padded(domain, std::max<std::size_t>(domain.size(), 32)));
   // No ISIM services: none of their files is created.

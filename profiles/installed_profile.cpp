@@ -2,28 +2,15 @@
 
 #include <stdexcept>
 
+#include "euiccsim/crypto/tlv.hpp"
+
 namespace euiccsim::profiles {
 namespace {
 
-// ---- a minimal TLV writer/reader for the card-image form (tags of one byte) ----
-
-void put_length(Bytes& out, std::size_t len) {
-  if (len < 0x80) {
-    out.push_back(static_cast<std::uint8_t>(len));
-  } else if (len <= 0xFF) {
-    out.insert(out.end(), {0x81, static_cast<std::uint8_t>(len)});
-  } else if (len <= 0xFFFF) {
-    out.insert(out.end(), {0x82, static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len)});
-  } else {
-    out.insert(out.end(), {0x83, static_cast<std::uint8_t>(len >> 16),
-                           static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len)});
-  }
-}
+// ---- the card-image form: TLVs of the one codec, read by DER rules (we wrote them) ----
 
 void put(Bytes& out, std::uint8_t tag, ByteView value) {
-  out.push_back(tag);
-  put_length(out, value.size());
-  out.insert(out.end(), value.begin(), value.end());
+  tlv::append(out, tag, value);
 }
 void put_u(Bytes& out, std::uint8_t tag, std::uint64_t v) {
   Bytes b;
@@ -34,31 +21,21 @@ void put_u(Bytes& out, std::uint8_t tag, std::uint64_t v) {
   put(out, tag, b);
 }
 void put_s(Bytes& out, std::uint8_t tag, std::string_view s) {
-  put(out, tag, ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+  put(out, tag, tlv::view(s));
 }
 
 struct Field {
-  std::uint8_t tag;
+  std::uint32_t tag;
   ByteView value;
 };
 
 std::vector<Field> fields(ByteView b) {
+  tlv::Problem why = tlv::Problem::kNone;
+  auto all = tlv::read_all(b, tlv::Rules::kDer, &why);
+  if (!all) throw std::runtime_error(std::string("installed profile: ") + tlv::describe(why));
   std::vector<Field> out;
-  std::size_t i = 0;
-  while (i < b.size()) {
-    std::uint8_t tag = b[i++];
-    if (i >= b.size()) throw std::runtime_error("installed profile: truncated");
-    std::size_t len = b[i++];
-    if (len & 0x80) {
-      std::size_t n = len & 0x7F;
-      if (n == 0 || n > 3 || i + n > b.size()) throw std::runtime_error("installed profile: bad length");
-      len = 0;
-      for (std::size_t k = 0; k < n; ++k) len = (len << 8) | b[i++];
-    }
-    if (b.size() - i < len) throw std::runtime_error("installed profile: truncated");
-    out.push_back({tag, b.subspan(i, len)});
-    i += len;
-  }
+  out.reserve(all->size());
+  for (const auto& t : *all) out.push_back({t.tag, t.value});
   return out;
 }
 

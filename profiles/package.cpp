@@ -1,36 +1,25 @@
 #include "euiccsim/profiles/package.hpp"
 
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
 
 namespace euiccsim::profiles {
 namespace {
 
-// Length of the complete TLV at the start of `b`, 0 if more bytes are needed.
-// Only definite lengths exist in DER; an indefinite or absurd length is malformed.
+// Length of the complete TLV at the start of `b`, 0 if more bytes are needed. A profile
+// package is DER (its PEs are decoded by asn1::decode, which wants DER at every depth), so the
+// header is read by the same rules; anything else is malformed.
 std::size_t complete_tlv(ByteView b) {
-  std::size_t i = 0;
-  if (b.empty()) return 0;
-  if ((b[i++] & 0x1F) == 0x1F) {
-    for (;; ++i) {
-      if (i >= b.size()) return 0;
-      if (i > 3) throw asn1::DecodeError("profile element: tag too long", i);
-      if (!(b[i] & 0x80)) break;
-    }
-    ++i;
+  tlv::Problem why = tlv::Problem::kNone;
+  auto h = tlv::read_header(b, tlv::Rules::kDer, &why);
+  if (!h) {
+    if (why == tlv::Problem::kMissing || why == tlv::Problem::kTruncatedTag ||
+        why == tlv::Problem::kTruncatedLength)
+      return 0;
+    throw asn1::DecodeError(std::string("profile element: ") + tlv::describe(why), 0);
   }
-  if (i >= b.size()) return 0;
-  std::uint8_t first = b[i++];
-  std::size_t len = first;
-  if (first == 0x80) throw asn1::DecodeError("profile element: indefinite length", i - 1);
-  if (first > 0x80) {
-    std::size_t n = first & 0x7F;
-    if (n > 4) throw asn1::DecodeError("profile element: length too long", i - 1);
-    if (i + n > b.size()) return 0;
-    len = 0;
-    for (std::size_t k = 0; k < n; ++k) len = (len << 8) | b[i++];
-  }
-  if (b.size() - i < len) return 0;
-  return i + len;
+  if (b.size() - h->header_size < h->length) return 0;
+  return h->header_size + h->length;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // ProfileElement <-> asn1c structures. The only file of profiles/ that reads asn1c's types for
 // the profile package; everything above it works on package.hpp values.
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
 #include "euiccsim/profiles/asn1_fields.hpp"
 #include "euiccsim/profiles/package.hpp"
@@ -635,10 +636,9 @@ ProfileElement decode_pe(ByteView der, std::size_t& consumed) {
   if (value->present == ProfileElement_PR_NOTHING) {
     // An extension alternative this module does not know.
     pe.kind = "unknown";
-    std::size_t tag_len = 1;
-    if ((der[0] & 0x1F) == 0x1F)
-      while (tag_len < consumed && (der[tag_len] & 0x80)) ++tag_len;
-    pe.value = UnknownPe{Bytes(der.begin(), der.begin() + std::min(consumed, tag_len + 1))};
+    Bytes tag;
+    if (auto h = tlv::read_header(der)) tlv::append_tag(tag, h->tag);
+    pe.value = UnknownPe{std::move(tag)};
   } else {
     pe.kind = asn_DEF_ProfileElement.elements[value->present - 1].name;
     pe.value = value_of(*value);

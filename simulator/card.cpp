@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "euiccsim/crypto/tlv.hpp"
+
 namespace euiccsim::sim {
 
 using apdu::Case;
@@ -490,8 +492,11 @@ Response Card::select(const Command& cmd, unsigned ch, applets::AppletContext& c
 Response Card::terminal_capability(const Command& cmd) {
   if (cmd.p1 != 0 || cmd.p2 != 0) return Response::status(sw::kIncorrectP1P2);
   if (!cmd.has_data()) return Response::status(sw::kWrongLength);
-  // The data is one template A9 of capability TLVs.
-  if (cmd.data.size() < 2 || cmd.data[0] != 0xA9 || cmd.data[1] + 2u != cmd.data.size()) {
+  // The data is one template A9 of capability TLVs (TS 102 221 §11.1.19). An ISO/IEC 7816-4
+  // BER-TLV data object, whose long-form lengths may use more octets than needed
+  // (ISO/IEC 7816-4 §5.2.2.2): read as BER.
+  auto object = tlv::read(cmd.data, tlv::Rules::kBer);
+  if (!object || object->tag != 0xA9 || object->size != cmd.data.size()) {
     return Response::status(sw::kIncorrectData);
   }
   terminal_capability_ = cmd.data;

@@ -13,7 +13,7 @@
 #include <iterator>
 #include <optional>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::sim {
 

@@ -83,29 +83,35 @@ void TextTraceSink::write(const TraceEvent& e) {
 
 void JsonlTraceSink::write(const TraceEvent& e) {
   auto o = json::Value::object();
-  o.set("t", timestamp(e.when)).set("card", e.card).set("kind", kind_name(e.kind));
+  o["t"] = timestamp(e.when);
+  o["card"] = e.card;
+  o["kind"] = kind_name(e.kind);
   if (e.kind == TraceEvent::Kind::kMessage) {
-    o.set("if", e.iface).set("fn", e.function);
+    o["if"] = e.iface;
+    o["fn"] = e.function;
     // A body that is JSON (ES9+) is embedded as such, anything else as a string (DER in hex).
     auto body = [](const Bytes& b) {
       std::string text = body_text(b);
-      auto parsed = json::Value::parse(text);
+      auto parsed = json::parse(text);
       return parsed ? std::move(*parsed) : json::Value(std::move(text));
     };
-    o.set("req", body(e.command)).set("status", e.status).set("rsp", body(e.response));
+    o["req"] = body(e.command);
+    o["status"] = e.status;
+    o["rsp"] = body(e.response);
   } else {
     if (e.kind == TraceEvent::Kind::kApdu) {
-      o.set("ch", e.channel).set("c", to_hex(e.command));
+      o["ch"] = e.channel;
+      o["c"] = to_hex(e.command);
     } else if (e.kind == TraceEvent::Kind::kEs10 || e.kind == TraceEvent::Kind::kEsipa) {
-      if (!e.peer.empty()) o.set("peer", e.peer);
-      o.set("c", to_hex(e.command));
+      if (!e.peer.empty()) o["peer"] = e.peer;
+      o["c"] = to_hex(e.command);
     }
-    o.set("r", to_hex(e.response));
+    o["r"] = to_hex(e.response);
   }
-  if (!e.note.empty()) o.set("note", e.note);
-  o.set("us", static_cast<std::int64_t>(
-                  std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count()));
-  out_ << o.dump() << '\n';
+  if (!e.note.empty()) o["note"] = e.note;
+  o["us"] = static_cast<std::int64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count());
+  out_ << json::dump(o) << '\n';
   out_.flush();
 }
 

@@ -1,10 +1,12 @@
 // Secrets that may pass through an APDU, masked before a trace sink sees them (DESIGN.md:
 // "Keys are redacted unless --trace-secrets").
 //
-// Today that is the answer to AUTHENTICATE (ETSI TS 102 221 §11.1.16, 3GPP TS 31.102 §7.1.2):
-// the session keys CK and IK and the GSM cipher key Kc. RES, SRES and AUTS are not keys (the
-// network compares them in the clear) and stay readable, as RAND and AUTN in the command do.
-// The bytes keep their length so a capture still dissects.
+// The answer to AUTHENTICATE (ETSI TS 102 221 §11.1.16, 3GPP TS 31.102 §7.1.2): the session
+// keys CK and IK and the GSM cipher key Kc. RES, SRES and AUTS are not keys (the network
+// compares them in the clear) and stay readable, as RAND and AUTN in the command do.
+// The PIN and PUK values of VERIFY, CHANGE PIN, DISABLE/ENABLE PIN and UNBLOCK PIN
+// (TS 102 221 §11.1.9-11.1.13) in the command. The bytes keep their length so a capture still
+// dissects.
 #include <algorithm>
 
 #include "euiccsim/simulator/trace.hpp"
@@ -54,7 +56,14 @@ void redact_secrets(TraceEvent& e) {
   if (e.kind != TraceEvent::Kind::kApdu || e.command.size() < 4) return;
   const std::uint8_t cla = e.command[0];
   // Interindustry class (not proprietary), INS 88 (even: the AUTHENTICATE of TS 102 221).
-  if ((cla & 0x80) == 0 && e.command[1] == 0x88) redact_authenticate(e.command, e.response);
+  if ((cla & 0x80) != 0) return;
+  const std::uint8_t ins = e.command[1];
+  if (ins == 0x88) redact_authenticate(e.command, e.response);
+  // VERIFY, CHANGE PIN, DISABLE PIN, ENABLE PIN, UNBLOCK PIN: the data field is PIN/PUK
+  // values, 'FF'-padded; it becomes all 'FF' (what an empty PIN block looks like).
+  if (ins == 0x20 || ins == 0x24 || ins == 0x26 || ins == 0x28 || ins == 0x2C) {
+    if (e.command.size() > 5) std::fill(e.command.begin() + 5, e.command.end(), 0xFF);
+  }
 }
 
 }  // namespace euiccsim::sim

@@ -3,9 +3,9 @@
 #include <stdexcept>
 
 #include "euiccsim/applets/security_domain.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/crypto/ecdsa.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets {
 

@@ -1,7 +1,7 @@
 // ESipa's shapes as the IPAe reads and writes them (SGP.32 v1.2 §6.3, our module
 // applets/asn1/SGP32Definitions.asn): TLV helpers over the exact bytes, so what a signature
 // covers is relayed untouched, and one-line descriptions for the log.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae::esipa {

@@ -15,7 +15,7 @@
 //  3. a signed or unsigned error (A1, A2): the card keeps nothing, so the IPAe keeps it as
 //     its package in flight until the eIM took it.
 // Other eIMs learn of a profile change at their next GetEimPackage (cause otherEim).
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae {

@@ -13,7 +13,7 @@
 //  5. any other tag inside: ProvideEimPackageResult with eimPackageResultResponseError
 //     unknownPackage(2), then the next GetEimPackage.
 // After a package, the IPAe asks again, up to max_packages_per_cycle.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae {

@@ -9,7 +9,7 @@
 // which goes to the SM-DP+ that installed the profile (direct_download.cpp). Notifications
 // that travel with a package result (ePRAndNotifications) are removed the same way, once
 // acknowledged.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae {

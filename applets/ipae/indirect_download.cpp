@@ -22,7 +22,7 @@
 // it } without certificates, compactEuiccSigned2 { 5F49 otpk, 04 hashCc unless the eIM gave
 // it }, compactEuiccCancelSessionSigned { 80 reason }, each with the card's signature over the
 // full form, which the eIM rebuilds.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae {

@@ -19,7 +19,7 @@
 // acknowledges are removed.
 #include <algorithm>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 #include <IpaEuiccDataRequest.h>

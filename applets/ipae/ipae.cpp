@@ -13,7 +13,7 @@
 // comes after poll_interval_s (+- jitter) when all went well, else after the back-off.
 #include <algorithm>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 #include <EimConfigurationData.h>

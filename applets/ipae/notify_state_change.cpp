@@ -13,7 +13,7 @@
 // An eIM heard of for the first time learns the state without a notification.
 #include <botan/hash.h>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae {

@@ -20,7 +20,7 @@
 // card's session died with the reset), one that had is delivered.
 #include <algorithm>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 #include <ProfileDownloadTriggerRequest.h>

@@ -11,7 +11,7 @@
 // FALSE). The card answers with a new signed result (rollbackResult), kept like any other and
 // delivered with the enable's result at the next cycle. rollbackNotAllowed and the other codes
 // end the watch too: the card will not roll back, so counting on is pointless.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae {

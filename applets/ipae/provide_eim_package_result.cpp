@@ -14,7 +14,7 @@
 // cycle until acknowledged; this is how a restart re-delivers rather than re-executes.
 #include <algorithm>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "ipae_impl.hpp"
 
 namespace euiccsim::applets::ipae {

@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets::isdr {
 

@@ -14,9 +14,9 @@
 #include "bpp_stream.hpp"
 #include "euiccsim/applets/card_state.hpp"
 #include "euiccsim/applets/isdr/es10.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/ecdsa.hpp"
 #include "euiccsim/crypto/scp03t.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/installer.hpp"
 
 namespace euiccsim::applets::isdr {

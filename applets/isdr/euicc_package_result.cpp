@@ -1,6 +1,6 @@
 #include "euicc_package_result.hpp"
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets::isdr {
 

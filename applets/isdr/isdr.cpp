@@ -2,7 +2,7 @@
 
 #include "euiccsim/applets/rsp_asn1.hpp"
 #include "euiccsim/applets/security_domain.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <ISDRProprietaryApplicationTemplateIoT.h>
 
@@ -121,6 +121,9 @@ apdu::Response IsdR::store_data(AppletContext& ctx, const Bytes& data) {
   if (es10b::continues_bound_profile_package(session_, data) || (head && head->tag == 0xBF36)) {
     return es10b::load_bound_profile_package(call, data);
   }
+  // ES10 requests are DER (the ASN.1 of SGP.22 §5.7 and SGP.32 §5.9 travels DER-encoded):
+  // one TLV with nothing after it and a DER header. What is inside is each function's to
+  // judge (asn1::decode refuses non-DER headers at any depth), so it answers its own error.
   auto top = tlv::read(data);
   if (!top || top->size != data.size()) return apdu::Response::status(apdu::sw::kIncorrectData);
   isdr::Handler handler = nullptr;

@@ -10,7 +10,7 @@
 // when no rule names it, by the UPDATE rule (our reading). Of the security environments, SE01
 // applies while the global application PIN is enabled, SE00 otherwise (§9.5.1 Table 9.2);
 // a file without security attributes is not restricted.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "naa.hpp"
 
 namespace euiccsim::applets::naa {

@@ -16,7 +16,7 @@
 // application PIN verified or disabled (6982); the data's length (6700) and layout (6A80); AKA
 // parameters the card can run (9864); then the MAC and SQN as above. The SQN array is changed
 // only on success, written before the answer leaves.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "sqn.hpp"
 
 namespace euiccsim::applets::naa {

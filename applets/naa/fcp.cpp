@@ -4,7 +4,7 @@
 // referenced them (EF.ARR file and record), then for a DF the PIN status template with its
 // PS_DO as the PINs stand now, and for an EF its size and short file identifier. A link file
 // shows its own identity with its target's size and records.
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "naa.hpp"
 
 namespace euiccsim::applets::naa {

@@ -5,7 +5,7 @@
 // application selected any more (our reading of §8.5's application session).
 #include <algorithm>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "naa.hpp"
 
 namespace euiccsim::applets::naa {

@@ -4,7 +4,7 @@
 // or nothing (0C).
 //
 // Checks, in order: P1, P2 (6A86); no data (6700); for 01 an application selected (6A88).
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "naa.hpp"
 
 namespace euiccsim::applets::naa {

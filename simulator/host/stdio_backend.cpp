@@ -12,9 +12,9 @@ std::uint16_t sw_of(const Bytes& r) {
 
 std::string StdioBackend::answer(int ecode, const std::optional<Bytes>& data) const {
   auto payload = json::Value::object();
-  payload.set("ecode", ecode);
-  if (data) payload.set("data", to_hex(*data));
-  return json::Value::object().set("type", "apdu").set("payload", std::move(payload)).dump();
+  payload["ecode"] = ecode;
+  if (data) payload["data"] = to_hex(*data);
+  return json::dump(json::Value{{"type", "apdu"}, {"payload", std::move(payload)}});
 }
 
 void StdioBackend::power_on() {
@@ -40,22 +40,22 @@ int StdioBackend::open_channel(const Bytes& aid) {
 }
 
 std::optional<std::string> StdioBackend::handle(const std::string& line) {
-  auto doc = json::Value::parse(line);
+  auto doc = json::parse(line);
   if (!doc) return answer(-1);
-  const auto* type = doc->get("type");
-  if (!type || !type->string() || *type->string() != "apdu") return std::nullopt;
-  const auto* payload = doc->get("payload");
-  const auto* func = payload ? payload->get("func") : nullptr;
-  if (!func || !func->string()) return answer(-1);
+  const std::string* type = json::string_of(json::member(*doc, "type"));
+  if (!type || *type != "apdu") return std::nullopt;
+  const json::Value* payload = json::member(*doc, "payload");
+  const std::string* func = json::string_of(json::member(payload, "func"));
+  if (!func) return answer(-1);
   std::optional<Bytes> param;
-  if (const auto* p = payload->get("param"); p && p->string()) {
+  if (const std::string* p = json::string_of(json::member(payload, "param"))) {
     try {
-      param = from_hex(*p->string());
+      param = from_hex(*p);
     } catch (const HexError&) {
       return answer(-1);
     }
   }
-  const std::string& f = *func->string();
+  const std::string& f = *func;
   if (f == "connect") {
     power_on();
     return answer(0);

@@ -35,12 +35,12 @@
 #include <string>
 #include <vector>
 
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/aes.hpp"
 #include "euiccsim/crypto/ecka.hpp"
 #include "euiccsim/crypto/kdf.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
 #include "euiccsim/crypto/test_pki.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/builder.hpp"
 #include "euiccsim/profiles/package.hpp"
 #include "euiccsim/simulator/card_image.hpp"

@@ -16,8 +16,8 @@
 
 #include "eim/euicc_package.hpp"
 #include "euiccsim/applets/isdp/profile_state.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/builder.hpp"
 #include "euiccsim/profiles/installer.hpp"
 #include "euiccsim/profiles/package.hpp"

@@ -30,8 +30,8 @@
 #include "eim/esipa_https.hpp"
 #include "eim/euicc_package.hpp"
 #include "euiccsim/applets/isdp/profile_state.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/op_stats.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/builder.hpp"
 #include "euiccsim/profiles/installer.hpp"
 #include "euiccsim/profiles/package.hpp"
@@ -196,8 +196,8 @@ int main(int argc, char** argv) {
   std::int64_t verified = 0, done = 0;
   for (const auto& c : cards) {
     const auto st = eim_server.status(c->id());
-    verified += *st.get("counts")->get("resultsVerified")->integer();
-    done += *st.get("counts")->get("done")->integer();
+    verified += *json::integer_of(json::member(json::member(st, "counts"), "resultsVerified"));
+    done += *json::integer_of(json::member(json::member(st, "counts"), "done"));
   }
   const double crypto_ms = Ms(crypto_stats.total()).count();
   const double persist_ms = Ms(persist).count();

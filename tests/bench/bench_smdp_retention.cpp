@@ -13,7 +13,7 @@
 #include <string>
 
 #include "../unit/support/es10_card.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "lpa/download.hpp"
 #include "smdp/server.hpp"
 

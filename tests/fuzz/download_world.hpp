@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "euiccsim/applets/isdr/isdr.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/crypto/ecka.hpp"
 #include "euiccsim/crypto/kdf.hpp"
 #include "euiccsim/crypto/test_pki.hpp"

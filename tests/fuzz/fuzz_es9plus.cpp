@@ -56,9 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (r.status != 200 && r.status != 404) std::abort();
-  auto v = json::Value::parse(r.body);
-  if (!v || v->get("header") == nullptr ||
-      v->get("header")->get("functionExecutionStatus") == nullptr)
-    std::abort();
+  auto v = json::parse(r.body);
+  if (!v || !json::member(json::member(&*v, "header"), "functionExecutionStatus")) std::abort();
   return 0;
 }

@@ -30,15 +30,14 @@ const CardState& base_state() {
 
 // The C-APDU of a transmit request, if the line is one the backend sends to the card.
 std::optional<Bytes> transmitted(const std::string& line) {
-  auto doc = json::Value::parse(line);
+  auto doc = json::parse(line);
   if (!doc) return std::nullopt;
-  const auto* payload = doc->get("payload");
-  const auto* func = payload ? payload->get("func") : nullptr;
-  const auto* param = payload ? payload->get("param") : nullptr;
-  if (!func || !func->string() || *func->string() != "transmit" || !param || !param->string())
-    return std::nullopt;
+  const auto* payload = json::member(*doc, "payload");
+  const auto* func = json::string_of(json::member(payload, "func"));
+  const auto* param = json::string_of(json::member(payload, "param"));
+  if (!func || *func != "transmit" || !param) return std::nullopt;
   try {
-    return from_hex(*param->string());
+    return from_hex(*param);
   } catch (const HexError&) {
     return std::nullopt;
   }
@@ -63,13 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto reply = backend.handle(line);
     if (persist.saves() == saves && !(card->state() == before)) std::abort();
     if (!reply) continue;
-    auto parsed = json::Value::parse(*reply);
-    if (!parsed || !parsed->get("payload") || !parsed->get("payload")->get("ecode")) std::abort();
-    const auto* r = parsed->get("payload")->get("data");
+    auto parsed = json::parse(*reply);
+    const json::Value* payload = parsed ? json::member(*parsed, "payload") : nullptr;
+    if (!payload || !json::member(payload, "ecode")) std::abort();
+    const auto* r = json::member(payload, "data");
     if (r == nullptr) continue;
     auto command = transmitted(line);
-    if (!command || !r->string()) std::abort();
-    fuzz::check_response(*command, from_hex(*r->string()), protocol);
+    if (!command || !json::string_of(r)) std::abort();
+    fuzz::check_response(*command, from_hex(*json::string_of(r)), protocol);
   }
   return 0;
 }

@@ -179,10 +179,33 @@ expect 0 "es10 info2 reports the personality" -- ec info2
 contains "$work/out" "<svn>02 04 00</svn>" "svn from --svn"
 contains "$work/out" "<euiccFirmwareVer>01 02 03</euiccFirmwareVer>" "firmware version"
 contains "$work/out" "<sasAcreditationNumber>SAS-1</sasAcreditationNumber>" "SAS number"
-expect 0 "es10 enable with the cat-busy quirk" -- ec enable 89001990000000000012
+expect 1 "es10 enable with the cat-busy quirk: the card said no" -- ec enable 89001990000000000012
 contains "$work/out" "<enableResult>5</enableResult>" "catBusy"
+contains "$work/err" "enableResult catBusy(5)" "the refusal by name and number"
+one_line "the refusal"
 expect 0 "es10 --json" -- ec --json eid
 contains "$work/out" "\"response\":\"BF3E125A1089049032123451234512345678901235\"" "es10 --json has the response"
+contains "$work/out" "\"answer\":{\"eidValue\":\"89049032123451234512345678901235\"}" "es10 --json decodes the answer"
+contains "$work/out" "\"ok\":true" "es10 --json says ok"
+# README: `es10 ... delete ICCID && echo deleted` prints only when the card deleted it. The
+# enabled profile is refused with profileNotInDisabledState(2) (SGP.22 §5.7.19).
+expect 1 "es10 delete of the enabled profile exits 1" -- ec delete 89001990000000000020
+contains "$work/err" "deleteResult profileNotInDisabledState(2)" "the refusal names the result"
+expect 1 "es10 --json delete of the enabled profile" -- ec --json delete 89001990000000000020
+contains "$work/out" '"answer":{"deleteResult":"profileNotInDisabledState"}' "--json answer by name"
+contains "$work/out" '"result":{"field":"deleteResult","name":"profileNotInDisabledState","value":2}' "--json result by name and value"
+contains "$work/out" '"ok":false' "--json says not ok"
+[ -s "$work/err" ] && fail "--json refusal writes nothing to stderr" || pass "--json refusal writes nothing to stderr"
+expect 0 "es10 --json profiles by name" -- ec --json profiles iccid=89001990000000000020
+contains "$work/out" '"profileState":"enabled"' "profileState by name"
+contains "$work/out" '"profileClass":"operational"' "profileClass by name"
+contains "$work/out" '"iccid":"98009109000000000002"' "the ICCID as its octets"
+expect 0 "es10 retrieve of an unknown sequence number: an empty list is no refusal" -- ec --json retrieve 9999
+contains "$work/out" '"answer":{"notificationList":[]}' "the empty list"
+expect 1 "es10 delete under PPR2: disallowedByPolicy" -- ec delete 89001990000000000012
+contains "$work/err" "deleteResult disallowedByPolicy(3)" "the refusal names the result"
+expect 0 "es10 nickname: ok(0) exits 0" -- ec --json nickname 89001990000000000020 lab
+contains "$work/out" '"result":{"field":"setNicknameResult","name":"ok","value":0}' "ok by name and value"
 expect 2 "es10 names a bad argument" -- ec enable 1234
 expect 2 "es10 refuses an unknown function" -- ec frobnicate
 expect 2 "--enable must name a preloaded ICCID" -- "$bin" --state "$work/es2" card new --preload "$work/p.der" --enable 89001990000000000020
@@ -371,6 +394,13 @@ expect 0 "eim verify-result with the card's certificate" -- "$bin" eim verify-re
 contains "$work/out" "signature: verified" "the card's signature verifies"
 expect 1 "eim verify-result with the wrong token" -- "$bin" eim verify-result "$work/list.result" \
   --card-cert "$work/certs/euicc.der" --association-token 2
+expect 2 "eim verify-result with a --card-cert that is no certificate" -- "$bin" eim verify-result \
+  "$work/list.result" --card-cert "$work/list.result" --association-token 1
+contains "$work/err" "--card-cert: $work/list.result: not a DER or PEM X.509 certificate" \
+  "the refusal names the option and the file"
+one_line "the refusal"
+expect 2 "eim verify-result with a --card-cert that cannot be read" -- "$bin" eim verify-result \
+  "$work/list.result" --card-cert "$work/nowhere.der"
 expect 1 "the same package again" -- ipa load-package --card $ieid --json "$work/list.der"
 contains "$work/out" '"error":"replayError(4)"' "a replay, by name and number"
 expect 0 "ipa notifications --package-results" -- ipa notifications --card $ieid --package-results --json
@@ -380,17 +410,19 @@ contains "$work/out" "$(hex_of "$work/list.result")" "card show has the result's
 contains "$work/out" '"ipa_mode": "ipad"' "card show has the IPA mode"
 # The other SGP.32 ES10b functions by name (es10), answers checked byte for byte.
 es10i() { "$bin" --state "$work/ipa" es10 --card $ieid "$@"; }
-expect 0 "es10 rollback" -- es10i rollback
+expect 1 "es10 rollback (refused)" -- es10i rollback
 contains "$work/out" "BF5803020101" "rollbackNotAllowed(1) without a rollback context"
-expect 0 "es10 configure-immediate-enable" -- es10i configure-immediate-enable flag smdp-oid=2.999.1
+expect 1 "es10 configure-immediate-enable (refused)" -- es10i configure-immediate-enable flag smdp-oid=2.999.1
 contains "$work/out" "BF5903800102" "associatedEimAlreadyExists(2) while an eIM is associated"
-expect 0 "es10 emergency-enable" -- es10i emergency-enable refresh
+expect 1 "es10 emergency-enable (refused)" -- es10i emergency-enable refresh
 contains "$work/out" "BF5B03800108" "ecallNotAvailable(8) without an Emergency Profile"
-expect 0 "es10 fallback" -- es10i fallback
+expect 1 "es10 fallback (refused)" -- es10i fallback
 contains "$work/out" "BF5D03800106" "fallbackNotAvailable(6) without a Fallback Profile"
-expect 0 "es10 connectivity" -- es10i connectivity
+expect 1 "es10 connectivity (an error alternative)" -- es10i connectivity
 contains "$work/out" "BF5F03810101" "parametersNotAvailable(1)"
-expect 0 "es10 ipae-activation on" -- es10i ipae-activation on
+expect 1 "es10 --json connectivity" -- es10i --json connectivity
+contains "$work/out" '"result":{"field":"connectivityParametersError","name":"parametersNotAvailable","value":1}' "an error alternative by name and value"
+expect 1 "es10 ipae-activation on: refused on a card without an IPAe" -- es10i ipae-activation on
 contains "$work/out" "BF4203800101" "IpaeActivation notSupported(1): this card has no IPAe"
 expect 0 "es10 info2 after it" -- es10i info2
 contains "$work/out" "900100B4" "EUICCInfo2 still reports ipaMode ipad(0)"
@@ -469,6 +501,25 @@ for sub in "" "card" "card new" "card list" "card show" "card rm" "apdu" "serve"
   expect 0 "--help for '$sub'" -- "$bin" $sub --help
   contains "$work/out" "Usage" "--help for '$sub' explains usage"
 done
+# Each group and leaf command shows examples of its own, never the top-level ones (CLI11
+# hands a parent's footer to a subcommand that sets none).
+for sub in "card" "card new" "apdu" "es10" "profile" "profile inspect" "profile validate" "profile build" \
+           "pki" "smdp" "smdp serve" "lpa" "lpa download" "lpa notifications" "lpa notifications process" \
+           "eim" "eim serve" "eim queue" "eim status" "ipa" "ipa rollback"; do
+  # shellcheck disable=SC2086
+  "$bin" $sub --help >"$work/out" 2>&1
+  if grep -q "the same card, shown working in-process" "$work/out"; then
+    fail "$sub --help shows the top-level examples"
+  else
+    pass "$sub --help has no top-level examples"
+  fi
+  contains "$work/out" "euicc-sim $sub " "$sub --help has an example of '$sub'"
+done
+"$bin" es10 --help >"$work/out" 2>&1
+contains "$work/out" "preloaded-test provisioning eims immediate-enable" "the es10 table keeps the iot-reset line whole"
+contains "$work/out" "ipae-activation on|off" "the es10 table lists the functions after iot-reset"
+"$bin" --help >"$work/out" 2>&1
+contains "$work/out" "--trace FILE" "--trace shows FILE"
 for sub in "apdu" "es10" "pki init" "smdp serve" "lpa download" "eim config" "eim package" \
            "eim verify-result" "ipa" "ipa add-initial-eim" "ipa load-package" "ipa certs" "ipa rollback"; do
   # shellcheck disable=SC2086
@@ -486,6 +537,22 @@ contains "$work/err" "holds no .der or .json profile package" "the refusal says 
 expect 2 "smdp serve with a bad --listen" -- "$bin" smdp serve --pki "$pk" --profiles "$work" --listen 127.0.0.1:x
 expect 2 "smdp serve with a confirmation code for no profile" -- "$bin" smdp serve --pki "$pk" \
   --profiles "$work/pki-nist" --confirmation-code nope=1234
+# A TLS key of another certificate, or a file that is no certificate, is a bad option (2),
+# refused before anything listens (timeout: a server that started would fail with 124).
+expect 2 "smdp serve with a TLS key of another certificate" -- timeout 20 "$bin" smdp serve \
+  --pki "$pk" --profiles "$work/pki-nist" --listen 127.0.0.1:0 --tls-cert "$pk/nist/dp-tls.der" \
+  --tls-key "$pk/nist/eim.key.pem"
+contains "$work/err" "--tls-cert/--tls-key: $pk/nist/eim.key.pem is not the key of" "the refusal names both"
+one_line "the refusal"
+expect 2 "smdp serve with a --tls-cert that is no certificate" -- timeout 20 "$bin" smdp serve \
+  --pki "$pk" --profiles "$work/pki-nist" --listen 127.0.0.1:0 --tls-cert "$pk/nist/dp-tls.key.pem"
+expect 2 "eim serve with a TLS key of another certificate" -- timeout 20 "$bin" eim serve \
+  --pki "$pk" --eim-id eim-tls --db "$work/tls.db" --listen 127.0.0.1:0 \
+  --tls-cert "$pk/nist/dp-tls.der" --tls-key "$pk/nist/eim.key.pem"
+contains "$work/err" "is not the key of" "the eIM's refusal says why"
+expect 2 "eim serve with a --ci-cert that is no certificate" -- timeout 20 "$bin" eim serve \
+  --pki "$pk" --eim-id eim-tls --db "$work/tls.db" --listen 127.0.0.1:0 \
+  --ci-cert "$pk/nist/ci.key.pem"
 "$bin" --state "$work/lpa" card new --pki "$pk" --curve nist >/dev/null
 expect 1 "lpa download from an SM-DP+ that is not there" -- "$bin" --state "$work/lpa" lpa download \
   --smdp localhost:1 --matching-id X --insecure-tls

@@ -13,23 +13,23 @@ using json::Value;
 
 AdminReply error(int status, const std::string& why) {
   auto j = Value::object();
-  j.set("error", why);
-  return {status, j.dump()};
+  j["error"] = why;
+  return {status, json::dump(j)};
 }
 
 const std::string* string_field(const Value& v, const char* name) {
-  const Value* f = v.get(name);
-  return f ? f->string() : nullptr;
+  const Value* f = json::member(v, name);
+  return f ? json::string_of(f) : nullptr;
 }
 
 // "psmo"/"eco": each operation is its text, or {"text", "configuration"}.
 void read_operations(const Value& list, bool eco, QueueRequest& r) {
-  if (!list.elements())
+  if (!list.is_array())
     throw std::invalid_argument(std::string(eco ? "eco" : "psmo") + " is not a list");
   r.kind = ItemKind::kEuiccPackage;
   r.eco = eco;
-  for (const auto& op : *list.elements()) {
-    if (const std::string* s = op.string()) {
+  for (const auto& op : list) {
+    if (const std::string* s = json::string_of(&op)) {
       r.operations.push_back(*s);
       r.configurations.emplace_back();
       continue;
@@ -56,25 +56,26 @@ QueueRequest queue_request(const Value& body) {
   r.eid = *eid;
   if (const std::string* id = string_field(body, "eimId")) r.eim_id = *id;
   int kinds = 0;
-  if (const Value* p = body.get("psmo")) {
+  if (const Value* p = json::member(body, "psmo")) {
     read_operations(*p, false, r);
     ++kinds;
   }
-  if (const Value* e = body.get("eco")) {
+  if (const Value* e = json::member(body, "eco")) {
     read_operations(*e, true, r);
     ++kinds;
   }
-  if (const Value* d = body.get("download")) {
+  if (const Value* d = json::member(body, "download")) {
     r.kind = ItemKind::kProfileDownload;
     const std::string* ac = string_field(*d, "activationCode");
     if (!ac) throw std::invalid_argument("download needs \"activationCode\"");
     r.activation_code = *ac;
-    if (const Value* ind = d->get("indirect"); ind && ind->boolean()) r.indirect = *ind->boolean();
+    if (const Value* ind = json::member(d, "indirect"); ind && json::boolean_of(ind))
+      r.indirect = *json::boolean_of(ind);
     ++kinds;
   }
-  if (const Value* t = body.get("euiccData")) {
+  if (const Value* t = json::member(body, "euiccData")) {
     r.kind = ItemKind::kIpaEuiccData;
-    const std::string* tags = t->string();
+    const std::string* tags = json::string_of(t);
     if (!tags) throw std::invalid_argument("euiccData is a hex tag list or \"all\"");
     if (*tags == "all") {
       r.tag_list = kAllEuiccDataTags;
@@ -93,16 +94,16 @@ QueueRequest queue_request(const Value& body) {
 
 Value item_json(const QueueItem& it) {
   auto x = Value::object();
-  x.set("id", it.id)
-      .set("eid", it.eid)
-      .set("eimId", it.eim_id)
-      .set("kind", kind_name(it.kind))
-      .set("state", state_name(it.state))
-      .set("eimTransactionId", to_hex(it.transaction_id))
-      .set("counter", it.counter ? Value(*it.counter) : Value())
-      .set("sends", it.sends)
-      .set("outcome", it.outcome);
-  if (auto spec = Value::parse(it.spec)) x.set("request", *spec);
+  x["id"] = it.id;
+  x["eid"] = it.eid;
+  x["eimId"] = it.eim_id;
+  x["kind"] = kind_name(it.kind);
+  x["state"] = state_name(it.state);
+  x["eimTransactionId"] = to_hex(it.transaction_id);
+  x["counter"] = it.counter ? Value(*it.counter) : Value();
+  x["sends"] = it.sends;
+  x["outcome"] = it.outcome;
+  if (auto spec = json::parse(it.spec)) x["request"] = *spec;
   return x;
 }
 
@@ -124,15 +125,15 @@ AdminReply answer_admin(Eim& eim, const std::string& method, const std::string& 
   try {
     if (method == "GET" && path == "/eim/v1/cards") {
       auto list = Value::array();
-      for (const auto& e : eim.store().eids()) list.push(e);
+      for (const auto& e : eim.store().eids()) list.push_back(e);
       auto j = Value::object();
-      j.set("eids", std::move(list));
-      return {200, j.dump()};
+      j["eids"] = std::move(list);
+      return {200, json::dump(j)};
     }
     if (method == "GET" && std::regex_match(path, m, card)) {
       auto j = eim.status(m[1].str());
-      const Value* known = j.get("known");
-      return {known && known->boolean() && *known->boolean() ? 200 : 404, j.dump()};
+      const Value* known = json::member(j, "known");
+      return {json::boolean_of(known).value_or(false) ? 200 : 404, json::dump(j)};
     }
     if (method == "GET" && std::regex_match(path, m, item)) {
       auto it = eim.store().item(std::stoll(m[1].str()));
@@ -141,8 +142,8 @@ AdminReply answer_admin(Eim& eim, const std::string& method, const std::string& 
     }
     if (method != "POST")
       return error(path.rfind("/eim/v1/", 0) == 0 ? 405 : 404, method + " " + path);
-    auto parsed = Value::parse(body);
-    if (!parsed || !parsed->members()) return error(400, "the body is not a JSON object");
+    auto parsed = json::parse(body);
+    if (!parsed || !parsed->is_object()) return error(400, "the body is not a JSON object");
     if (path == "/eim/v1/queue") {
       const auto id = eim.enqueue(queue_request(*parsed));
       auto it = eim.store().item(id);
@@ -152,16 +153,17 @@ AdminReply answer_admin(Eim& eim, const std::string& method, const std::string& 
       std::string eim_id =
           string_field(*parsed, "eimId") ? *string_field(*parsed, "eimId") : eim.default_eim_id();
       std::optional<std::int64_t> counter;
-      if (const Value* c = parsed->get("counter")) {
-        if (!c->integer() || *c->integer() < 0) return error(400, "counter is a number >= 0");
-        counter = *c->integer();
+      if (const Value* c = json::member(*parsed, "counter")) {
+        if (!json::integer_of(c) || *json::integer_of(c) < 0)
+          return error(400, "counter is a number >= 0");
+        counter = *json::integer_of(c);
       }
       std::optional<std::optional<std::int64_t>> token;
-      if (const Value* t = parsed->get("associationToken")) {
+      if (const Value* t = json::member(*parsed, "associationToken")) {
         if (t->is_null())
           token = std::optional<std::int64_t>();
-        else if (t->integer())
-          token = std::optional<std::int64_t>(*t->integer());
+        else if (json::integer_of(t))
+          token = std::optional<std::int64_t>(*json::integer_of(t));
         else
           return error(400, "associationToken is a number or null");
       }
@@ -175,16 +177,16 @@ AdminReply answer_admin(Eim& eim, const std::string& method, const std::string& 
       }
       eim.register_card(m[1].str(), eim_id, counter, token, cert);
       auto j = Value::object();
-      j.set("ok", true);
-      return {200, j.dump()};
+      j["ok"] = true;
+      return {200, json::dump(j)};
     }
     if (std::regex_match(path, m, cancel)) {
       const auto id = std::stoll(m[1].str());
       if (!eim.store().item(id)) return error(404, "no queued item " + m[1].str());
       if (!eim.cancel(id)) return error(409, "item " + m[1].str() + " was already handed out");
       auto j = Value::object();
-      j.set("cancelled", true);
-      return {200, j.dump()};
+      j["cancelled"] = true;
+      return {200, json::dump(j)};
     }
     return error(404, "no such endpoint " + path);
   } catch (const std::invalid_argument& e) {

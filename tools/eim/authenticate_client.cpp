@@ -14,6 +14,7 @@
 #include <AuthenticateClientRequestEsipa.h>
 #include <AuthenticateClientResponseEsipa.h>
 
+#include "asn1_names.hpp"
 #include "eim/relay.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
 #include "euiccsim/crypto/certificate.hpp"
@@ -22,29 +23,9 @@ namespace euiccsim::eim::esipa {
 
 namespace {
 
-const char* error_name(long code) {
-  static const char* const names[] = {"",
-                                      "eumCertificateInvalid",
-                                      "eumCertificateExpired",
-                                      "euiccCertificateInvalid",
-                                      "euiccCertificateExpired",
-                                      "euiccSignatureInvalid",
-                                      "matchingIdRefused",
-                                      "eidMismatch",
-                                      "noEligibleProfile",
-                                      "ciPKUnknown",
-                                      "invalidTransactionId",
-                                      "insufficientMemory"};
-  if (code >= 1 && code <= 11) return names[code];
-  if (code == 18) return "downloadOrderExpired";
-  if (code == 50) return "pprNotAllowed";
-  if (code == 56) return "eventIdUnknown";
-  return "undefinedError";
-}
-
 EsipaAnswer error_answer(EsipaAnswer a, long code, const std::string& why) {
   a.body = tlv::encode(0xBF3B, tlv::encode(0x82, tlv::der_integer(code)));
-  a.outcome = std::string(error_name(code)) + "(" + std::to_string(code) + ")" +
+  a.outcome = asn1::named("AuthenticateClientResponseEsipa__authenticateClientErrorEsipa", code) +
               (why.empty() ? "" : ": " + why);
   return a;
 }

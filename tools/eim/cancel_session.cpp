@@ -14,6 +14,7 @@
 // ProfileDownloadTriggerResult that still comes for it is recorded against the item.
 #include <CancelSessionRequestEsipa.h>
 
+#include "asn1_names.hpp"
 #include "eim/relay.hpp"
 
 namespace euiccsim::eim::esipa {
@@ -21,12 +22,9 @@ namespace euiccsim::eim::esipa {
 namespace {
 
 EsipaAnswer error_answer(EsipaAnswer a, long code, const std::string& why) {
-  const char* name = code == 1   ? "invalidTransactionId"
-                     : code == 2 ? "euiccSignatureInvalid"
-                                 : "undefinedError";
   a.body = tlv::encode(0xBF41, tlv::encode(0x81, tlv::der_integer(code)));
-  a.outcome =
-      std::string(name) + "(" + std::to_string(code) + ")" + (why.empty() ? "" : ": " + why);
+  a.outcome = asn1::named("CancelSessionResponseEsipa__cancelSessionError", code) +
+              (why.empty() ? "" : ": " + why);
   return a;
 }
 

@@ -31,19 +31,10 @@ std::vector<std::string> split_dollar(const std::string& s) {
   return parts;
 }
 
-// A tag list is tags back to back (one to three bytes each, as BER-TLV tags are written).
+// A tag list is tags back to back, read as BER-TLV tags are (ISO/IEC 7816-4 §8.4.2).
 bool well_formed_tags(ByteView tags) {
-  std::size_t i = 0;
-  while (i < tags.size()) {
-    std::size_t len = 1;
-    if ((tags[i] & 0x1F) == 0x1F) {
-      while (i + len < tags.size() && (tags[i + len] & 0x80)) ++len;
-      if (i + len >= tags.size() || len > 2) return false;
-      ++len;
-    }
-    i += len;
-  }
-  return !tags.empty();
+  auto list = tlv::read_tags(tags);
+  return list && !list->empty();
 }
 
 json::Value opt(const std::optional<std::int64_t>& v) {
@@ -206,7 +197,7 @@ std::int64_t Eim::enqueue(const QueueRequest& r) {
                                       "': " + e.what());
         }
         auto o = json::Value::object();
-        o.set("text", r.operations[i]);
+        o["text"] = r.operations[i];
         if (op.kind == Operation::Kind::kAddEim || op.kind == Operation::Kind::kUpdateEim) {
           const Bytes cfg = i < r.configurations.size() ? r.configurations[i] : Bytes{};
           if (cfg.empty())
@@ -216,11 +207,12 @@ std::int64_t Eim::enqueue(const QueueRequest& r) {
           } catch (const PackageError& e) {
             throw std::invalid_argument("'" + r.operations[i] + "': " + e.what());
           }
-          o.set("configuration", to_hex(cfg));
+          o["configuration"] = to_hex(cfg);
         }
-        ops.push(std::move(o));
+        ops.push_back(std::move(o));
       }
-      spec.set("eco", r.eco).set("operations", std::move(ops));
+      spec["eco"] = r.eco;
+      spec["operations"] = std::move(ops);
       // A package that does not build now never will: try it with a throwaway key.
       static const crypto::PrivateKey probe = [] {
         auto drbg = crypto::Drbg::from_seed(1, "eim-probe");
@@ -236,7 +228,7 @@ std::int64_t Eim::enqueue(const QueueRequest& r) {
     case ItemKind::kIpaEuiccData:
       if (!well_formed_tags(r.tag_list))
         throw std::invalid_argument("tag list '" + to_hex(r.tag_list) + "': not a list of tags");
-      spec.set("tagList", to_hex(r.tag_list));
+      spec["tagList"] = to_hex(r.tag_list);
       break;
     case ItemKind::kProfileDownload: {
       auto ac = parse_activation_code(r.activation_code);
@@ -245,8 +237,10 @@ std::int64_t Eim::enqueue(const QueueRequest& r) {
       std::string text =
           r.activation_code.rfind("LPA:", 0) == 0 ? r.activation_code.substr(4) : r.activation_code;
       if (text.size() > 255) throw std::invalid_argument("activation code: at most 255 characters");
-      spec.set("activationCode", text).set("indirect", r.indirect);
-      spec.set("smdpAddress", ac.smdp_address).set("matchingId", ac.matching_id);
+      spec["activationCode"] = text;
+      spec["indirect"] = r.indirect;
+      spec["smdpAddress"] = ac.smdp_address;
+      spec["matchingId"] = ac.matching_id;
       break;
     }
   }
@@ -290,38 +284,37 @@ json::Value Eim::status(const std::string& eid) {
 
 json::Value card_status(Store& store, const std::string& eid) {
   auto j = json::Value::object();
-  j.set("eid", eid);
+  j["eid"] = eid;
   auto card = store.card(eid);
-  j.set("known", card.has_value());
+  j["known"] = card.has_value();
   if (!card) return j;
   auto c = json::Value::object();
-  c.set("certificate", card->euicc_certificate.empty() ? "none" : card->certificate_source)
-      .set("createdMs", card->created_ms)
-      .set("lastSeenMs", opt(card->last_seen_ms))
-      .set("polls", card->polls)
-      .set("stateChanges", card->state_changes)
-      .set("lastStateChangeCause", opt(card->last_state_change_cause));
-  if (!card->last_rplmn.empty()) c.set("lastRplmn", to_hex(card->last_rplmn));
-  if (card->default_smdp_address) c.set("defaultSmdpAddress", *card->default_smdp_address);
-  if (card->root_smds_address) c.set("rootSmdsAddress", *card->root_smds_address);
-  c.set("euiccInfo1", !card->euicc_info1.empty())
-      .set("euiccInfo2", !card->euicc_info2.empty())
-      .set("ipaCapabilities", card->ipa_capabilities.empty()
-                                  ? json::Value()
-                                  : json::Value(to_hex(card->ipa_capabilities)))
-      .set("deviceInfo", !card->device_info.empty());
-  j.set("card", std::move(c));
+  c["certificate"] = card->euicc_certificate.empty() ? "none" : card->certificate_source;
+  c["createdMs"] = card->created_ms;
+  c["lastSeenMs"] = opt(card->last_seen_ms);
+  c["polls"] = card->polls;
+  c["stateChanges"] = card->state_changes;
+  c["lastStateChangeCause"] = opt(card->last_state_change_cause);
+  if (!card->last_rplmn.empty()) c["lastRplmn"] = to_hex(card->last_rplmn);
+  if (card->default_smdp_address) c["defaultSmdpAddress"] = *card->default_smdp_address;
+  if (card->root_smds_address) c["rootSmdsAddress"] = *card->root_smds_address;
+  c["euiccInfo1"] = !card->euicc_info1.empty();
+  c["euiccInfo2"] = !card->euicc_info2.empty();
+  c["ipaCapabilities"] =
+      card->ipa_capabilities.empty() ? json::Value() : json::Value(to_hex(card->ipa_capabilities));
+  c["deviceInfo"] = !card->device_info.empty();
+  j["card"] = std::move(c);
 
   auto assoc = json::Value::array();
   for (const auto& a : store.associations(eid)) {
     auto x = json::Value::object();
-    x.set("eimId", a.eim_id)
-        .set("counter", a.counter)
-        .set("associationToken", opt(a.association_token))
-        .set("deleted", a.deleted);
-    assoc.push(std::move(x));
+    x["eimId"] = a.eim_id;
+    x["counter"] = a.counter;
+    x["associationToken"] = opt(a.association_token);
+    x["deleted"] = a.deleted;
+    assoc.push_back(std::move(x));
   }
-  j.set("associations", std::move(assoc));
+  j["associations"] = std::move(assoc);
 
   const auto items = store.items(eid);
   const auto results = store.results(eid);
@@ -337,82 +330,84 @@ json::Value card_status(Store& store, const std::string& eid) {
   }
   auto counts = json::Value::object();
   for (const char* s : {"queued", "sent", "done", "replayed", "failed", "cancelled"})
-    counts.set(s, by_state[s]);
-  counts.set("delivered", delivered).set("answered", answered).set("resultsVerified", verified);
-  j.set("counts", std::move(counts));
+    counts[s] = by_state[s];
+  counts["delivered"] = delivered;
+  counts["answered"] = answered;
+  counts["resultsVerified"] = verified;
+  j["counts"] = std::move(counts);
 
   auto queue = json::Value::array();
   for (const auto& it : items) {
     auto x = json::Value::object();
-    x.set("id", it.id)
-        .set("kind", kind_name(it.kind))
-        .set("eimId", it.eim_id)
-        .set("state", state_name(it.state))
-        .set("eimTransactionId", to_hex(it.transaction_id))
-        .set("counter", opt(it.counter))
-        .set("sends", it.sends)
-        .set("createdMs", it.created_ms)
-        .set("firstSentMs", opt(it.first_sent_ms))
-        .set("lastSentMs", opt(it.last_sent_ms))
-        .set("finishedMs", opt(it.finished_ms))
-        .set("outcome", it.outcome);
-    if (auto spec = json::Value::parse(it.spec)) x.set("request", *spec);
-    queue.push(std::move(x));
+    x["id"] = it.id;
+    x["kind"] = kind_name(it.kind);
+    x["eimId"] = it.eim_id;
+    x["state"] = state_name(it.state);
+    x["eimTransactionId"] = to_hex(it.transaction_id);
+    x["counter"] = opt(it.counter);
+    x["sends"] = it.sends;
+    x["createdMs"] = it.created_ms;
+    x["firstSentMs"] = opt(it.first_sent_ms);
+    x["lastSentMs"] = opt(it.last_sent_ms);
+    x["finishedMs"] = opt(it.finished_ms);
+    x["outcome"] = it.outcome;
+    if (auto spec = json::parse(it.spec)) x["request"] = *spec;
+    queue.push_back(std::move(x));
   }
-  j.set("queue", std::move(queue));
+  j["queue"] = std::move(queue);
 
   auto res = json::Value::array();
   for (const auto& r : results) {
     auto x = json::Value::object();
-    x.set("id", r.id)
-        .set("queueId", opt(r.queue_id))
-        .set("kind", r.kind)
-        .set("form", r.form)
-        .set("eimTransactionId",
-             r.transaction_id.empty() ? json::Value() : json::Value(to_hex(r.transaction_id)))
-        .set("seqNumber", opt(r.seq_number))
-        .set("verdict", r.verdict)
-        .set("summary", r.summary)
-        .set("deliveries", r.deliveries)
-        .set("receivedMs", r.received_ms)
-        .set("der", to_hex(r.der));
-    res.push(std::move(x));
+    x["id"] = r.id;
+    x["queueId"] = opt(r.queue_id);
+    x["kind"] = r.kind;
+    x["form"] = r.form;
+    x["eimTransactionId"] =
+        r.transaction_id.empty() ? json::Value() : json::Value(to_hex(r.transaction_id));
+    x["seqNumber"] = opt(r.seq_number);
+    x["verdict"] = r.verdict;
+    x["summary"] = r.summary;
+    x["deliveries"] = r.deliveries;
+    x["receivedMs"] = r.received_ms;
+    x["der"] = to_hex(r.der);
+    res.push_back(std::move(x));
   }
-  j.set("results", std::move(res));
+  j["results"] = std::move(res);
 
   auto notes = json::Value::array();
   for (const auto& n : store.notifications(eid)) {
     auto x = json::Value::object();
-    x.set("id", n.id)
-        .set("seqNumber", opt(n.seq_number))
-        .set("form", n.form)
-        .set("event", n.event)
-        .set("address", n.address)
-        .set("iccid", n.iccid)
-        .set("verdict", n.verdict)
-        .set("forwarded", n.forwarded)
-        .set("deliveries", n.deliveries)
-        .set("receivedMs", n.received_ms);
-    notes.push(std::move(x));
+    x["id"] = n.id;
+    x["seqNumber"] = opt(n.seq_number);
+    x["form"] = n.form;
+    x["event"] = n.event;
+    x["address"] = n.address;
+    x["iccid"] = n.iccid;
+    x["verdict"] = n.verdict;
+    x["forwarded"] = n.forwarded;
+    x["deliveries"] = n.deliveries;
+    x["receivedMs"] = n.received_ms;
+    notes.push_back(std::move(x));
   }
-  j.set("notifications", std::move(notes));
+  j["notifications"] = std::move(notes);
 
   auto dls = json::Value::array();
   for (const auto& d : store.downloads(eid)) {
     auto x = json::Value::object();
-    x.set("id", d.id)
-        .set("queueId", opt(d.queue_id))
-        .set("smdpAddress", d.smdp_address)
-        .set("matchingId", d.matching_id)
-        .set("transactionId", to_hex(d.smdp_transaction_id))
-        .set("state", d.state)
-        .set("compact", d.compact)
-        .set("startedMs", d.started_ms)
-        .set("updatedMs", d.updated_ms)
-        .set("outcome", d.outcome);
-    dls.push(std::move(x));
+    x["id"] = d.id;
+    x["queueId"] = opt(d.queue_id);
+    x["smdpAddress"] = d.smdp_address;
+    x["matchingId"] = d.matching_id;
+    x["transactionId"] = to_hex(d.smdp_transaction_id);
+    x["state"] = d.state;
+    x["compact"] = d.compact;
+    x["startedMs"] = d.started_ms;
+    x["updatedMs"] = d.updated_ms;
+    x["outcome"] = d.outcome;
+    dls.push_back(std::move(x));
   }
-  j.set("downloads", std::move(dls));
+  j["downloads"] = std::move(dls);
   return j;
 }
 

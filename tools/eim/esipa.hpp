@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "eim/eim.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
 
 namespace euiccsim::eim::esipa {

@@ -3,9 +3,10 @@
 #include <map>
 #include <sstream>
 
+#include "asn1_names.hpp"
 #include "euiccsim/applets/eid.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/iccid.hpp"
 
 #include <Certificate.h>
@@ -40,75 +41,14 @@ Bytes iccid_bytes(const std::string& digits) {
   return iccid->swapped_bcd();
 }
 
-// ---- Result code names (SGP32Definitions.asn; asn1c 0.9.28 keeps no names for them) ----
+// ---- Result codes, named from the ASN.1 modules' one table (asn1_names.hpp) ----
 
-using Names = std::map<long, const char*>;
-
-const Names kEnable{{0, "ok"},
-                    {1, "iccidOrAidNotFound"},
-                    {2, "profileNotInDisabledState"},
-                    {3, "disallowedByPolicy"},
-                    {5, "catBusy"},
-                    {20, "rollbackNotAvailable"},
-                    {127, "undefinedError"}};
-const Names kDisable{{0, "ok"},
-                     {1, "iccidOrAidNotFound"},
-                     {2, "profileNotInEnabledState"},
-                     {3, "disallowedByPolicy"},
-                     {5, "catBusy"},
-                     {127, "undefinedError"}};
-const Names kDelete{{0, "ok"},
-                    {1, "iccidOrAidNotFound"},
-                    {2, "profileNotInDisabledState"},
-                    {3, "disallowedByPolicy"},
-                    {20, "rollbackNotAvailable"},
-                    {21, "returnFallbackProfile"},
-                    {127, "undefinedError"}};
-const Names kConfigureImmediate{
-    {0, "ok"}, {1, "insufficientMemory"}, {7, "commandError"}, {127, "undefinedError"}};
-const Names kAddEim{
-    {0, "ok"},           {1, "insufficientMemory"},      {2, "associatedEimAlreadyExists"},
-    {3, "ciPKUnknown"},  {5, "invalidAssociationToken"}, {6, "counterValueOutOfRange"},
-    {7, "commandError"}, {127, "undefinedError"}};
-const Names kDeleteEim{{0, "ok"},
-                       {1, "eimNotFound"},
-                       {2, "lastEimDeleted"},
-                       {7, "commandError"},
-                       {127, "undefinedError"}};
-const Names kUpdateEim{{0, "ok"},           {1, "eimNotFound"},
-                       {3, "ciPKUnknown"},  {6, "counterValueOutOfRange"},
-                       {7, "commandError"}, {127, "undefinedError"}};
-const Names kOkOrUndefined{{0, "ok"}, {127, "undefinedError"}};
-const Names kSetFallback{{0, "ok"},
-                         {1, "iccidOrAidNotFound"},
-                         {2, "fallbackNotAllowed"},
-                         {3, "fallbackProfileEnabled"},
-                         {127, "undefinedError"}};
-const Names kUnsetFallback{{0, "ok"},
-                           {2, "noFallbackAttribute"},
-                           {3, "fallbackProfileEnabled"},
-                           {7, "commandError"},
-                           {127, "undefinedError"}};
-const Names kProcessingTerminated{{1, "resultSizeOverflow"},
-                                  {2, "unknownOrDamagedCommand"},
-                                  {3, "interruption"},
-                                  {127, "undefinedError"}};
-const Names kProfileInfoListError{
-    {1, "incorrectInputValues"}, {11, "profileChangeOngoing"}, {127, "undefinedError"}};
-const Names kListEimError{{127, "undefinedError"}};
-const Names kPackageError{{3, "invalidEid"},    {4, "replayError"},   {6, "counterValueOutOfRange"},
-                          {15, "sizeOverflow"}, {104, "ecallActive"}, {127, "undefinedError"}};
-
-std::string name_in(const Names& names, long v) {
-  auto it = names.find(v);
-  return it == names.end() ? "" : it->second;
-}
-
-ResultItem coded(const char* name, const Names& names, long v) {
+ResultItem coded(const char* name, std::string_view scope, long v) {
   ResultItem item;
   item.name = name;
   item.code = v;
-  item.code_name = name_in(names, v);
+  const char* n = asn1::number_name(scope, v);
+  item.code_name = n ? n : "";
   return item;
 }
 
@@ -116,15 +56,16 @@ ResultItem result_item(const EuiccResultData_t& r) {
   const auto& c = r.choice;
   switch (r.present) {
     case EuiccResultData_PR_enableResult:
-      return coded("enableResult", kEnable, c.enableResult);
+      return coded("enableResult", "EnableProfileResult", c.enableResult);
     case EuiccResultData_PR_disableResult:
-      return coded("disableResult", kDisable, c.disableResult);
+      return coded("disableResult", "DisableProfileResult", c.disableResult);
     case EuiccResultData_PR_deleteResult:
-      return coded("deleteResult", kDelete, c.deleteResult);
+      return coded("deleteResult", "DeleteProfileResult", c.deleteResult);
     case EuiccResultData_PR_listProfileInfoResult: {
       const auto& l = c.listProfileInfoResult;
       if (l.present == IotProfileInfoListResponse_PR_profileInfoListError) {
-        return coded("listProfileInfoResult", kProfileInfoListError, l.choice.profileInfoListError);
+        return coded("listProfileInfoResult", "IotProfileInfoListResponse__profileInfoListError",
+                     l.choice.profileInfoListError);
       }
       ResultItem item;
       item.name = "listProfileInfoResult";
@@ -149,7 +90,7 @@ ResultItem result_item(const EuiccResultData_t& r) {
       return item;
     }
     case EuiccResultData_PR_configureImmediateEnableResult:
-      return coded("configureImmediateEnableResult", kConfigureImmediate,
+      return coded("configureImmediateEnableResult", "ConfigureImmediateEnableResult",
                    c.configureImmediateEnableResult);
     case EuiccResultData_PR_addEimResult: {
       if (c.addEimResult.present == AddEimResult_PR_associationToken) {
@@ -158,15 +99,17 @@ ResultItem result_item(const EuiccResultData_t& r) {
         item.association_token = c.addEimResult.choice.associationToken;
         return item;
       }
-      return coded("addEimResult", kAddEim, c.addEimResult.choice.addEimResultCode);
+      return coded("addEimResult", "AddEimResult__addEimResultCode",
+                   c.addEimResult.choice.addEimResultCode);
     }
     case EuiccResultData_PR_deleteEimResult:
-      return coded("deleteEimResult", kDeleteEim, c.deleteEimResult);
+      return coded("deleteEimResult", "DeleteEimResult", c.deleteEimResult);
     case EuiccResultData_PR_updateEimResult:
-      return coded("updateEimResult", kUpdateEim, c.updateEimResult);
+      return coded("updateEimResult", "UpdateEimResult", c.updateEimResult);
     case EuiccResultData_PR_listEimResult: {
       if (c.listEimResult.present == ListEimResult_PR_listEimError)
-        return coded("listEimResult", kListEimError, c.listEimResult.choice.listEimError);
+        return coded("listEimResult", "ListEimResult__listEimError",
+                     c.listEimResult.choice.listEimError);
       ResultItem item;
       item.name = "listEimResult";
       const auto& list = c.listEimResult.choice.eimIdList.list;
@@ -179,15 +122,19 @@ ResultItem result_item(const EuiccResultData_t& r) {
       return item;
     }
     case EuiccResultData_PR_rollbackResult:
-      return coded("rollbackResult", kOkOrUndefined, c.rollbackResult);
+      return coded("rollbackResult", "RollbackProfileResult", c.rollbackResult);
     case EuiccResultData_PR_setFallbackAttributeResult:
-      return coded("setFallbackAttributeResult", kSetFallback, c.setFallbackAttributeResult);
+      return coded("setFallbackAttributeResult", "SetFallbackAttributeResult",
+                   c.setFallbackAttributeResult);
     case EuiccResultData_PR_unsetFallbackAttributeResult:
-      return coded("unsetFallbackAttributeResult", kUnsetFallback, c.unsetFallbackAttributeResult);
+      return coded("unsetFallbackAttributeResult", "UnsetFallbackAttributeResult",
+                   c.unsetFallbackAttributeResult);
     case EuiccResultData_PR_processingTerminated:
-      return coded("processingTerminated", kProcessingTerminated, c.processingTerminated);
+      return coded("processingTerminated", "EuiccResultData__processingTerminated",
+                   c.processingTerminated);
     case EuiccResultData_PR_setDefaultDpAddressResult:
-      return coded("setDefaultDpAddressResult", kOkOrUndefined,
+      return coded("setDefaultDpAddressResult",
+                   "IotSetDefaultDpAddressResponse__setDefaultDpAddressResult",
                    c.setDefaultDpAddressResult.setDefaultDpAddressResult);
     default:
       break;
@@ -674,7 +621,8 @@ PackageResult decode_package_result(ByteView der) {
     out.counter_value = d.counterValue;
     out.transaction_id = tx(d.eimTransactionId);
     out.error_code = d.euiccPackageErrorCode;
-    out.error_name = name_in(kPackageError, d.euiccPackageErrorCode);
+    const char* error_name = asn1::number_name("EuiccPackageErrorCode", d.euiccPackageErrorCode);
+    out.error_name = error_name ? error_name : "";
     out.signature = asn1::bytes_of(r.euiccSignEPE);
   }
   return out;

@@ -12,39 +12,18 @@
 #include <BoundProfilePackage.h>
 #include <GetBoundProfilePackageRequestEsipa.h>
 
+#include "asn1_names.hpp"
 #include "eim/relay.hpp"
 
 namespace euiccsim::eim::esipa {
 
 namespace {
 
-const char* error_name(long code) {
-  switch (code) {
-    case 1:
-      return "euiccSignatureInvalid";
-    case 2:
-      return "confirmationCodeMissing";
-    case 3:
-      return "confirmationCodeRefused";
-    case 4:
-      return "confirmationCodeRetriesExceeded";
-    case 5:
-      return "bppRebindingRefused";
-    case 6:
-      return "downloadOrderExpired";
-    case 50:
-      return "metadataMismatch";
-    case 95:
-      return "invalidTransactionId";
-    default:
-      return "undefinedError";
-  }
-}
-
 EsipaAnswer error_answer(EsipaAnswer a, long code, const std::string& why) {
   a.body = tlv::encode(0xBF3A, tlv::encode(0x81, tlv::der_integer(code)));
-  a.outcome = std::string(error_name(code)) + "(" + std::to_string(code) + ")" +
-              (why.empty() ? "" : ": " + why);
+  a.outcome =
+      asn1::named("GetBoundProfilePackageResponseEsipa__getBoundProfilePackageErrorEsipa", code) +
+      (why.empty() ? "" : ": " + why);
   return a;
 }
 

@@ -17,6 +17,7 @@
 #include <IpaEuiccDataRequest.h>
 #include <ProfileDownloadTriggerRequest.h>
 
+#include "asn1_names.hpp"
 #include "eim/esipa.hpp"
 #include "eim/euicc_package.hpp"
 #include "euiccsim/applets/eid.hpp"
@@ -34,25 +35,10 @@ enum EimPackageError : long {
   kUndefinedError = 127,
 };
 
-const char* error_name(long code) {
-  switch (code) {
-    case kNoEimPackageAvailable:
-      return "noEimPackageAvailable";
-    case kEidNotFound:
-      return "eidNotFound";
-    case kInvalidEid:
-      return "invalidEid";
-    case kMissingEid:
-      return "missingEid";
-    default:
-      return "undefinedError";
-  }
-}
-
 EsipaAnswer error_answer(EsipaAnswer a, long code, const std::string& why = {}) {
   a.body = tlv::encode(0xBF4F, tlv::encode(0x02, tlv::der_integer(code)));
-  a.outcome = std::string(error_name(code)) + "(" + std::to_string(code) + ")" +
-              (why.empty() ? "" : ": " + why);
+  a.outcome =
+      asn1::named("GetEimPackageResponse__eimPackageError", code) + (why.empty() ? "" : ": " + why);
   return a;
 }
 
@@ -60,9 +46,10 @@ EsipaAnswer error_answer(EsipaAnswer a, long code, const std::string& why = {}) 
 // cannot be.
 Bytes build_ipa_euicc_data_request(const QueueItem& item, const json::Value& spec) {
   auto v = applets::rsp::make<IpaEuiccDataRequest_t>(asn_DEF_IpaEuiccDataRequest);
-  const json::Value* tags = spec.get("tagList");
-  if (!tags || !tags->string()) throw std::invalid_argument("no tagList in the queued request");
-  asn1::set_octets(v->tagList, from_hex(*tags->string()));
+  const json::Value* tags = json::member(spec, "tagList");
+  if (!tags || !json::string_of(tags))
+    throw std::invalid_argument("no tagList in the queued request");
+  asn1::set_octets(v->tagList, from_hex(*json::string_of(tags)));
   v->eimTransactionId = asn1::new_octets<TransactionId_t>(item.transaction_id);
   return asn1::encode(asn_DEF_IpaEuiccDataRequest, v.get());
 }
@@ -70,11 +57,12 @@ Bytes build_ipa_euicc_data_request(const QueueItem& item, const json::Value& spe
 Bytes build_download_trigger(const QueueItem& item, const json::Value& spec) {
   auto v =
       applets::rsp::make<ProfileDownloadTriggerRequest_t>(asn_DEF_ProfileDownloadTriggerRequest);
-  const json::Value* ac = spec.get("activationCode");
-  if (!ac || !ac->string()) throw std::invalid_argument("no activationCode in the queued request");
+  const json::Value* ac = json::member(spec, "activationCode");
+  if (!ac || !json::string_of(ac))
+    throw std::invalid_argument("no activationCode in the queued request");
   v->profileDownloadData = asn1::alloc<ProfileDownloadData_t>();
   v->profileDownloadData->present = ProfileDownloadData_PR_activationCode;
-  asn1::set_string(v->profileDownloadData->choice.activationCode, *ac->string());
+  asn1::set_string(v->profileDownloadData->choice.activationCode, *json::string_of(ac));
   v->eimTransactionId = asn1::new_octets<TransactionId_t>(item.transaction_id);
   return asn1::encode(asn_DEF_ProfileDownloadTriggerRequest, v.get());
 }
@@ -91,16 +79,16 @@ Bytes build_euicc_package(const json::Value& spec, const std::string& eid,
   p.eid = eid;
   p.counter_value = static_cast<long>(counter);
   p.transaction_id = transaction_id;
-  const json::Value* eco = spec.get("eco");
-  const bool is_eco = eco && eco->boolean() && *eco->boolean();
-  const json::Value* ops = spec.get("operations");
-  if (!ops || !ops->elements()) throw std::invalid_argument("no operations in the queued request");
-  for (const auto& o : *ops->elements()) {
-    const json::Value* text = o.get("text");
-    if (!text || !text->string()) throw std::invalid_argument("an operation without text");
-    Operation op = parse_operation(*text->string(), is_eco);
-    if (const json::Value* cfg = o.get("configuration"); cfg && cfg->string())
-      op.eim_configuration = from_hex(*cfg->string());
+  const json::Value* eco = json::member(spec, "eco");
+  const bool is_eco = json::boolean_of(eco).value_or(false);
+  const json::Value* ops = json::member(spec, "operations");
+  if (!ops || !ops->is_array()) throw std::invalid_argument("no operations in the queued request");
+  for (const auto& o : *ops) {
+    const json::Value* text = json::member(o, "text");
+    if (!text || !json::string_of(text)) throw std::invalid_argument("an operation without text");
+    Operation op = parse_operation(*json::string_of(text), is_eco);
+    if (const json::Value* cfg = json::member(o, "configuration"); cfg && json::string_of(cfg))
+      op.eim_configuration = from_hex(*json::string_of(cfg));
     p.operations.push_back(std::move(op));
   }
   std::optional<long> t;
@@ -156,7 +144,7 @@ EsipaAnswer get_eim_package(Eim& eim, ByteView der, const std::string& connectio
       std::optional<std::int64_t> counter;
       std::string why;
       try {
-        auto spec = json::Value::parse(item->spec);
+        auto spec = json::parse(item->spec);
         if (!spec) throw std::invalid_argument("the queued request is not JSON");
         switch (item->kind) {
           case ItemKind::kEuiccPackage: {

@@ -21,6 +21,7 @@
 // deviceInfo the card's IpaEuiccData gave.
 #include <InitiateAuthenticationRequestEsipa.h>
 
+#include "asn1_names.hpp"
 #include "eim/relay.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
 
@@ -30,29 +31,11 @@ namespace euiccsim::eim::esipa {
 
 namespace {
 
-const char* error_name(long code) {
-  switch (code) {
-    case 1:
-      return "invalidDpAddress";
-    case 2:
-      return "euiccVersionNotSupportedByDp";
-    case 3:
-      return "ciPKIdNotSupported";
-    case 50:
-      return "smdpAddressMismatch";
-    case 51:
-      return "smdpOidMismatch";
-    case 52:
-      return "invalidEimTransactionId";
-    default:
-      return "undefinedError";
-  }
-}
-
 EsipaAnswer error_answer(EsipaAnswer a, long code, const std::string& why) {
   a.body = tlv::encode(0xBF39, tlv::encode(0x81, tlv::der_integer(code)));
-  a.outcome = std::string(error_name(code)) + "(" + std::to_string(code) + ")" +
-              (why.empty() ? "" : ": " + why);
+  a.outcome =
+      asn1::named("InitiateAuthenticationResponseEsipa__initiateAuthenticationErrorEsipa", code) +
+      (why.empty() ? "" : ": " + why);
   return a;
 }
 
@@ -93,11 +76,13 @@ EsipaAnswer initiate_authentication(Eim& eim, ByteView der, const std::string& c
   a.eid = eid;
   std::string address, matching_id;
   if (item) {
-    auto spec = json::Value::parse(item->spec);
-    if (spec && spec->get("smdpAddress") && spec->get("smdpAddress")->string())
-      address = *spec->get("smdpAddress")->string();
-    if (spec && spec->get("matchingId") && spec->get("matchingId")->string())
-      matching_id = *spec->get("matchingId")->string();
+    auto spec = json::parse(item->spec);
+    if (spec && json::member(*spec, "smdpAddress") &&
+        json::string_of(json::member(*spec, "smdpAddress")))
+      address = *json::string_of(json::member(*spec, "smdpAddress"));
+    if (spec && json::member(*spec, "matchingId") &&
+        json::string_of(json::member(*spec, "matchingId")))
+      matching_id = *json::string_of(json::member(*spec, "matchingId"));
   }
   // 4, 5
   if (req->smdpAddress) {

@@ -22,6 +22,7 @@
 
 #include <algorithm>
 
+#include "asn1_names.hpp"
 #include "eim/esipa.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
 
@@ -30,12 +31,8 @@ namespace euiccsim::eim::esipa {
 namespace {
 
 EsipaAnswer error_answer(EsipaAnswer a, long code, bool via_notification, const std::string& why) {
-  const char* name = code == 2   ? "eidNotFound"
-                     : code == 3 ? "invalidEid"
-                     : code == 4 ? "missingEid"
-                                 : "undefinedError";
-  a.outcome =
-      std::string(name) + "(" + std::to_string(code) + ")" + (why.empty() ? "" : ": " + why);
+  a.outcome = asn1::named("ProvideEimPackageResultResponse__provideEimPackageResultError", code) +
+              (why.empty() ? "" : ": " + why);
   if (!via_notification) a.body = tlv::encode(0xBF50, tlv::encode(0x02, tlv::der_integer(code)));
   return a;
 }

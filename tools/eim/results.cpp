@@ -23,6 +23,7 @@
 
 #include <algorithm>
 
+#include "asn1_names.hpp"
 #include "eim/esipa.hpp"
 #include "eim/euicc_package.hpp"
 #include "euiccsim/applets/eid.hpp"
@@ -91,10 +92,6 @@ std::string iccid_text(ByteView bcd) {
   return iccid ? iccid->str() : to_hex(bcd);
 }
 
-std::string with_code(const char* name, long code) {
-  return std::string(name) + "(" + std::to_string(code) + ")";
-}
-
 // The package's operations as the queue recorded them, to apply an eCO's effect on the
 // eIM's own associations (a new eIM, a changed counter, a deleted eIM).
 struct QueuedOperation {
@@ -103,23 +100,23 @@ struct QueuedOperation {
 };
 std::vector<QueuedOperation> operations_of(const QueueItem& item) {
   std::vector<QueuedOperation> out;
-  auto spec = json::Value::parse(item.spec);
+  auto spec = json::parse(item.spec);
   if (!spec) return out;
-  const json::Value* eco = spec->get("eco");
-  const bool is_eco = eco && eco->boolean() && *eco->boolean();
-  const json::Value* ops = spec->get("operations");
-  if (!ops || !ops->elements()) return out;
-  for (const auto& o : *ops->elements()) {
-    const json::Value* text = o.get("text");
-    if (!text || !text->string()) continue;
+  const json::Value* eco = json::member(*spec, "eco");
+  const bool is_eco = json::boolean_of(eco).value_or(false);
+  const json::Value* ops = json::member(*spec, "operations");
+  if (!ops || !ops->is_array()) return out;
+  for (const auto& o : *ops) {
+    const json::Value* text = json::member(o, "text");
+    if (!text || !json::string_of(text)) continue;
     QueuedOperation q;
     try {
-      q.op = parse_operation(*text->string(), is_eco);
+      q.op = parse_operation(*json::string_of(text), is_eco);
     } catch (const PackageError&) {
       continue;
     }
-    if (const json::Value* c = o.get("configuration"); c && c->string())
-      q.configuration = from_hex(*c->string());
+    if (const json::Value* c = json::member(o, "configuration"); c && json::string_of(c))
+      q.configuration = from_hex(*json::string_of(c));
     out.push_back(std::move(q));
   }
   return out;
@@ -468,14 +465,11 @@ Taken take_ipa_euicc_data(Eim& eim, const std::string& eid, ByteView der) {
   const std::string where = item ? "#" + std::to_string(item->id) : std::string("no queued item");
 
   if (alt->tag == 0xA1) {  // ipaEuiccDataResponseError { 80 txid opt, 02 code }
-    static const char* const names[] = {"", "incorrectTagList", "", "", "", "euiccCiPKIdNotFound"};
     rec.kind = "ipaEuiccDataError";
     auto c = child(alt->value, 0x02);
     const long code = c ? static_cast<long>(small_integer(c->value).value_or(127)) : 127;
-    const char* name = code == 104                  ? "ecallActive"
-                       : code < 6 && names[code][0] ? names[code]
-                                                    : "undefinedError";
-    rec.summary = std::string("ipaEuiccDataResponseError ") + with_code(name, code);
+    rec.summary = "ipaEuiccDataResponseError " +
+                  asn1::named("IpaEuiccDataResponseError__ipaEuiccDataErrorCode", code);
     auto [row, fresh] = store.record_result(rec);
     if (fresh && item && item->state == ItemState::kSent)
       store.finish(item->id, ItemState::kFailed, rec.summary, eim.now());
@@ -623,10 +617,11 @@ Taken take_download_result(Eim& eim, const std::string& eid, ByteView der) {
       } else if (auto err = final_result ? child(final_result->value, 0xA1) : std::nullopt) {
         auto cmd = child(err->value, 0x80);
         auto reason = child(err->value, 0x81);
-        rec.summary = "profileInstallationResult: error, bppCommandId " +
-                      std::to_string(cmd ? small_integer(cmd->value).value_or(-1) : -1) +
-                      ", errorReason " +
-                      std::to_string(reason ? small_integer(reason->value).value_or(-1) : -1);
+        rec.summary =
+            "profileInstallationResult: error, bppCommandId " +
+            asn1::named("BppCommandId", cmd ? small_integer(cmd->value).value_or(-1) : -1) +
+            ", errorReason " +
+            asn1::named("ErrorReason", reason ? small_integer(reason->value).value_or(-1) : -1);
       } else {
         rec.summary = "profileInstallationResult without a final result";
       }
@@ -634,8 +629,11 @@ Taken take_download_result(Eim& eim, const std::string& eid, ByteView der) {
   } else if (auto err = child(top->value, 0x30)) {
     auto reason = child(err->value, 0x80);
     const long code = reason ? static_cast<long>(small_integer(reason->value).value_or(127)) : 127;
-    rec.summary = std::string("profileDownloadError ") +
-                  with_code(code == 104 ? "ecallActive" : "undefinedError", code);
+    rec.summary = "profileDownloadError " +
+                  asn1::named(
+                      "ProfileDownloadTriggerResult__profileDownloadTriggerResultData__"
+                      "profileDownloadError__profileDownloadErrorReason",
+                      code);
     if (auto resp = child(err->value, 0x04))
       rec.summary += ", errorResponse " + to_hex(resp->value);
   }
@@ -668,10 +666,8 @@ Taken take_result_error(Eim& eim, const std::string& eid, ByteView der) {
   if (auto t = child(top->value, 0x80)) rec.transaction_id = bytes_of(t->value);
   auto c = child(top->value, 0x02);
   const long code = c ? static_cast<long>(small_integer(c->value).value_or(127)) : 127;
-  const char* name = code == 1   ? "invalidPackageFormat"
-                     : code == 2 ? "unknownPackage"
-                                 : "undefinedError";
-  rec.summary = std::string("the IPA could not run the package: ") + with_code(name, code);
+  rec.summary =
+      "the IPA could not run the package: " + asn1::named("EimPackageResultErrorCode", code);
   std::optional<QueueItem> item;
   if (!rec.transaction_id.empty()) item = store.item_by_transaction(rec.transaction_id);
   if (item && item->eid != eid) item.reset();

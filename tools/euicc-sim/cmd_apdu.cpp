@@ -103,17 +103,21 @@ int run(GlobalOptions& global, const ApduOptions& o) {
     const bool ok = !step.expect || step.expect->matches(response);
     if (o.json) {
       auto r = json::Value::object();
-      r.set("step", static_cast<std::uint64_t>(i + 1))
-          .set("line", static_cast<std::uint64_t>(step.line));
+      r["step"] = static_cast<std::uint64_t>(i + 1);
+      r["line"] = static_cast<std::uint64_t>(step.line);
       if (step.kind == ScriptStep::Kind::kReset) {
-        r.set("reset", true).set("atr", to_hex(response));
+        r["reset"] = true;
+        r["atr"] = to_hex(response);
       } else {
-        r.set("command", to_hex(step.command))
-            .set("data", to_hex(ByteView(response).first(response.size() - 2)))
-            .set("sw", to_hex(ByteView(response).last(2)));
+        r["command"] = to_hex(step.command);
+        r["data"] = to_hex(ByteView(response).first(response.size() - 2));
+        r["sw"] = to_hex(ByteView(response).last(2));
       }
-      if (step.expect) r.set("expected", step.expect->text()).set("ok", ok);
-      results.push(std::move(r));
+      if (step.expect) {
+        r["expected"] = step.expect->text();
+        r["ok"] = ok;
+      }
+      results.push_back(std::move(r));
     } else if (step.kind == ScriptStep::Kind::kReset) {
       std::cout << "[" << i + 1 << "] reset\n    ATR " << to_hex(response) << '\n';
     } else {
@@ -132,7 +136,7 @@ int run(GlobalOptions& global, const ApduOptions& o) {
       break;
     }
   }
-  if (o.json) std::cout << results.dump(2) << '\n';
+  if (o.json) std::cout << json::dump(results, 2) << '\n';
   if (status) std::cerr << "euicc-sim: apdu: response did not match the expected one\n";
   return status;
 }

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "common.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/identity.hpp"
@@ -456,7 +456,7 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
     auto state = dir.create(nc, drbg);
     factory_steps(*opts, dir, state);
     if (opts->json) {
-      std::cout << card_json(state, dir.image_path(state.eid.str())).dump(2) << '\n';
+      std::cout << json::dump(card_json(state, dir.image_path(state.eid.str())), 2) << '\n';
     } else {
       std::cout << "created card " << state.eid.str() << "\n  image "
                 << dir.image_path(state.eid.str()).string() << '\n'
@@ -493,11 +493,11 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
         if (opts->json) {
           auto j = card_json(s, dir.image_path(eid));
           if (slot != served.end()) {
-            j.set("slot", slot->second.slot)
-                .set("endpoint", slot->second.endpoint)
-                .set("reader", slot->second.reader);
+            j["slot"] = slot->second.slot;
+            j["endpoint"] = slot->second.endpoint;
+            j["reader"] = slot->second.reader;
           }
-          out.push(std::move(j));
+          out.push_back(std::move(j));
         } else {
           std::cout << eid << "  " << s.config.personality << "  ";
           if (slot != served.end()) {
@@ -508,13 +508,13 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
       } catch (const sim::ImageError& e) {
         // A damaged image is listed, not hidden: the user needs to see it.
         if (opts->json) {
-          out.push(json::Value::object().set("eid", eid).set("error", e.what()));
+          out.push_back(json::Value{{"eid", eid}, {"error", e.what()}});
         } else {
           std::cout << eid << "  unreadable: " << e.what() << '\n';
         }
       }
     }
-    if (opts->json) std::cout << out.dump(2) << '\n';
+    if (opts->json) std::cout << json::dump(out, 2) << '\n';
   });
 
   auto* show = card->add_subcommand("show", "Print a card's image as JSON");
@@ -523,7 +523,7 @@ void add_card_commands(CLI::App& app, GlobalOptions& global) {
   show->callback([&global, opts] {
     auto dir = global.state();
     auto eid = choose_card(dir, opts->eid);
-    std::cout << card_json(dir.load(eid), dir.image_path(eid)).dump(2) << '\n';
+    std::cout << json::dump(card_json(dir.load(eid), dir.image_path(eid)), 2) << '\n';
   });
 
   auto* rm = card->add_subcommand("rm", "Remove a card and its image");

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "common.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/card_simulator.hpp"
 #include "euiccsim_version.h"
 
@@ -38,7 +38,7 @@ int run_demo(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> s
   auto steps = json::Value::array();
   auto step = [&](const std::string& what, const std::string& result) {
     if (as_json) {
-      steps.push(json::Value::object().set("step", what).set("result", result));
+      steps.push_back(json::Value{{"step", what}, {"result", result}});
     } else {
       std::cout << "  " << what << std::string(what.size() < 34 ? 34 - what.size() : 1, ' ')
                 << result << '\n';
@@ -77,11 +77,11 @@ int run_demo(GlobalOptions& global, bool as_json, std::optional<std::uint64_t> s
 
   if (as_json) {
     auto o = json::Value::object();
-    o.set("state_dir", dir.path().string())
-        .set("eid", eid)
-        .set("created", created)
-        .set("steps", std::move(steps));
-    std::cout << o.dump(2) << '\n';
+    o["state_dir"] = dir.path().string();
+    o["eid"] = eid;
+    o["created"] = created;
+    o["steps"] = std::move(steps);
+    std::cout << json::dump(o, 2) << '\n';
   } else {
     std::cout << "\nThe card works. Next:\n"
               << "  euicc-sim card list                 the cards of the state directory\n"

@@ -23,6 +23,7 @@
 #include "euiccsim/applets/eid.hpp"
 #include "euiccsim/simulator/identity.hpp"
 #include "smdp/https.hpp"
+#include "tls/identity.hpp"
 
 namespace euiccsim::tools {
 
@@ -103,7 +104,8 @@ int run_config(const ConfigOptions& o) {
   if (o.eim_id.empty() || o.eim_id.size() > 128) throw UsageError("--eim-id: 1 to 128 bytes");
   const auto cert_path =
       o.cert.empty() ? pki_file(o.source, "eim.der") : std::filesystem::path(o.cert);
-  Bytes cert = sim::read_certificate_file(cert_path);
+  Bytes cert =
+      o.cert.empty() ? sim::read_certificate_file(cert_path) : certificate_option("--cert", o.cert);
   eim::EimConfiguration c;
   c.eim_id = o.eim_id;
   c.fqdn = o.fqdn;
@@ -194,9 +196,9 @@ int run_verify(const VerifyOptions& o) {
   const Bytes der = read_der_or_hex(o.file);
   const auto key = [&] {
     try {
-      return crypto::PublicKey::from_certificate(sim::read_certificate_file(o.card_cert));
+      return crypto::PublicKey::from_certificate(certificate_option("--card-cert", o.card_cert));
     } catch (const crypto::KeyError& e) {
-      throw std::runtime_error(o.card_cert + ": " + e.what());
+      throw UsageError("--card-cert: " + o.card_cert + ": " + e.what());
     }
   }();
   eim::PackageResult r;
@@ -207,7 +209,7 @@ int run_verify(const VerifyOptions& o) {
   }
   eim::verify_package_result(r, key, o.association_token);
   if (o.json) {
-    std::cout << package_result_json(r, true).dump() << '\n';
+    std::cout << json::dump(package_result_json(r, true)) << '\n';
   } else {
     print_package_result(std::cout, r, true);
   }
@@ -338,6 +340,8 @@ int run_serve(const ServeOptions& o) {
     tls_cert = (fs::path(o.source.pki) / "nist" / "dp-tls.chain.pem").string();
     tls_key = (fs::path(o.source.pki) / "nist" / "dp-tls.key.pem").string();
   }
+  if (auto why = tls::check_identity(tls_cert, tls_key); !why.empty())
+    throw UsageError("--tls-cert/--tls-key: " + why);
   if (o.sync != "full" && o.sync != "normal") throw UsageError("--sync: full or normal");
 
   eim::EimConfig config;
@@ -365,7 +369,8 @@ int run_serve(const ServeOptions& o) {
   config.relay = [&relays](const std::string& address) { return relays.get(address); };
   config.accept_v1_0 = o.v1_0;
   config.auto_register = o.auto_register;
-  for (const auto& f : o.ci_certs) config.trusted_ci_certs.push_back(sim::read_certificate_file(f));
+  for (const auto& f : o.ci_certs)
+    config.trusted_ci_certs.push_back(certificate_option("--ci-cert", f));
   config.seed = o.seed;
 
   auto store = open_store(o.db, o.sync == "full");
@@ -375,7 +380,7 @@ int run_serve(const ServeOptions& o) {
   auto emit = [&](const json::Value& j, const std::string& text) {
     std::lock_guard<std::mutex> lock(log_mutex);
     if (o.json)
-      std::cout << j.dump() << std::endl;
+      std::cout << json::dump(j) << std::endl;
     else
       std::cout << text << std::endl;
   };
@@ -383,15 +388,15 @@ int run_serve(const ServeOptions& o) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", static_cast<double>(r.us) / 1000);
     auto j = json::Value::object();
-    j.set("time", utc_now())
-        .set("remote", r.remote)
-        .set("eid", r.eid)
-        .set("function", r.function)
-        .set("http", r.http_status)
-        .set("outcome", r.outcome)
-        .set("ms", std::string(ms))
-        .set("requestBytes", static_cast<std::uint64_t>(r.request_bytes))
-        .set("responseBytes", static_cast<std::uint64_t>(r.response_bytes));
+    j["time"] = utc_now();
+    j["remote"] = r.remote;
+    j["eid"] = r.eid;
+    j["function"] = r.function;
+    j["http"] = r.http_status;
+    j["outcome"] = r.outcome;
+    j["ms"] = std::string(ms);
+    j["requestBytes"] = static_cast<std::uint64_t>(r.request_bytes);
+    j["responseBytes"] = static_cast<std::uint64_t>(r.response_bytes);
     emit(j, utc_now() + " " + r.remote + " " + (r.eid.empty() ? "-" : r.eid) + " " + r.function +
                 " " + std::to_string(r.http_status) + " " + r.outcome + " " + ms + " ms");
   };
@@ -420,7 +425,8 @@ int run_serve(const ServeOptions& o) {
       throw UsageError("--admin: a loopback address only, not " + a.first);
     admin = std::make_unique<eim::AdminServer>(eim, [&](const std::string& line) {
       auto j = json::Value::object();
-      j.set("time", utc_now()).set("admin", line);
+      j["time"] = utc_now();
+      j["admin"] = line;
       emit(j, utc_now() + " " + line);
     });
     admin_port = admin->bind(a.first, a.second);
@@ -429,17 +435,17 @@ int run_serve(const ServeOptions& o) {
     auto ids = json::Value::array();
     std::string names;
     for (const auto& i : eim.config().identities) {
-      ids.push(i.eim_id);
+      ids.push_back(i.eim_id);
       names += (names.empty() ? "" : ", ") + i.eim_id;
     }
     auto j = json::Value::object();
-    j.set("event", "listening")
-        .set("port", port)
-        .set("url", "https://" + listen.first + ":" + std::to_string(port) + eim::kEsipaPath)
-        .set("db", o.db)
-        .set("eims", std::move(ids))
-        .set("v1.0", o.v1_0);
-    if (admin) j.set("adminPort", admin_port);
+    j["event"] = "listening";
+    j["port"] = port;
+    j["url"] = "https://" + listen.first + ":" + std::to_string(port) + eim::kEsipaPath;
+    j["db"] = o.db;
+    j["eims"] = std::move(ids);
+    j["v1.0"] = o.v1_0;
+    if (admin) j["adminPort"] = admin_port;
     emit(j, "euicc-sim eIM (" + names + ") at https://" + listen.first + ":" +
                 std::to_string(port) + eim::kEsipaPath + ", database " + o.db +
                 (admin ? ", admin API http://" + o.admin.substr(0, o.admin.rfind(':')) + ":" +
@@ -462,7 +468,7 @@ int run_serve(const ServeOptions& o) {
     admin_thread.join();
   }
   auto j = json::Value::object();
-  j.set("event", "stopped");
+  j["event"] = "stopped";
   emit(j, "stopped");
   return 0;
 }
@@ -511,13 +517,13 @@ int run_queue(const QueueOptions& o) {
   auto item = store->item(id);
   if (o.json) {
     auto j = json::Value::object();
-    j.set("id", id)
-        .set("eid", item->eid)
-        .set("eimId", item->eim_id)
-        .set("kind", eim::kind_name(item->kind))
-        .set("state", eim::state_name(item->state))
-        .set("eimTransactionId", to_hex(item->transaction_id));
-    std::cout << j.dump() << '\n';
+    j["id"] = id;
+    j["eid"] = item->eid;
+    j["eimId"] = item->eim_id;
+    j["kind"] = eim::kind_name(item->kind);
+    j["state"] = eim::state_name(item->state);
+    j["eimTransactionId"] = to_hex(item->transaction_id);
+    std::cout << json::dump(j) << '\n';
   } else {
     std::cout << "queued #" << id << " " << eim::kind_name(item->kind) << " for " << item->eid
               << " (eIM '" << item->eim_id << "', eimTransactionId " << to_hex(item->transaction_id)
@@ -529,46 +535,56 @@ int run_queue(const QueueOptions& o) {
 void print_status(const json::Value& j) {
   auto str = [](const json::Value* v) {
     if (!v || v->is_null()) return std::string("-");
-    if (v->string()) return *v->string();
-    if (v->integer()) return std::to_string(*v->integer());
-    if (v->boolean()) return std::string(*v->boolean() ? "yes" : "no");
+    if (json::string_of(v)) return *json::string_of(v);
+    if (json::integer_of(v)) return std::to_string(*json::integer_of(v));
+    if (json::boolean_of(v)) return std::string(*json::boolean_of(v) ? "yes" : "no");
     return v->dump();
   };
-  std::cout << "card " << str(j.get("eid")) << "\n";
-  const json::Value* card = j.get("card");
-  std::cout << "  certificate: " << str(card->get("certificate")) << ", polls "
-            << str(card->get("polls")) << ", state changes " << str(card->get("stateChanges"))
-            << "\n";
-  for (const auto& a : *j.get("associations")->elements())
-    std::cout << "  eIM " << str(a.get("eimId")) << ": counter " << str(a.get("counter"))
-              << ", associationToken " << str(a.get("associationToken"))
-              << (a.get("deleted")->boolean() && *a.get("deleted")->boolean() ? " (deleted)" : "")
+  std::cout << "card " << str(json::member(j, "eid")) << "\n";
+  const json::Value* card = json::member(j, "card");
+  std::cout << "  certificate: " << str(json::member(card, "certificate")) << ", polls "
+            << str(json::member(card, "polls")) << ", state changes "
+            << str(json::member(card, "stateChanges")) << "\n";
+  for (const auto& a : *json::member(j, "associations"))
+    std::cout << "  eIM " << str(json::member(a, "eimId")) << ": counter "
+              << str(json::member(a, "counter")) << ", associationToken "
+              << str(json::member(a, "associationToken"))
+              << (json::boolean_of(json::member(a, "deleted")).value_or(false) ? " (deleted)" : "")
               << "\n";
-  const json::Value* c = j.get("counts");
-  std::cout << "  queue: " << str(c->get("queued")) << " queued, " << str(c->get("sent"))
-            << " sent, " << str(c->get("done")) << " done, " << str(c->get("replayed"))
-            << " replayed, " << str(c->get("failed")) << " failed, " << str(c->get("cancelled"))
-            << " cancelled; " << str(c->get("delivered")) << " delivered, "
-            << str(c->get("answered")) << " answered, " << str(c->get("resultsVerified"))
-            << " results verified\n";
-  for (const auto& it : *j.get("queue")->elements())
-    std::cout << "  #" << str(it.get("id")) << " " << str(it.get("kind")) << " ["
-              << str(it.get("state")) << "] eIM " << str(it.get("eimId")) << ", counter "
-              << str(it.get("counter")) << ", sent " << str(it.get("sends")) << "x"
-              << (str(it.get("outcome")).empty() ? "" : ": " + str(it.get("outcome"))) << "\n";
-  for (const auto& r : *j.get("results")->elements())
-    std::cout << "  result " << str(r.get("id")) << " (#" << str(r.get("queueId")) << ") "
-              << str(r.get("summary")) << " [" << str(r.get("verdict")) << "]"
-              << (str(r.get("deliveries")) != "1" ? ", " + str(r.get("deliveries")) + " deliveries"
-                                                  : "")
+  const json::Value* c = json::member(j, "counts");
+  std::cout << "  queue: " << str(json::member(c, "queued")) << " queued, "
+            << str(json::member(c, "sent")) << " sent, " << str(json::member(c, "done"))
+            << " done, " << str(json::member(c, "replayed")) << " replayed, "
+            << str(json::member(c, "failed")) << " failed, " << str(json::member(c, "cancelled"))
+            << " cancelled; " << str(json::member(c, "delivered")) << " delivered, "
+            << str(json::member(c, "answered")) << " answered, "
+            << str(json::member(c, "resultsVerified")) << " results verified\n";
+  for (const auto& it : *json::member(j, "queue"))
+    std::cout << "  #" << str(json::member(it, "id")) << " " << str(json::member(it, "kind"))
+              << " [" << str(json::member(it, "state")) << "] eIM "
+              << str(json::member(it, "eimId")) << ", counter " << str(json::member(it, "counter"))
+              << ", sent " << str(json::member(it, "sends")) << "x"
+              << (str(json::member(it, "outcome")).empty()
+                      ? ""
+                      : ": " + str(json::member(it, "outcome")))
               << "\n";
-  for (const auto& n : *j.get("notifications")->elements())
-    std::cout << "  notification seq " << str(n.get("seqNumber")) << " " << str(n.get("event"))
-              << " " << str(n.get("iccid")) << " [" << str(n.get("verdict")) << "], forwarded "
-              << str(n.get("forwarded")) << "\n";
-  for (const auto& d : *j.get("downloads")->elements())
-    std::cout << "  download " << str(d.get("smdpAddress")) << " " << str(d.get("matchingId"))
-              << " [" << str(d.get("state")) << "] " << str(d.get("outcome")) << "\n";
+  for (const auto& r : *json::member(j, "results"))
+    std::cout << "  result " << str(json::member(r, "id")) << " (#"
+              << str(json::member(r, "queueId")) << ") " << str(json::member(r, "summary")) << " ["
+              << str(json::member(r, "verdict")) << "]"
+              << (str(json::member(r, "deliveries")) != "1"
+                      ? ", " + str(json::member(r, "deliveries")) + " deliveries"
+                      : "")
+              << "\n";
+  for (const auto& n : *json::member(j, "notifications"))
+    std::cout << "  notification seq " << str(json::member(n, "seqNumber")) << " "
+              << str(json::member(n, "event")) << " " << str(json::member(n, "iccid")) << " ["
+              << str(json::member(n, "verdict")) << "], forwarded "
+              << str(json::member(n, "forwarded")) << "\n";
+  for (const auto& d : *json::member(j, "downloads"))
+    std::cout << "  download " << str(json::member(d, "smdpAddress")) << " "
+              << str(json::member(d, "matchingId")) << " [" << str(json::member(d, "state")) << "] "
+              << str(json::member(d, "outcome")) << "\n";
 }
 
 int run_status(const StatusOptions& o) {
@@ -578,27 +594,30 @@ int run_status(const StatusOptions& o) {
     for (const auto& e : store->eids()) {
       auto s = eim::card_status(*store, e);
       auto x = json::Value::object();
-      x.set("eid", e).set("counts", *s.get("counts"));
-      list.push(std::move(x));
+      x["eid"] = e;
+      x["counts"] = *json::member(s, "counts");
+      list.push_back(std::move(x));
     }
     if (o.json) {
       auto j = json::Value::object();
-      j.set("cards", std::move(list));
-      std::cout << j.dump() << '\n';
+      j["cards"] = std::move(list);
+      std::cout << json::dump(j) << '\n';
     } else {
-      for (const auto& x : *list.elements()) {
-        const json::Value* c = x.get("counts");
-        std::cout << *x.get("eid")->string() << ": " << *c->get("queued")->integer() << " queued, "
-                  << *c->get("sent")->integer() << " sent, " << *c->get("done")->integer()
-                  << " done, " << *c->get("failed")->integer() << " failed\n";
+      for (const auto& x : list) {
+        const json::Value* c = json::member(x, "counts");
+        std::cout << *json::string_of(json::member(x, "eid")) << ": "
+                  << *json::integer_of(json::member(c, "queued")) << " queued, "
+                  << *json::integer_of(json::member(c, "sent")) << " sent, "
+                  << *json::integer_of(json::member(c, "done")) << " done, "
+                  << *json::integer_of(json::member(c, "failed")) << " failed\n";
       }
     }
     return 0;
   }
   auto j = eim::card_status(*store, o.eid);
-  const bool known = j.get("known")->boolean() && *j.get("known")->boolean();
+  const bool known = json::boolean_of(json::member(j, "known")).value_or(false);
   if (o.json) {
-    std::cout << j.dump() << '\n';
+    std::cout << json::dump(j) << '\n';
   } else if (!known) {
     std::cout << "card " << o.eid << ": unknown to this eIM\n";
   } else {
@@ -620,11 +639,11 @@ int run_register(const RegisterOptions& o) {
   }
   Bytes cert;
   if (!o.euicc_cert.empty()) {
-    cert = sim::read_certificate_file(o.euicc_cert);
+    cert = certificate_option("--euicc-cert", o.euicc_cert);
     try {
       crypto::PublicKey::from_certificate(cert);
     } catch (const crypto::KeyError& e) {
-      throw std::runtime_error(o.euicc_cert + ": " + e.what());
+      throw UsageError("--euicc-cert: " + o.euicc_cert + ": " + e.what());
     }
   }
   const std::string eim_id = o.eim_id.empty() ? eim.default_eim_id() : o.eim_id;
@@ -636,13 +655,15 @@ int run_register(const RegisterOptions& o) {
   auto a = store->association(o.eid, eim_id);
   if (o.json) {
     auto j = json::Value::object();
-    j.set("eid", o.eid).set("eimId", eim_id);
-    if (a)
-      j.set("counter", a->counter)
-          .set("associationToken",
-               a->association_token ? json::Value(*a->association_token) : json::Value());
-    j.set("certificate", !cert.empty());
-    std::cout << j.dump() << '\n';
+    j["eid"] = o.eid;
+    j["eimId"] = eim_id;
+    if (a) {
+      j["counter"] = a->counter;
+      j["associationToken"] =
+          a->association_token ? json::Value(*a->association_token) : json::Value();
+    }
+    j["certificate"] = !cert.empty();
+    std::cout << json::dump(j) << '\n';
   } else {
     std::cout << "card " << o.eid;
     if (a)
@@ -684,6 +705,11 @@ void add_eim_commands(CLI::App& app) {
       "The test eIM (SGP.32): ESipa server with queues (serve, queue, status, register, cancel) "
       "and offline tools (config, package, verify-result)");
   eim->require_subcommand(1);
+  eim->footer(
+      "Examples:\n"
+      "  euicc-sim eim serve --pki /tmp/pki --eim-id eim-1 --db /tmp/eim.db\n"
+      "  euicc-sim eim queue --db /tmp/eim.db --eid EID --euicc-data all\n"
+      "  euicc-sim eim status --db /tmp/eim.db --eid EID --json");
 
   auto c = std::make_shared<ConfigOptions>();
   auto* config =

@@ -4,10 +4,12 @@
 //
 // The functions themselves (names, requests, answer types) are es10_functions.hpp's.
 #include <algorithm>
+#include <optional>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 
+#include "asn1_json.hpp"
 #include "common.hpp"
 #include "es10_functions.hpp"
 #include "es10_link.hpp"
@@ -56,25 +58,54 @@ int run(GlobalOptions& global, const Es10Options& o) {
   }
   std::string decoded;
   std::string error;
+  json::Value answer_json;
+  std::optional<Outcome> outcome;
   if (f != nullptr && f->response != nullptr) {
     try {
+      std::size_t consumed = 0;
+      auto value = asn1::decode(*f->response, answer, consumed);
+      if (consumed != answer.size())
+        throw asn1::DecodeError("trailing bytes after the answer", consumed);
       decoded = es10_xer(*f->response, answer);
+      answer_json = asn1_to_json(*f->response, value.get());
+      outcome = asn1_outcome(*f->response, value.get());
     } catch (const asn1::DecodeError& e) {
       error = std::string("the answer does not decode as ") + f->response->name + ": " + e.what();
     }
   }
   if (o.json) {
     auto j = json::Value::object();
-    j.set("function", fn).set("request", to_hex(request)).set("response", to_hex(answer));
-    if (!decoded.empty()) j.set("xer", decoded);
-    if (!error.empty()) j.set("error", error);
-    std::cout << j.dump() << '\n';
+    j["function"] = fn;
+    j["request"] = to_hex(request);
+    j["response"] = to_hex(answer);
+    if (!decoded.empty()) j["answer"] = std::move(answer_json);
+    if (outcome) {
+      auto r = json::Value::object();
+      r["field"] = outcome->field;
+      r["name"] = outcome->name.empty() ? json::Value() : json::Value(outcome->name);
+      r["value"] = outcome->value;
+      j["result"] = std::move(r);
+    }
+    j["ok"] = error.empty() && (!outcome || outcome->ok);
+    if (!error.empty()) j["error"] = error;
+    std::cout << json::dump(j) << '\n';
   } else {
     std::cout << to_hex(answer) << '\n';
     if (!decoded.empty()) std::cout << decoded << '\n';
     if (!error.empty()) std::cerr << "euicc-sim: " << error << '\n';
   }
-  return error.empty() ? 0 : 1;
+  if (!error.empty()) return 1;
+  if (outcome && !outcome->ok) {
+    // The card said no: exit status 1, and the reason in one line (stdout keeps the answer).
+    if (!o.json)
+      std::cerr << "euicc-sim: " << fn << ": the card answered " << outcome->field << " "
+                << (outcome->name.empty()
+                        ? std::to_string(outcome->value)
+                        : outcome->name + "(" + std::to_string(outcome->value) + ")")
+                << '\n';
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -85,20 +116,26 @@ void add_es10_command(CLI::App& app, GlobalOptions& global) {
       "es10", "Send one ES10 function to a card (PC/SC reader or in-process) and decode it");
   add_card_link_options(cmd, *o);
   cmd->add_option("--isdr-aid", o->isdr_aid, "ISD-R AID to select")->capture_default_str();
-  cmd->add_flag("--json", o->json, "One JSON line: request, response hex, XER");
+  cmd->add_flag("--json", o->json,
+                "One JSON line: request and response hex, the answer decoded, the result");
   cmd->add_option("function", o->args, "The function and its arguments (below)")->required();
   std::ostringstream footer;
   footer << "Functions:\n";
   for (const auto& f : es10_functions()) {
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-48s %s\n", f.usage, f.help);
-    footer << line;
+    // Whole lines however long the help: the usage column is padded, never cut.
+    std::string usage = f.usage;
+    if (usage.size() < 48) usage.resize(48, ' ');
+    footer << "  " << usage << " " << f.help << "\n";
   }
-  footer << "The answer prints as hex, then decoded (XER). Exit status 1 if it does not decode.\n"
+  footer << "The answer prints as hex, then decoded (XER); --json gives it as JSON with names\n"
+            "and values, and the result code as {field, name, value}.\n"
+            "Exit status: 0 the card answered ok, 1 the card said no (a result code other than\n"
+            "ok, an error alternative) or the answer does not decode, 2 usage error.\n"
             "Examples:\n"
             "  euicc-sim es10 --reader 'euicc-sim 00 00' info2\n"
             "  euicc-sim es10 --card 89049032123451234512345678901235 enable 89999000000000000007 "
-            "refresh\n";
+            "refresh\n"
+            "  euicc-sim es10 --card EID delete 89999000000000000007 && echo deleted\n";
   cmd->footer(footer.str());
   cmd->callback([&global, o] { std::exit(run(global, *o)); });
 }

@@ -11,8 +11,8 @@
 #include "common.hpp"
 #include "es10_link.hpp"
 #include "euiccsim/applets/apdu.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/aka.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/installed_profile.hpp"
 
 namespace euiccsim::tools {
@@ -359,19 +359,19 @@ std::string describe(const FileInfo& f) {
 json::Value file_json(const FileInfo& f, const std::string& name) {
   auto j = json::Value::object();
   if (f.type == "ADF") {
-    j.set("aid", to_hex(f.aid));
+    j["aid"] = to_hex(f.aid);
   } else {
-    j.set("fid", fid_hex(f.fid));
+    j["fid"] = fid_hex(f.fid);
   }
-  if (!name.empty()) j.set("name", name);
-  j.set("type", f.type);
-  if (!f.is_df()) j.set("size", static_cast<std::uint64_t>(f.size));
+  if (!name.empty()) j["name"] = name;
+  j["type"] = f.type;
+  if (!f.is_df()) j["size"] = static_cast<std::uint64_t>(f.size);
   if (f.records) {
-    j.set("records", static_cast<std::uint64_t>(f.records));
-    j.set("record_length", static_cast<std::uint64_t>(f.record_length));
+    j["records"] = static_cast<std::uint64_t>(f.records);
+    j["record_length"] = static_cast<std::uint64_t>(f.record_length);
   }
-  if (f.sfi >= 0) j.set("sfi", f.sfi);
-  j.set("security_attributes", to_hex(f.security));
+  if (f.sfi >= 0) j["sfi"] = f.sfi;
+  j["security_attributes"] = to_hex(f.security);
   return j;
 }
 
@@ -413,11 +413,11 @@ void tree(FileSystemClient& fs, const std::string& context, bool is_mf, int dept
       if (a.sw == 0x9000) {
         auto kids = json::Value::array();
         tree(fs, name.empty() ? fid_hex(f.fid) : name, false, depth + 1, &kids, text);
-        j.set("children", std::move(kids));
+        j["children"] = std::move(kids);
         fs.terminal().send(apdu(0x00, 0xA4, 0x03, 0x0C, {}));
       }
     }
-    if (out) out->push(std::move(j));
+    if (out) out->push_back(std::move(j));
   }
 }
 
@@ -431,8 +431,8 @@ int run_fs(GlobalOptions& global, const FsOptions& o) {
   verify_pins(t, o.verify);
   std::ostringstream text;
   auto result = json::Value::object();
-  result.set("path", o.path.empty() ? "MF" : o.path);
-  result.set("file", file_json(target, context));
+  result["path"] = o.path.empty() ? "MF" : o.path;
+  result["file"] = file_json(target, context);
   if (o.action == "cat") {
     if (target.is_df()) throw UsageError("cat: " + o.path + " is a directory (use ls)");
     auto records = json::Value::array();
@@ -449,7 +449,7 @@ int run_fs(GlobalOptions& global, const FsOptions& o) {
         content.insert(content.end(), a.data.begin(), a.data.end());
         off += n;
       }
-      result.set("content", to_hex(content));
+      result["content"] = to_hex(content);
       text << to_hex(content) << '\n';
     } else if (target.type == "linear-fixed" || target.type == "cyclic") {
       for (std::size_t r = 1; r <= target.records; ++r) {
@@ -459,10 +459,10 @@ int run_fs(GlobalOptions& global, const FsOptions& o) {
           throw std::runtime_error("READ RECORD " + std::to_string(r) + ": status word " +
                                    apdu::sw_hex(a.sw) +
                                    (a.sw == 0x6982 ? " (access condition not met; --verify)" : ""));
-        records.push(to_hex(a.data));
+        records.push_back(to_hex(a.data));
         text << r << ": " << to_hex(a.data) << '\n';
       }
-      result.set("records", std::move(records));
+      result["records"] = std::move(records);
     } else {
       throw std::runtime_error("cat: " + target.type + " files are not read by this command");
     }
@@ -474,7 +474,7 @@ int run_fs(GlobalOptions& global, const FsOptions& o) {
       for (auto& [f, name] : fs.children(context, is_mf)) {
         text << (f.type == "ADF" ? to_hex(f.aid) : fid_hex(f.fid)) << "  "
              << (name.empty() ? "" : name + "  ") << describe(f) << '\n';
-        list.push(file_json(f, name));
+        list.push_back(file_json(f, name));
       }
     } else {
       tree(fs, context, is_mf, 0, &list, text);
@@ -485,20 +485,21 @@ int run_fs(GlobalOptions& global, const FsOptions& o) {
       for (const auto& app : fs.applications()) {
         text << to_hex(app.aid) << "  ADF." << app.label << '\n';
         auto j = json::Value::object();
-        j.set("aid", to_hex(app.aid)).set("label", app.label);
+        j["aid"] = to_hex(app.aid);
+        j["label"] = app.label;
         if (o.action == "tree") {
           auto sel = t.send(apdu(0x00, 0xA4, 0x04, 0x0C, app.aid));
           if (sel.sw == 0x9000) {
             auto kids = json::Value::array();
             tree(fs, app.label, false, 1, &kids, text);
-            j.set("children", std::move(kids));
+            j["children"] = std::move(kids);
           }
         }
-        apps.push(std::move(j));
+        apps.push_back(std::move(j));
       }
-      result.set("applications", std::move(apps));
+      result["applications"] = std::move(apps);
     }
-    result.set("children", std::move(list));
+    result["children"] = std::move(list);
   }
   if (o.json)
     std::cout << result.dump() << '\n';
@@ -614,9 +615,9 @@ int run_aka(GlobalOptions& global, const AkaOptions& o) {
 
   auto j = json::Value::object();
   std::ostringstream text;
-  j.set("rand", to_hex(rand));
-  if (!o.gsm) j.set("autn", to_hex(autn));
-  j.set("sw", apdu::sw_hex(a.sw));
+  j["rand"] = to_hex(rand);
+  if (!o.gsm) j["autn"] = to_hex(autn);
+  j["sw"] = apdu::sw_hex(a.sw);
   int status = 1;
   ByteView d(a.data);
   auto take_lv = [&d]() -> std::optional<Bytes> {
@@ -626,7 +627,7 @@ int run_aka(GlobalOptions& global, const AkaOptions& o) {
     return v;
   };
   if (a.sw != 0x9000) {
-    j.set("result", "error");
+    j["result"] = "error";
     text << "AUTHENTICATE: status word " << apdu::sw_hex(a.sw)
          << (a.sw == 0x9862   ? " (MAC failure)"
              : a.sw == 0x6982 ? " (PIN not verified; --verify)"
@@ -635,7 +636,9 @@ int run_aka(GlobalOptions& global, const AkaOptions& o) {
   } else if (o.gsm) {
     auto sres = take_lv(), kc = take_lv();
     if (!sres || !kc) throw std::runtime_error("malformed GSM answer " + to_hex(a.data));
-    j.set("result", "ok").set("sres", to_hex(*sres)).set("kc", to_hex(*kc));
+    j["result"] = "ok";
+    j["sres"] = to_hex(*sres);
+    j["kc"] = to_hex(*kc);
     text << "SRES " << to_hex(*sres) << "\nKc   " << to_hex(*kc) << '\n';
     status = 0;
   } else if (!d.empty() && d[0] == 0xDB) {
@@ -643,21 +646,25 @@ int run_aka(GlobalOptions& global, const AkaOptions& o) {
     auto res = take_lv(), ck = take_lv(), ik = take_lv(), kc = take_lv();
     if (!res || !ck || !ik)
       throw std::runtime_error("malformed AUTHENTICATE answer " + to_hex(a.data));
-    j.set("result", "ok").set("res", to_hex(*res)).set("ck", to_hex(*ck)).set("ik", to_hex(*ik));
-    if (kc) j.set("kc", to_hex(*kc));
+    j["result"] = "ok";
+    j["res"] = to_hex(*res);
+    j["ck"] = to_hex(*ck);
+    j["ik"] = to_hex(*ik);
+    if (kc) j["kc"] = to_hex(*kc);
     text << "RES " << to_hex(*res) << "\nCK  " << to_hex(*ck) << "\nIK  " << to_hex(*ik) << '\n';
     if (kc) text << "Kc  " << to_hex(*kc) << '\n';
     status = 0;
     if (expected) {
       const bool match = *res == expected->res && *ck == expected->ck && *ik == expected->ik;
-      j.set("matches_network", match);
+      j["matches_network"] = match;
       text << (match ? "RES, CK and IK match the network's\n"
                      : "MISMATCH with the network's XRES/CK/IK\n");
       if (!match) status = 1;
     }
   } else if (!d.empty() && d[0] == 0xDC && d.size() == 16 && d[1] == 14) {
     const Bytes auts(d.begin() + 2, d.end());
-    j.set("result", "sync-failure").set("auts", to_hex(auts));
+    j["result"] = "sync-failure";
+    j["auts"] = to_hex(auts);
     text << "synchronisation failure: AUTS " << to_hex(auts) << '\n';
     if (net) {
       const Bytes ak_star = crypto::aka::ak_star(*net, rand);
@@ -665,7 +672,8 @@ int run_aka(GlobalOptions& global, const AkaOptions& o) {
       for (std::size_t i = 0; i < 6; ++i) sqn_ms[i] ^= ak_star[i];
       const Bytes mac_s = crypto::aka::mac_s(*net, rand, sqn_ms, Bytes{0, 0});
       const bool valid = std::equal(mac_s.begin(), mac_s.end(), auts.begin() + 6);
-      j.set("sqn_ms", to_hex(sqn_ms)).set("mac_s_valid", valid);
+      j["sqn_ms"] = to_hex(sqn_ms);
+      j["mac_s_valid"] = valid;
       text << "SQN_MS " << to_hex(sqn_ms) << (valid ? " (MAC-S valid)" : " (MAC-S INVALID)")
            << '\n';
     }

@@ -7,13 +7,14 @@
 #include <fstream>
 #include <iostream>
 
+#include "asn1_names.hpp"
 #include "common.hpp"
 #include "eim/euicc_package.hpp"
 #include "eim_report.hpp"
 #include "es10_link.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/iccid.hpp"
 
 #include <AddInitialEimResponse.h>
@@ -79,33 +80,8 @@ void write_bytes(const std::filesystem::path& path, ByteView data) {
   if (!f.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
-std::string with_name(const char* name, long v) {
-  return eim::named(name, v);
-}
-
-const char* add_initial_error_name(long v) {
-  switch (v) {
-    case 1:
-      return "insufficientMemory";
-    case 2:
-      return "associatedEimAlreadyExists";
-    case 3:
-      return "ciPKUnknown";
-    case 5:
-      return "invalidAssociationToken";
-    case 6:
-      return "counterValueOutOfRange";
-    case 7:
-      return "commandError";
-    case 127:
-      return "undefinedError";
-    default:
-      return "";
-  }
-}
-
 void print(const CardOptions& o, const json::Value& j) {
-  if (o.json) std::cout << j.dump() << '\n';
+  if (o.json) std::cout << json::dump(j) << '\n';
 }
 
 // ---- add-initial-eim ----
@@ -125,11 +101,14 @@ int run_add_initial_eim(GlobalOptions& global, const IpaOptions& o) {
   const Bytes answer = call(global, o.card, tlv::encode(0xBF57, tlv::encode(0xA0, list)));
   auto rsp = decode_answer<AddInitialEimResponse_t>(asn_DEF_AddInitialEimResponse, answer);
   auto j = json::Value::object();
-  j.set("function", "AddInitialEim").set("response", to_hex(answer));
+  j["function"] = "AddInitialEim";
+  j["response"] = to_hex(answer);
   if (rsp->present == AddInitialEimResponse_PR_addInitialEimError) {
     const long code = rsp->choice.addInitialEimError;
-    const auto text = with_name(add_initial_error_name(code), code);
-    j.set("ok", false).set("errorCode", static_cast<std::int64_t>(code)).set("error", text);
+    const auto text = asn1::named("AddInitialEimResponse__addInitialEimError", code);
+    j["ok"] = false;
+    j["errorCode"] = static_cast<std::int64_t>(code);
+    j["error"] = text;
     if (o.card.json)
       print(o.card, j);
     else
@@ -141,18 +120,19 @@ int run_add_initial_eim(GlobalOptions& global, const IpaOptions& o) {
   for (int i = 0; i < entries.count; ++i) {
     const std::string id = static_cast<std::size_t>(i) < ids.size() ? ids[i] : "?";
     auto e = json::Value::object();
-    e.set("eimId", id);
+    e["eimId"] = id;
     if (entries.array[i]->present == AddInitialEimOkEntry_PR_associationToken) {
       const long token = entries.array[i]->choice.associationToken;
-      e.set("associationToken", static_cast<std::int64_t>(token));
+      e["associationToken"] = static_cast<std::int64_t>(token);
       if (!o.card.json) std::cout << id << ": associationToken " << token << '\n';
     } else {
-      e.set("result", "addOk");
+      e["result"] = "addOk";
       if (!o.card.json) std::cout << id << ": addOk\n";
     }
-    eims.push(std::move(e));
+    eims.push_back(std::move(e));
   }
-  j.set("ok", true).set("eims", std::move(eims));
+  j["ok"] = true;
+  j["eims"] = std::move(eims);
   print(o.card, j);
   return 0;
 }
@@ -174,9 +154,10 @@ int run_load_package(GlobalOptions& global, const IpaOptions& o) {
   }
   if (o.card.json) {
     auto j = package_result_json(r, false);
-    j.set("function", "LoadEuiccPackage").set("response", to_hex(answer));
-    if (!o.result_file.empty()) j.set("resultFile", o.result_file);
-    std::cout << j.dump() << '\n';
+    j["function"] = "LoadEuiccPackage";
+    j["response"] = to_hex(answer);
+    if (!o.result_file.empty()) j["resultFile"] = o.result_file;
+    std::cout << json::dump(j) << '\n';
   } else {
     print_package_result(std::cout, r, false);
     if (!o.result_file.empty()) std::cout << "wrote " << o.result_file << '\n';
@@ -186,15 +167,10 @@ int run_load_package(GlobalOptions& global, const IpaOptions& o) {
 
 // ---- rollback ----
 
+// The name of a cmdResult, or "unknown".
 const char* rollback_result_name(long v) {
-  switch (v) {
-    case 0: return "ok";
-    case 1: return "rollbackNotAllowed";
-    case 5: return "catBusy";
-    case 7: return "commandError";
-    case 127: return "undefinedError";
-    default: return "unknown";
-  }
+  const char* n = asn1::number_name("ProfileRollbackResponse__cmdResult", v);
+  return n ? n : "unknown";
 }
 
 // ProfileRollback BF58 { 80 refreshFlag } -> BF58 { 02 cmdResult, BF51 result opt }. Read with
@@ -203,9 +179,8 @@ int run_rollback(GlobalOptions& global, const IpaOptions& o) {
   const Bytes request = from_hex(o.refresh ? "BF5803800101" : "BF5803800100");
   const Bytes answer = call(global, o.card, request);
   auto top = tlv::read(answer);
-  auto fields = top && top->tag == 0xBF58 && top->size == answer.size()
-                    ? tlv::read_all(top->value)
-                    : std::nullopt;
+  auto fields = top && top->tag == 0xBF58 && top->size == answer.size() ? tlv::read_all(top->value)
+                                                                        : std::nullopt;
   auto code_field = fields ? tlv::find(*fields, 0x02) : std::nullopt;
   if (!code_field || code_field->value.size() != 1) {
     throw std::runtime_error("the card's answer is not a ProfileRollbackResponse (" +
@@ -223,10 +198,13 @@ int run_rollback(GlobalOptions& global, const IpaOptions& o) {
   }
   if (o.card.json) {
     json::Value j = json::Value::object();
-    j.set("function", "ProfileRollback").set("ok", code == 0).set("cmdResult", code)
-        .set("cmdResultName", rollback_result_name(code)).set("response", to_hex(answer));
-    if (result) j.set("packageResult", package_result_json(*result, false));
-    std::cout << j.dump() << '\n';
+    j["function"] = "ProfileRollback";
+    j["ok"] = code == 0;
+    j["cmdResult"] = code;
+    j["cmdResultName"] = rollback_result_name(code);
+    j["response"] = to_hex(answer);
+    if (result) j["packageResult"] = package_result_json(*result, false);
+    std::cout << json::dump(j) << '\n';
   } else {
     std::cout << "cmdResult " << rollback_result_name(code) << "(" << code << ")\n";
     if (result) print_package_result(std::cout, *result, false);
@@ -259,47 +237,48 @@ int run_eim_config(GlobalOptions& global, const IpaOptions& o) {
     const auto& d = *list.array[i];
     auto e = json::Value::object();
     std::string line = "eIM '" + asn1::string_of(d.eimId) + "'";
-    e.set("eimId", asn1::string_of(d.eimId));
+    e["eimId"] = asn1::string_of(d.eimId);
     if (d.eimFqdn) {
-      e.set("eimFqdn", asn1::string_of(*d.eimFqdn));
+      e["eimFqdn"] = asn1::string_of(*d.eimFqdn);
       line += ", fqdn " + asn1::string_of(*d.eimFqdn);
     }
     if (d.eimIdType) {
-      e.set("eimIdType", static_cast<std::int64_t>(*d.eimIdType));
+      e["eimIdType"] = static_cast<std::int64_t>(*d.eimIdType);
       line += ", idType " + std::to_string(*d.eimIdType);
     }
     if (d.counterValue) {
-      e.set("counterValue", static_cast<std::int64_t>(*d.counterValue));
+      e["counterValue"] = static_cast<std::int64_t>(*d.counterValue);
       line += ", counterValue " + std::to_string(*d.counterValue);
     }
     if (d.associationToken) {
-      e.set("associationToken", static_cast<std::int64_t>(*d.associationToken));
+      e["associationToken"] = static_cast<std::int64_t>(*d.associationToken);
       line += ", associationToken " + std::to_string(*d.associationToken);
     }
     if (d.eimPublicKeyData) {
       const char* form = d.eimPublicKeyData->present == EimPublicKeyData_PR_eimCertificate
                              ? "certificate"
                              : "publicKey";
-      e.set("eimPublicKeyData", form);
+      e["eimPublicKeyData"] = form;
       line += std::string(", key as ") + form;
     }
     if (d.euiccCiPKId) {
-      e.set("euiccCiPKId", to_hex(asn1::bytes_of(*d.euiccCiPKId)));
+      e["euiccCiPKId"] = to_hex(asn1::bytes_of(*d.euiccCiPKId));
       line += ", euiccCiPKId " + to_hex(asn1::bytes_of(*d.euiccCiPKId));
     }
     if (d.eimSupportedProtocol) {
-      e.set("eimSupportedProtocol",
-            static_cast<std::uint64_t>(asn1::bits_of(*d.eimSupportedProtocol)));
+      e["eimSupportedProtocol"] =
+          static_cast<std::uint64_t>(asn1::bits_of(*d.eimSupportedProtocol));
     }
     if (d.indirectProfileDownload) {
-      e.set("indirectProfileDownload", true);
+      e["indirectProfileDownload"] = true;
       line += ", indirectProfileDownload";
     }
     if (!o.card.json) std::cout << line << '\n';
-    eims.push(std::move(e));
+    eims.push_back(std::move(e));
   }
   auto j = json::Value::object();
-  j.set("function", "GetEimConfigurationData").set("eims", std::move(eims));
+  j["function"] = "GetEimConfigurationData";
+  j["eims"] = std::move(eims);
   print(o.card, j);
   return 0;
 }
@@ -321,14 +300,13 @@ int run_certs(GlobalOptions& global, const IpaOptions& o) {
   const Bytes answer = call(global, o.card, request);
   auto rsp = decode_answer<GetCertsResponse_t>(asn_DEF_GetCertsResponse, answer);
   auto j = json::Value::object();
-  j.set("function", "GetCerts");
+  j["function"] = "GetCerts";
   if (rsp->present == GetCertsResponse_PR_getCertsError) {
     const long code = rsp->choice.getCertsError;
-    const auto text = with_name(code == 1     ? "invalidCiPKId"
-                                : code == 127 ? "undefinedError"
-                                              : "",
-                                code);
-    j.set("ok", false).set("errorCode", static_cast<std::int64_t>(code)).set("error", text);
+    const auto text = asn1::named("GetCertsResponse__getCertsError", code);
+    j["ok"] = false;
+    j["errorCode"] = static_cast<std::int64_t>(code);
+    j["error"] = text;
     if (o.card.json)
       print(o.card, j);
     else
@@ -344,10 +322,11 @@ int run_certs(GlobalOptions& global, const IpaOptions& o) {
   if (!eum || !euicc) throw std::runtime_error("the card's GetCerts answer lacks A5 or A6");
   const Bytes eum_der = tlv::encode(0x30, eum->value);
   const Bytes euicc_der = tlv::encode(0x30, euicc->value);
-  j.set("ok", true);
-  j.set("eumCertificate", to_hex(eum_der)).set("euiccCertificate", to_hex(euicc_der));
-  j.set("eumSubject", crypto::subject_name(eum_der))
-      .set("euiccSubject", crypto::subject_name(euicc_der));
+  j["ok"] = true;
+  j["eumCertificate"] = to_hex(eum_der);
+  j["euiccCertificate"] = to_hex(euicc_der);
+  j["eumSubject"] = crypto::subject_name(eum_der);
+  j["euiccSubject"] = crypto::subject_name(euicc_der);
   if (!o.out_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out_dir, ec);
@@ -355,8 +334,7 @@ int run_certs(GlobalOptions& global, const IpaOptions& o) {
     const auto dir = std::filesystem::path(o.out_dir);
     write_bytes(dir / "eum.der", eum_der);
     write_bytes(dir / "euicc.der", euicc_der);
-    j.set("written",
-          json::Value::array().push((dir / "eum.der").string()).push((dir / "euicc.der").string()));
+    j["written"] = json::Value{(dir / "eum.der").string(), (dir / "euicc.der").string()};
   }
   if (o.card.json) {
     print(o.card, j);
@@ -375,19 +353,20 @@ int run_certs(GlobalOptions& global, const IpaOptions& o) {
 json::Value metadata_json(const NotificationMetadata_t& m, std::string& line) {
   static const char* events[] = {"install", "enable", "disable", "delete"};
   auto j = json::Value::object();
-  j.set("seqNumber", static_cast<std::int64_t>(m.seqNumber));
+  j["seqNumber"] = static_cast<std::int64_t>(m.seqNumber);
   const auto bits = asn1::bits_of(m.profileManagementOperation);
   std::string event;
   for (unsigned b = 0; b < 4; ++b) {
     if (bits & (1u << b)) event += (event.empty() ? "" : "+") + std::string(events[b]);
   }
-  j.set("event", event).set("address", asn1::string_of(m.notificationAddress));
+  j["event"] = event;
+  j["address"] = asn1::string_of(m.notificationAddress);
   line = "notification " + std::to_string(m.seqNumber) + " (" + event + ") to " +
          asn1::string_of(m.notificationAddress);
   if (m.iccid) {
     auto iccid = Iccid::from_swapped_bcd(asn1::bytes_of(*m.iccid));
     const auto text = iccid ? iccid->str() : to_hex(asn1::bytes_of(*m.iccid));
-    j.set("iccid", text);
+    j["iccid"] = text;
     line += ", ICCID " + text;
   }
   return j;
@@ -399,24 +378,19 @@ int run_remove(GlobalOptions& global, const IpaOptions& o) {
   for (long seq : o.remove) {
     if (seq < 0) throw UsageError("--remove: sequence numbers are 0 or more");
     const Bytes answer =
-        call(global, o.card,
-             tlv::encode(0xBF30, tlv::encode(0x80, tlv::der_integer(seq))));
+        call(global, o.card, tlv::encode(0xBF30, tlv::encode(0x80, tlv::der_integer(seq))));
     auto rsp = decode_answer<NotificationSentResponse_t>(asn_DEF_NotificationSentResponse, answer);
     const long s = rsp->deleteNotificationStatus;
-    const auto text = with_name(s == 0     ? "ok"
-                                : s == 1   ? "nothingToDelete"
-                                : s == 127 ? "undefinedError"
-                                           : "",
-                                s);
+    const auto text = asn1::named("NotificationSentResponse__deleteNotificationStatus", s);
     all_ok = all_ok && s == 0;
-    list.push(json::Value::object()
-                  .set("seqNumber", static_cast<std::int64_t>(seq))
-                  .set("code", static_cast<std::int64_t>(s))
-                  .set("result", text));
+    list.push_back(json::Value{{"seqNumber", static_cast<std::int64_t>(seq)},
+                               {"code", static_cast<std::int64_t>(s)},
+                               {"result", text}});
     if (!o.card.json) std::cout << "remove " << seq << ": " << text << '\n';
   }
   auto j = json::Value::object();
-  j.set("function", "RemoveNotificationFromList").set("removed", std::move(list));
+  j["function"] = "RemoveNotificationFromList";
+  j["removed"] = std::move(list);
   print(o.card, j);
   return all_ok ? 0 : 1;
 }
@@ -432,12 +406,15 @@ int run_notifications(GlobalOptions& global, const IpaOptions& o) {
   auto rsp = decode_answer<IotRetrieveNotificationsListResponse_t>(
       asn_DEF_IotRetrieveNotificationsListResponse, answer);
   auto j = json::Value::object();
-  j.set("function", "RetrieveNotificationsList");
+  j["function"] = "RetrieveNotificationsList";
   switch (rsp->present) {
     case IotRetrieveNotificationsListResponse_PR_notificationsListResultError: {
       const long code = rsp->choice.notificationsListResultError;
-      const auto text = with_name(code == 127 ? "undefinedError" : "", code);
-      j.set("ok", false).set("errorCode", static_cast<std::int64_t>(code)).set("error", text);
+      const auto text =
+          asn1::named("IotRetrieveNotificationsListResponse__notificationsListResultError", code);
+      j["ok"] = false;
+      j["errorCode"] = static_cast<std::int64_t>(code);
+      j["error"] = text;
       if (o.card.json)
         print(o.card, j);
       else
@@ -456,22 +433,23 @@ int run_notifications(GlobalOptions& global, const IpaOptions& o) {
           e = metadata_json(
               n.choice.profileInstallationResult.profileInstallationResultData.notificationMetadata,
               line);
-          e.set("form", "profileInstallationResult");
+          e["form"] = "profileInstallationResult";
         } else if (n.present == IotPendingNotification_PR_otherSignedNotification) {
           e = metadata_json(n.choice.otherSignedNotification.tbsOtherNotification, line);
-          e.set("form", "otherSignedNotification");
+          e["form"] = "otherSignedNotification";
         } else if (n.present == IotPendingNotification_PR_compactOtherSignedNotification) {
           e = metadata_json(n.choice.compactOtherSignedNotification.tbsOtherNotification, line);
-          e.set("form", "compactOtherSignedNotification");
+          e["form"] = "compactOtherSignedNotification";
         } else {
           e = json::Value::object();
-          e.set("form", "compactProfileInstallationResult");
+          e["form"] = "compactProfileInstallationResult";
           line = "a compact profile installation result";
         }
         if (!o.card.json) std::cout << line << '\n';
-        all.push(std::move(e));
+        all.push_back(std::move(e));
       }
-      j.set("ok", true).set("notifications", std::move(all));
+      j["ok"] = true;
+      j["notifications"] = std::move(all);
       break;
     }
     case IotRetrieveNotificationsListResponse_PR_euiccPackageResultList: {
@@ -486,14 +464,15 @@ int run_notifications(GlobalOptions& global, const IpaOptions& o) {
         const Bytes der(item.bytes().begin(), item.bytes().end());
         auto r = eim::decode_package_result(der);
         auto e = package_result_json(r, false);
-        e.set("der", to_hex(der));
+        e["der"] = to_hex(der);
         if (!o.card.json) {
           print_package_result(std::cout, r, false);
           std::cout << "  der " << to_hex(der) << '\n';
         }
-        all.push(std::move(e));
+        all.push_back(std::move(e));
       }
-      j.set("ok", true).set("packageResults", std::move(all));
+      j["ok"] = true;
+      j["packageResults"] = std::move(all);
       break;
     }
     default:

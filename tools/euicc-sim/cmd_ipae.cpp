@@ -10,7 +10,7 @@
 
 #include "common.hpp"
 #include "euiccsim/applets/ipae/clock.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/euicc.hpp"
 #include "euiccsim/simulator/host/ipae_runner.hpp"
 #include "ipae_control.hpp"
@@ -35,12 +35,11 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
   if (!o.in_process && read_serve_status(dir.path()).slots.count(eid)) {
     const auto reply = ipae_control_poll(dir.path(), eid, std::chrono::seconds(o.timeout_s));
     if (o.json) {
-      std::cout << reply.dump() << std::endl;
+      std::cout << json::dump(reply) << std::endl;
     } else {
       print_cycle_report(eid, reply, std::cout);
     }
-    const auto* ok = reply.get("ok");
-    return ok && ok->boolean() && *ok->boolean() ? 0 : 1;
+    return json::boolean_of(json::member(reply, "ok")).value_or(false) ? 0 : 1;
   }
   auto claimed = claim_card(dir, eid);
   auto& state = claimed.state;
@@ -48,7 +47,7 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
     throw std::runtime_error("card " + eid + " has no IPAe (card new --personality iot --ipae)");
   }
   std::vector<Bytes> cas;
-  for (const auto& f : o.ca_files) cas.push_back(sim::read_certificate_file(f));
+  for (const auto& f : o.ca_files) cas.push_back(certificate_option("--ca", f));
   auto card = sim::make_euicc(std::move(state), crypto::Drbg::from_os(), claimed.persist);
   if (auto bus = global.trace_bus()) card->set_trace(bus);
   applets::ipae::SystemClock clock;
@@ -64,7 +63,7 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
   const auto report = runner.poll_all(std::chrono::seconds(o.timeout_s)).front();
   const auto j = cycle_report_json(eid, report);
   if (o.json) {
-    std::cout << j.dump() << std::endl;
+    std::cout << json::dump(j) << std::endl;
   } else {
     print_cycle_report(eid, j, std::cout);
   }
@@ -75,25 +74,24 @@ int run_poll(GlobalOptions& global, const PollOptions& o) {
 
 json::Value cycle_report_json(const std::string& eid, const applets::ipae::CycleReport& r) {
   auto j = json::Value::object();
-  j.set("eid", eid).set("ok", r.ok).set("eims", r.eims).set("packages", r.packages);
-  j.set("exchanges", r.exchanges);
-  if (!r.ok) j.set("error", r.error);
+  j["eid"] = eid;
+  j["ok"] = r.ok;
+  j["eims"] = r.eims;
+  j["packages"] = r.packages;
+  j["exchanges"] = r.exchanges;
+  if (!r.ok) j["error"] = r.error;
   if (r.next_poll.time_since_epoch().count() != 0)
-    j.set("next_poll", iso_time(applets::ipae::unix_ms(r.next_poll)));
+    j["next_poll"] = iso_time(applets::ipae::unix_ms(r.next_poll));
   return j;
 }
 
 void print_cycle_report(const std::string& eid, const json::Value& j, std::ostream& out) {
   auto text = [&](const char* k) {
-    const auto* v = j.get(k);
-    return v && v->string() ? *v->string() : std::string();
+    const auto* v = json::string_of(json::member(j, k));
+    return v ? *v : std::string();
   };
-  auto number = [&](const char* k) {
-    const auto* v = j.get(k);
-    return v && v->integer() ? *v->integer() : 0;
-  };
-  const auto* ok = j.get("ok");
-  if (ok && ok->boolean() && *ok->boolean()) {
+  auto number = [&](const char* k) { return json::integer_of(json::member(j, k)).value_or(0); };
+  if (json::boolean_of(json::member(j, "ok")).value_or(false)) {
     out << eid << " poll cycle ok: " << number("eims") << " eIM(s), " << number("packages")
         << " package(s), " << number("exchanges") << " exchange(s); next poll " << text("next_poll")
         << '\n';
@@ -169,11 +167,11 @@ void add_ipae_commands(CLI::App& app, GlobalOptions& global) {
     auto eims = json::Value::array();
     for (const auto& e : s.eims) {
       auto x = json::Value::object();
-      x.set("eim_id", e.eim_id);
-      if (e.fqdn) x.set("fqdn", *e.fqdn);
-      eims.push(std::move(x));
+      x["eim_id"] = e.eim_id;
+      if (e.fqdn) x["fqdn"] = *e.fqdn;
+      eims.push_back(std::move(x));
     }
-    j.set("eims", std::move(eims));
+    j["eims"] = std::move(eims);
     if (so->json) {
       std::cout << j.dump(2) << '\n';
       return;

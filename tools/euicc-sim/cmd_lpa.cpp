@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 
+#include "asn1_names.hpp"
 #include "common.hpp"
 #include "es10_link.hpp"
 #include "lpa/download.hpp"
@@ -84,18 +85,20 @@ json::Value outcomes_json(const std::vector<lpa::NotificationOutcome>& all) {
   auto a = json::Value::array();
   for (const auto& n : all) {
     auto j = json::Value::object();
-    j.set("seqNumber", n.seq_number).set("event", n.event).set("address", n.address)
-        .set("delivered", n.delivered);
-    if (!n.error.empty()) j.set("error", n.error);
-    a.push(std::move(j));
+    j["seqNumber"] = n.seq_number;
+    j["event"] = n.event;
+    j["address"] = n.address;
+    j["delivered"] = n.delivered;
+    if (!n.error.empty()) j["error"] = n.error;
+    a.push_back(std::move(j));
   }
   return a;
 }
 
 void print_outcomes(const std::vector<lpa::NotificationOutcome>& all) {
   for (const auto& n : all) {
-    std::cout << "notification " << n.seq_number << " (" << n.event << ") to " << n.address
-              << ": " << (n.delivered ? "delivered" : "NOT delivered: " + n.error) << '\n';
+    std::cout << "notification " << n.seq_number << " (" << n.event << ") to " << n.address << ": "
+              << (n.delivered ? "delivered" : "NOT delivered: " + n.error) << '\n';
   }
 }
 
@@ -140,8 +143,7 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
   lpa::Es10 es10 = [&](ByteView request) {
     auto start = std::chrono::steady_clock::now();
     Bytes r = channel.call(request);
-    es10_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    es10_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
   };
   Servers servers(o.tls);
@@ -157,8 +159,9 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
     ++step_no;
     if (o.json) {
       auto j = json::Value::object();
-      j.set("event", "step").set("step", lpa::step_name(s));
-      std::cout << j.dump() << std::endl;
+      j["event"] = "step";
+      j["step"] = lpa::step_name(s);
+      std::cout << json::dump(j) << std::endl;
     } else {
       std::cerr << "[" << step_no << "/8] " << lpa::step_name(s) << std::endl;
     }
@@ -166,9 +169,10 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
   progress.segment = [&](std::size_t sent, std::size_t total) {
     if (o.json) {
       auto j = json::Value::object();
-      j.set("event", "piece").set("sent", static_cast<std::uint64_t>(sent))
-          .set("total", static_cast<std::uint64_t>(total));
-      std::cout << j.dump() << std::endl;
+      j["event"] = "piece";
+      j["sent"] = static_cast<std::uint64_t>(sent);
+      j["total"] = static_cast<std::uint64_t>(total);
+      std::cout << json::dump(j) << std::endl;
     } else if (stderr_tty) {
       std::cerr << "\r      piece " << sent << "/" << total << (sent == total ? "\n" : "")
                 << std::flush;
@@ -186,12 +190,15 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
     if (!o.json) std::cerr << "\n";
     std::cerr << "euicc-sim: stopped after " << *o.stop_after_pieces
               << " piece(s) of the Bound Profile Package, as asked\n";
-    return 3;
+    return 1;  // the download did not complete: a failure like any other (README: exit status)
   } catch (const lpa::DownloadError& e) {
     if (o.json) {
       auto j = json::Value::object();
-      j.set("event", "result").set("installed", false).set("step", e.step).set("error", e.what());
-      std::cout << j.dump() << std::endl;
+      j["event"] = "result";
+      j["installed"] = false;
+      j["step"] = e.step;
+      j["error"] = e.what();
+      std::cout << json::dump(j) << std::endl;
     }
     std::cerr << "euicc-sim: download failed at " << e.what() << '\n';
     return 1;
@@ -209,28 +216,41 @@ int run_download(GlobalOptions& global, const DownloadOptions& o) {
   }
   if (o.json) {
     auto j = json::Value::object();
-    j.set("event", "result").set("installed", result.installed)
-        .set("transactionId", to_hex(result.transaction_id))
-        .set("pieces", static_cast<std::uint64_t>(result.segments));
-    if (!result.iccid.empty()) j.set("iccid", result.iccid);
-    if (result.installed) j.set("isdpAid", to_hex(result.isdp_aid));
-    if (result.bpp_command_id) j.set("bppCommandId", *result.bpp_command_id);
-    if (result.error_reason) j.set("errorReason", *result.error_reason);
-    j.set("profileInstallationResult", to_hex(result.profile_installation_result));
+    j["event"] = "result";
+    j["installed"] = result.installed;
+    j["transactionId"] = to_hex(result.transaction_id);
+    j["pieces"] = static_cast<std::uint64_t>(result.segments);
+    if (!result.iccid.empty()) j["iccid"] = result.iccid;
+    if (result.installed) j["isdpAid"] = to_hex(result.isdp_aid);
+    if (result.bpp_command_id) {
+      j["bppCommandId"] = *result.bpp_command_id;
+      if (const char* n = asn1::number_name("BppCommandId", *result.bpp_command_id))
+        j["bppCommandIdName"] = n;
+    }
+    if (result.error_reason) {
+      j["errorReason"] = *result.error_reason;
+      if (const char* n = asn1::number_name("ErrorReason", *result.error_reason))
+        j["errorReasonName"] = n;
+    }
+    j["profileInstallationResult"] = to_hex(result.profile_installation_result);
     // Time spent waiting for the card (ES10, transport included) and for the SM-DP+ (ES9+).
-    j.set("es10Us", static_cast<std::int64_t>(es10_seconds * 1e6));
-    j.set("es9Us", static_cast<std::int64_t>(servers.es9_seconds * 1e6));
-    j.set("notifications", outcomes_json(notified));
-    std::cout << j.dump() << std::endl;
+    j["es10Us"] = static_cast<std::int64_t>(es10_seconds * 1e6);
+    j["es9Us"] = static_cast<std::int64_t>(servers.es9_seconds * 1e6);
+    j["notifications"] = outcomes_json(notified);
+    std::cout << json::dump(j) << std::endl;
   } else {
     if (result.installed) {
       std::cout << "installed ICCID " << result.iccid << " in ISD-P " << to_hex(result.isdp_aid)
-                << " (" << result.segments << " pieces; card " << static_cast<int>(es10_seconds * 1000)
-                << " ms, SM-DP+ " << static_cast<int>(servers.es9_seconds * 1000) << " ms)\n";
+                << " (" << result.segments << " pieces; card "
+                << static_cast<int>(es10_seconds * 1000) << " ms, SM-DP+ "
+                << static_cast<int>(servers.es9_seconds * 1000) << " ms)\n";
     } else {
       std::cout << "the card refused the package: bppCommandId "
-                << (result.bpp_command_id ? *result.bpp_command_id : -1) << ", errorReason "
-                << (result.error_reason ? *result.error_reason : -1) << '\n';
+                << (result.bpp_command_id ? asn1::named("BppCommandId", *result.bpp_command_id)
+                                          : "none")
+                << ", errorReason "
+                << (result.error_reason ? asn1::named("ErrorReason", *result.error_reason) : "none")
+                << '\n';
     }
     print_outcomes(notified);
   }
@@ -261,8 +281,8 @@ int run_notify(GlobalOptions& global, const NotifyOptions& o) {
   }
   if (o.json) {
     auto j = json::Value::object();
-    j.set("notifications", outcomes_json(all));
-    std::cout << j.dump() << std::endl;
+    j["notifications"] = outcomes_json(all);
+    std::cout << json::dump(j) << std::endl;
   } else {
     if (all.empty()) std::cout << "no pending notification\n";
     print_outcomes(all);
@@ -276,9 +296,15 @@ int run_notify(GlobalOptions& global, const NotifyOptions& o) {
 }  // namespace
 
 void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
-  auto* lpa = app.add_subcommand("lpa", "The LPA role for scripts: download profiles, deliver "
-                                        "notifications (ES10 to the card, ES9+ to the SM-DP+)");
+  auto* lpa = app.add_subcommand("lpa",
+                                 "The LPA role for scripts: download profiles, deliver "
+                                 "notifications (ES10 to the card, ES9+ to the SM-DP+)");
   lpa->require_subcommand(1);
+  lpa->footer(
+      "Examples:\n"
+      "  euicc-sim lpa download --card EID --activation-code 'LPA:1$localhost:8443$TS48v1_A' "
+      "--ca /tmp/pki/nist/ci.pem\n"
+      "  euicc-sim lpa notifications process --card EID --ca /tmp/pki/nist/ci.pem");
 
   auto d = std::make_shared<DownloadOptions>();
   auto* dl = lpa->add_subcommand("download",
@@ -295,11 +321,11 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
   dl->add_flag("--no-notify", d->no_notify, "Leave the install notification on the card");
   dl->add_option("--stop-after-pieces", d->stop_after_pieces,
                  "Test aid: leave after N pieces of the package, as an LPA that dies would "
-                 "(exit status 3)");
+                 "(exit status 1, saying so)");
   dl->add_flag("--json", d->json, "JSON lines: each step, each piece, then the result");
   dl->footer(
       "Progress goes to stderr; the result to stdout. Exit status: 0 installed (and notified), "
-      "1 refused or not notified, 2 usage, 3 stopped by --stop-after-pieces.\n"
+      "1 refused, not notified or stopped by --stop-after-pieces, 2 usage.\n"
       "Examples:\n"
       "  euicc-sim lpa download --reader 'euicc-sim 00 00' --smdp localhost:8443 "
       "--matching-id TS48v1_A --ca /tmp/pki/nist/ci.pem\n"
@@ -311,13 +337,20 @@ void add_lpa_commands(CLI::App& app, GlobalOptions& global) {
   auto* notifications = lpa->add_subcommand("notifications", "Pending notifications");
   notifications->require_subcommand(1);
   auto* process = notifications->add_subcommand(
-      "process", "Deliver every pending notification to the SM-DP+ it names (ES9+ "
-                 "handleNotification), removing each delivered one from the card");
+      "process",
+      "Deliver every pending notification to the SM-DP+ it names (ES9+ "
+      "handleNotification), removing each delivered one from the card");
   add_card_link_options(process, n->card);
   add_tls_options(process, n->tls);
   process->add_flag("--json", n->json, "One JSON object: each notification and its fate");
-  process->footer("Exit status 1 if any notification could not be delivered (it stays on the "
-                  "card).");
+  process->footer(
+      "Exit status: 0 every pending notification delivered (or none pending), 1 one could not\n"
+      "be delivered (it stays on the card), 2 usage.\n"
+      "Example:\n"
+      "  euicc-sim lpa notifications process --card EID --ca /tmp/pki/nist/ci.pem --json");
+  notifications->footer(
+      "Example:\n"
+      "  euicc-sim lpa notifications process --reader 'euicc-sim 00 00' --insecure-tls");
   process->callback([&global, n] { std::exit(run_notify(global, *n)); });
 }
 

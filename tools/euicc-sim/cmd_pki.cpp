@@ -75,30 +75,26 @@ void run_init(const PkiOptions& o) {
     for (const auto& f : files) {
       const auto mode = mode_of(f.path);
       if (o.json) {
-        list.push(json::Value::object()
-                      .set("path", f.path.string())
-                      .set("role", f.role)
-                      .set("mode", mode));
+        list.push_back(json::Value{{"path", f.path.string()}, {"role", f.role}, {"mode", mode}});
       } else {
         std::cout << f.path.string() << "  " << f.role << (f.secret ? " (" + mode + ")" : "")
                   << '\n';
       }
     }
     if (o.json) {
-      out.push(json::Value::object()
-                   .set("curve", folder)
-                   .set("curve_name", crypto::curve_name(curve))
-                   .set("ci_pkid", to_hex(crypto::subject_key_identifier(pki.ci.certificate)))
-                   .set("eum_prefix", o.pki.eum_prefix)
-                   .set("smdp_oid", o.pki.smdp_oid)
-                   .set("tls_name", o.pki.tls_name)
-                   .set("eim_oid", o.pki.eim_oid)
-                   .set("files", std::move(list)));
+      out.push_back(
+          json::Value{{"curve", folder},
+                      {"curve_name", crypto::curve_name(curve)},
+                      {"ci_pkid", to_hex(crypto::subject_key_identifier(pki.ci.certificate))},
+                      {"eum_prefix", o.pki.eum_prefix},
+                      {"smdp_oid", o.pki.smdp_oid},
+                      {"tls_name", o.pki.tls_name},
+                      {"eim_oid", o.pki.eim_oid},
+                      {"files", std::move(list)}});
     }
   }
   if (o.json) {
-    std::cout << json::Value::object().set("dir", o.dir).set("curves", std::move(out)).dump(2)
-              << '\n';
+    std::cout << json::dump(json::Value{{"dir", o.dir}, {"curves", std::move(out)}}, 2) << '\n';
   }
 }
 

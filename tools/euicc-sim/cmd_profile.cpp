@@ -24,32 +24,46 @@ std::string hex4(std::uint16_t v) {
 
 const char* type_name(FileType t) {
   switch (t) {
-    case FileType::Mf: return "MF";
-    case FileType::Df: return "DF";
-    case FileType::Adf: return "ADF";
-    case FileType::Transparent: return "transparent";
-    case FileType::LinearFixed: return "linear-fixed";
-    case FileType::Cyclic: return "cyclic";
-    case FileType::BerTlv: return "BER-TLV";
+    case FileType::Mf:
+      return "MF";
+    case FileType::Df:
+      return "DF";
+    case FileType::Adf:
+      return "ADF";
+    case FileType::Transparent:
+      return "transparent";
+    case FileType::LinearFixed:
+      return "linear-fixed";
+    case FileType::Cyclic:
+      return "cyclic";
+    case FileType::BerTlv:
+      return "BER-TLV";
   }
   return "?";
 }
 
 const char* naa_name(Naa::Kind k) {
   switch (k) {
-    case Naa::Kind::Usim: return "USIM";
-    case Naa::Kind::Isim: return "ISIM";
-    case Naa::Kind::Csim: return "CSIM";
+    case Naa::Kind::Usim:
+      return "USIM";
+    case Naa::Kind::Isim:
+      return "ISIM";
+    case Naa::Kind::Csim:
+      return "CSIM";
   }
   return "?";
 }
 
 const char* algorithm_name(std::uint8_t a) {
   switch (a) {
-    case 1: return "milenage";
-    case 2: return "tuak";
-    case 3: return "usim-test-algorithm";
-    default: return "none";
+    case 1:
+      return "milenage";
+    case 2:
+      return "tuak";
+    case 3:
+      return "usim-test-algorithm";
+    default:
+      return "none";
   }
 }
 
@@ -64,21 +78,21 @@ std::string pe_identity(const ProfileElement& pe) {
 
 json::Value file_json(const FileNode& f) {
   auto j = json::Value::object();
-  j.set("fid", hex4(f.fid));
-  if (!f.name.empty()) j.set("name", f.name);
-  j.set("type", type_name(f.type));
-  if (!f.df_name.empty()) j.set("aid", to_hex(f.df_name));
+  j["fid"] = hex4(f.fid);
+  if (!f.name.empty()) j["name"] = f.name;
+  j["type"] = type_name(f.type);
+  if (!f.df_name.empty()) j["aid"] = to_hex(f.df_name);
   if (!f.is_df()) {
-    j.set("size", static_cast<std::uint64_t>(f.size()));
+    j["size"] = static_cast<std::uint64_t>(f.size());
     if (f.records) {
-      j.set("records", f.records);
-      j.set("recordLength", f.record_length);
+      j["records"] = f.records;
+      j["recordLength"] = f.record_length;
     }
-    if (f.sfi >= 0) j.set("sfi", f.sfi);
+    if (f.sfi >= 0) j["sfi"] = f.sfi;
   } else {
     auto children = json::Value::array();
-    for (const auto& c : f.children) children.push(file_json(c));
-    j.set("children", std::move(children));
+    for (const auto& c : f.children) children.push_back(file_json(c));
+    j["children"] = std::move(children);
   }
   return j;
 }
@@ -134,63 +148,63 @@ int inspect(const InspectOptions& o) {
 
   if (o.json) {
     auto j = json::Value::object();
-    j.set("file", o.file);
-    j.set("size", static_cast<std::uint64_t>(der.size()));
+    j["file"] = o.file;
+    j["size"] = static_cast<std::uint64_t>(der.size());
     if (header) {
-      j.set("version", std::to_string(header->major_version) + "." +
-                           std::to_string(header->minor_version));
-      if (auto iccid = Iccid::from_plain_bcd(header->iccid)) j.set("iccid", iccid->str());
-      if (header->profile_type) j.set("profileType", *header->profile_type);
+      j["version"] =
+          std::to_string(header->major_version) + "." + std::to_string(header->minor_version);
+      if (auto iccid = Iccid::from_plain_bcd(header->iccid)) j["iccid"] = iccid->str();
+      if (header->profile_type) j["profileType"] = *header->profile_type;
       auto services = json::Value::array();
-      for (const auto& s : header->mandatory_services.names) services.push(s);
-      j.set("mandatoryServices", std::move(services));
+      for (const auto& s : header->mandatory_services.names) services.push_back(s);
+      j["mandatoryServices"] = std::move(services);
     }
     auto list = json::Value::array();
     for (std::size_t i = 0; i < pes.size(); ++i) {
       auto p = json::Value::object();
-      p.set("index", static_cast<std::uint64_t>(i));
-      p.set("type", pes[i].kind);
-      if (const auto* h = pes[i].header()) p.set("identification", h->identification);
-      if (const auto* t = std::get_if<TemplatePe>(&pes[i].value)) p.set("template", t->template_oid);
-      p.set("size", static_cast<std::uint64_t>(pes[i].encoded_size));
-      list.push(std::move(p));
+      p["index"] = static_cast<std::uint64_t>(i);
+      p["type"] = pes[i].kind;
+      if (const auto* h = pes[i].header()) p["identification"] = h->identification;
+      if (const auto* t = std::get_if<TemplatePe>(&pes[i].value)) p["template"] = t->template_oid;
+      p["size"] = static_cast<std::uint64_t>(pes[i].encoded_size);
+      list.push_back(std::move(p));
     }
-    j.set("profileElements", std::move(list));
+    j["profileElements"] = std::move(list);
     if (installed) {
       auto naas = json::Value::array();
       for (const auto& n : installed->naas) {
         auto nj = json::Value::object();
-        nj.set("type", naa_name(n.kind));
-        nj.set("aid", to_hex(n.aid));
-        nj.set("algorithm", algorithm_name(n.algorithm));
+        nj["type"] = naa_name(n.kind);
+        nj["aid"] = to_hex(n.aid);
+        nj["algorithm"] = algorithm_name(n.algorithm);
         if (o.show_secrets && !n.key.empty()) {
-          nj.set("k", secret(n.key));
-          nj.set("opc", secret(n.opc));
+          nj["k"] = secret(n.key);
+          nj["opc"] = secret(n.opc);
         }
-        naas.push(std::move(nj));
+        naas.push_back(std::move(nj));
       }
-      j.set("naas", std::move(naas));
-      if (auto imsi = installed->imsi()) j.set("imsi", *imsi);
+      j["naas"] = std::move(naas);
+      if (auto imsi = installed->imsi()) j["imsi"] = *imsi;
       auto pins = json::Value::array();
       for (const auto& p : installed->pins) {
         auto pj = json::Value::object();
-        pj.set("keyReference", p.key_reference);
-        pj.set("scope", p.scope.empty() ? std::string("MF") : to_hex(p.scope));
-        pj.set("maxAttempts", p.max_attempts);
-        pj.set("remaining", p.remaining);
-        if (o.show_secrets) pj.set("value", secret(p.value));
-        pins.push(std::move(pj));
+        pj["keyReference"] = p.key_reference;
+        pj["scope"] = p.scope.empty() ? std::string("MF") : to_hex(p.scope);
+        pj["maxAttempts"] = p.max_attempts;
+        pj["remaining"] = p.remaining;
+        if (o.show_secrets) pj["value"] = secret(p.value);
+        pins.push_back(std::move(pj));
       }
-      j.set("pins", std::move(pins));
-      j.set("files", static_cast<std::uint64_t>(count_files(installed->mf)));
-      j.set("occupiedMemory", static_cast<std::uint64_t>(installed->occupied_memory()));
-      if (o.tree) j.set("tree", file_json(installed->mf));
-      j.set("valid", true);
+      j["pins"] = std::move(pins);
+      j["files"] = static_cast<std::uint64_t>(count_files(installed->mf));
+      j["occupiedMemory"] = static_cast<std::uint64_t>(installed->occupied_memory());
+      if (o.tree) j["tree"] = file_json(installed->mf);
+      j["valid"] = true;
     } else {
-      j.set("valid", false);
-      j.set("error", install_error);
+      j["valid"] = false;
+      j["error"] = install_error;
     }
-    std::cout << j.dump(2) << '\n';
+    std::cout << json::dump(j, 2) << '\n';
     return installed ? 0 : 1;
   }
 
@@ -245,11 +259,11 @@ int validate(const std::string& file, bool json) {
     InstalledProfile p = install_package(der);
     if (json) {
       auto j = json::Value::object();
-      j.set("file", file);
-      j.set("valid", true);
-      j.set("iccid", p.iccid.str());
-      j.set("profileElements", static_cast<std::uint64_t>(p.pe_count));
-      std::cout << j.dump() << '\n';
+      j["file"] = file;
+      j["valid"] = true;
+      j["iccid"] = p.iccid.str();
+      j["profileElements"] = static_cast<std::uint64_t>(p.pe_count);
+      std::cout << json::dump(j) << '\n';
     } else {
       std::cout << file << ": valid (" << p.pe_count << " PEs, ICCID " << p.iccid.str() << ")\n";
     }
@@ -257,15 +271,15 @@ int validate(const std::string& file, bool json) {
   } catch (const InstallError& e) {
     if (json) {
       auto j = json::Value::object();
-      j.set("file", file);
-      j.set("valid", false);
-      j.set("peIndex", static_cast<std::uint64_t>(e.pe_index));
-      if (!e.pe_kind.empty()) j.set("peType", e.pe_kind);
-      if (e.identification) j.set("identification", *e.identification);
-      j.set("status", static_cast<std::uint64_t>(e.status));
-      j.set("statusName", to_string(e.status));
-      j.set("reason", e.what());
-      std::cout << j.dump() << '\n';
+      j["file"] = file;
+      j["valid"] = false;
+      j["peIndex"] = static_cast<std::uint64_t>(e.pe_index);
+      if (!e.pe_kind.empty()) j["peType"] = e.pe_kind;
+      if (e.identification) j["identification"] = *e.identification;
+      j["status"] = static_cast<std::uint64_t>(e.status);
+      j["statusName"] = to_string(e.status);
+      j["reason"] = e.what();
+      std::cout << json::dump(j) << '\n';
     } else {
       std::cerr << file << ": invalid: " << e.describe() << '\n';
     }
@@ -304,12 +318,12 @@ int build(const BuildOptions& o) {
     throw std::runtime_error("cannot write " + o.output);
   if (o.json) {
     auto j = json::Value::object();
-    j.set("file", o.output)
-        .set("size", static_cast<std::uint64_t>(der.size()))
-        .set("iccid", p.iccid.str())
-        .set("profileElements", static_cast<std::uint64_t>(p.pe_count));
-    if (auto imsi = p.imsi()) j.set("imsi", *imsi);
-    std::cout << j.dump() << '\n';
+    j["file"] = o.output;
+    j["size"] = static_cast<std::uint64_t>(der.size());
+    j["iccid"] = p.iccid.str();
+    j["profileElements"] = static_cast<std::uint64_t>(p.pe_count);
+    if (auto imsi = p.imsi()) j["imsi"] = *imsi;
+    std::cout << json::dump(j) << '\n';
   } else {
     std::cout << o.output << ": " << der.size() << " bytes, " << p.pe_count << " PEs, ICCID "
               << p.iccid.str() << ", IMSI " << p.imsi().value_or("?") << '\n';
@@ -330,7 +344,13 @@ void add_profile_commands(CLI::App& app) {
   ins->add_option("FILE", o->file, "Profile package (DER)")->required();
   ins->add_flag("--json", o->json, "Machine-readable output");
   ins->add_flag("--tree", o->tree, "Also list the installed file tree (FIDs, types, sizes)");
-  ins->add_flag("--show-secrets", o->show_secrets, "Print K, OPc and PIN values (hidden otherwise)");
+  ins->add_flag("--show-secrets", o->show_secrets,
+                "Print K, OPc and PIN values (hidden otherwise)");
+  ins->footer(
+      "Exit status: 0 described, 1 the file is not a profile package that installs, 2 usage.\n"
+      "Examples:\n"
+      "  euicc-sim profile inspect /tmp/test-profile.der --tree\n"
+      "  euicc-sim profile inspect /tmp/test-profile.der --json --show-secrets");
   ins->callback([o] {
     if (int rc = inspect(*o); rc != 0) throw CLI::RuntimeError(rc);
   });
@@ -338,22 +358,36 @@ void add_profile_commands(CLI::App& app) {
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   auto* val = profile->add_subcommand(
-      "validate", "Check a profile package as the card installs it; exit 0 if it installs, else "
-                  "print the failing PE (index, type, identification) and the PEStatus reason");
+      "validate",
+      "Check a profile package as the card installs it; exit 0 if it installs, else "
+      "print the failing PE (index, type, identification) and the PEStatus reason");
   val->add_option("FILE", *file, "Profile package (DER)")->required();
   val->add_flag("--json", *json, "Machine-readable output");
+  val->footer(
+      "Exit status: 0 it installs, 1 it does not (the failing PE is printed), 2 usage.\n"
+      "Example:\n"
+      "  euicc-sim profile validate /tmp/test-profile.der --json");
   val->callback([file, json] {
     if (int rc = validate(*file, *json); rc != 0) throw CLI::RuntimeError(rc);
   });
 
   auto b = std::make_shared<BuildOptions>();
   auto* bld = profile->add_subcommand(
-      "build", "Write a profile package from a short JSON description (docs/profile-spec.md): "
-               "ICCID, IMSI, K/OPc and algorithm, PINs, NAAs and optional templates, files");
+      "build",
+      "Write a profile package from a short JSON description (docs/profile-spec.md): "
+      "ICCID, IMSI, K/OPc and algorithm, PINs, NAAs and optional templates, files");
   bld->add_option("SPEC", b->spec, "JSON spec, e.g. docs/examples/test-profile.json")->required();
   bld->add_option("-o,--output", b->output, "Profile package to write (DER)")->required();
   bld->add_flag("--json", b->json, "Machine-readable output");
+  bld->footer(
+      "Example:\n"
+      "  euicc-sim profile build docs/examples/test-profile.json -o /tmp/test-profile.der");
   bld->callback([b] { build(*b); });
+  profile->footer(
+      "Examples:\n"
+      "  euicc-sim profile build docs/examples/test-profile.json -o /tmp/test-profile.der\n"
+      "  euicc-sim profile validate /tmp/test-profile.der\n"
+      "  euicc-sim profile inspect /tmp/test-profile.der --tree");
 }
 
 }  // namespace euiccsim::tools

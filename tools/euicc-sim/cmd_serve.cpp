@@ -136,17 +136,16 @@ json::Value times_json(const std::string& eid, const CardTimes& t) {
   for (std::size_t k = 0; k < crypto::kOpKinds; ++k) {
     const auto& c = t.crypto.ops[k];
     if (c.count == 0) continue;
-    ops.set(crypto::op_name(static_cast<crypto::Op>(k)),
-            json::Value::object().set("count", c.count).set("us", us(c.time)));
+    ops[crypto::op_name(static_cast<crypto::Op>(k))] =
+        json::Value{{"count", c.count}, {"us", us(c.time)}};
   }
-  return json::Value::object()
-      .set("event", "stats")
-      .set("eid", eid)
-      .set("apdus", t.apdus)
-      .set("busyUs", us(t.busy))
-      .set("cryptoUs", us(t.crypto.total()))
-      .set("persistUs", us(t.persist))
-      .set("crypto", std::move(ops));
+  return json::Value{{"event", "stats"},
+                     {"eid", eid},
+                     {"apdus", t.apdus},
+                     {"busyUs", us(t.busy)},
+                     {"cryptoUs", us(t.crypto.total())},
+                     {"persistUs", us(t.persist)},
+                     {"crypto", std::move(ops)}};
 }
 
 std::mutex g_out;
@@ -154,7 +153,7 @@ std::mutex g_out;
 void say(bool json, const json::Value& event, const std::string& human) {
   std::lock_guard lock(g_out);
   if (json) {
-    std::cout << event.dump() << std::endl;
+    std::cout << json::dump(event) << std::endl;
   } else {
     std::cout << human << std::endl;
   }
@@ -288,7 +287,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     sim::NewCard nc;
     nc.profiles.push_back(demo_preload());
     auto s = dir.create(nc, drbg);
-    say(o.json, json::Value::object().set("event", "created").set("eid", s.eid.str()),
+    say(o.json, json::Value{{"event", "created"}, {"eid", s.eid.str()}},
         "created card " + s.eid.str() + (first_run && n == 0 ? " (first run)" : ""));
   }
   // Each card is claimed (locked) for the serve's lifetime. A damaged image, or a card another
@@ -301,11 +300,10 @@ int run(GlobalOptions& global, const ServeOptions& o) {
       claimed.push_back(dir.claim(eid));
       eids.push_back(eid);
     } catch (const sim::CardBusy& e) {
-      say(o.json, json::Value::object().set("event", "busy").set("eid", eid).set("error", e.what()),
+      say(o.json, json::Value{{"event", "busy"}, {"eid", eid}, {"error", e.what()}},
           "card " + eid + " not served: " + e.what());
     } catch (const sim::ImageError& e) {
-      say(o.json,
-          json::Value::object().set("event", "unreadable").set("eid", eid).set("error", e.what()),
+      say(o.json, json::Value{{"event", "unreadable"}, {"eid", eid}, {"error", e.what()}},
           "card " + eid + " not served: unreadable: " + e.what());
     }
   }
@@ -322,11 +320,10 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     pcscd = start_private_pcscd(o.private_dir, slots, o.pcscd_debug, false, readers);
     device_name = pcscd->device_name();
     say(o.json,
-        json::Value::object()
-            .set("event", "pcscd")
-            .set("pid", static_cast<std::int64_t>(pcscd->pid()))
-            .set("socket", pcscd->socket_path())
-            .set("readers", static_cast<std::uint64_t>(readers.size())),
+        json::Value{{"event", "pcscd"},
+                    {"pid", static_cast<std::int64_t>(pcscd->pid())},
+                    {"socket", pcscd->socket_path()},
+                    {"readers", static_cast<std::uint64_t>(readers.size())}},
         "private pcscd " + std::to_string(pcscd->pid()) + " with " +
             std::to_string(readers.size()) + " readers (log " + pcscd->log_path().string() + ")");
   }
@@ -395,11 +392,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
           save(s);
         }
       } catch (const std::exception& e) {
-        say(as_json,
-            json::Value::object()
-                .set("event", "save-failed")
-                .set("eid", eid)
-                .set("error", e.what()),
+        say(as_json, json::Value{{"event", "save-failed"}, {"eid", eid}, {"error", e.what()}},
             "card " + eid + ": cannot save its image (" + e.what() +
                 "); the change is rolled back and the card answered 6581");
         throw;
@@ -412,15 +405,15 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     if (trace) cards.back()->set_trace(trace);
     // What the terminal sees after a REFRESH (or the immediate one of a terminal that cannot
     // fetch): a lab's evidence that the switch happened.
-    cards.back()->set_refresh_listener([&o, eid = eids[i], raw = cards.back().get()](
-                                           const std::optional<Bytes>& isdp) {
-      std::string iccid = "none";
-      for (const auto& p : raw->state().profiles) {
-        if (isdp && p.isdp_aid == *isdp) iccid = p.iccid().str();
-      }
-      say(o.json, json::Value::object().set("event", "refresh").set("eid", eid).set("iccid", iccid),
-          "card " + eid + ": refreshed, the terminal sees profile " + iccid);
-    });
+    cards.back()->set_refresh_listener(
+        [&o, eid = eids[i], raw = cards.back().get()](const std::optional<Bytes>& isdp) {
+          std::string iccid = "none";
+          for (const auto& p : raw->state().profiles) {
+            if (isdp && p.isdp_aid == *isdp) iccid = p.iccid().str();
+          }
+          say(o.json, json::Value{{"event", "refresh"}, {"eid", eid}, {"iccid", iccid}},
+              "card " + eid + ": refreshed, the terminal sees profile " + iccid);
+        });
   }
   // The IPAes of the cards that have one, on one thread (simulator/host/ipae_runner).
   applets::ipae::SystemClock ipae_clock;
@@ -433,23 +426,22 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     ro.exchange = [&o, &exchanges](const std::string& eid, const applets::ipae::ExchangeRecord& r) {
       if (++exchanges != o.kill_after_exchanges) return;
       say(o.json,
-          json::Value::object()
-              .set("event", "fault")
-              .set("eid", eid)
-              .set("line",
-                   "SIGKILL after exchange " + std::to_string(exchanges) + " (" + r.function + ")"),
+          json::Value{{"event", "fault"},
+                      {"eid", eid},
+                      {"line", "SIGKILL after exchange " + std::to_string(exchanges) + " (" +
+                                   r.function + ")"}},
           "fault: SIGKILL after exchange " + std::to_string(exchanges) + " (" + r.function + ")");
       std::cout.flush();
       ::kill(::getpid(), SIGKILL);
     };
   }
   ro.log = [&o](const std::string& eid, const std::string& line) {
-    say(o.json, json::Value::object().set("event", "ipae").set("eid", eid).set("line", line),
+    say(o.json, json::Value{{"event", "ipae"}, {"eid", eid}, {"line", line}},
         "card " + eid + ": " + line);
   };
   ro.cycle_ended = [&o](const std::string& eid, const applets::ipae::CycleReport& r) {
     auto j = cycle_report_json(eid, r);
-    j.set("event", "ipae-cycle");
+    j["event"] = "ipae-cycle";
     std::ostringstream human;
     print_cycle_report(eid, j, human);
     std::string line = human.str();
@@ -487,11 +479,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     const auto* ep = &endpoints[i];
     serve_status.slots[eids[i]] = SlotInfo{i, ep->str(), reader_name(!o.vpcd.empty(), i)};
     say(o.json,
-        json::Value::object()
-            .set("event", "card")
-            .set("eid", eids[i])
-            .set("slot", i)
-            .set("endpoint", ep->str()),
+        json::Value{{"event", "card"}, {"eid", eids[i]}, {"slot", i}, {"endpoint", ep->str()}},
         "card " + eids[i] + " -> slot " + std::to_string(i) + " (" + ep->str() + ")");
     auto* raw = cards[i].get();
     CardTimes* t = o.stats ? &times[i] : nullptr;
@@ -509,8 +497,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
             if (e == E::kDisconnected) --connected;
             std::string human = "slot " + std::to_string(i) + ": card " + eid + " " + name;
             if (e == E::kConnectFailed) human += " for a reader at " + where + " (retrying)";
-            say(o.json, json::Value::object().set("event", name).set("slot", i).set("eid", eid),
-                human);
+            say(o.json, json::Value{{"event", name}, {"slot", i}, {"eid", eid}}, human);
           });
       if (t) {
         link.set_apdu_timer([t](std::chrono::nanoseconds d) {
@@ -529,8 +516,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
     }
     const std::string reader = "euicc-sim 00 00";
     const std::string seen = probe_reader(reader);
-    say(o.json,
-        json::Value::object().set("event", "probe").set("reader", reader).set("result", seen),
+    say(o.json, json::Value{{"event", "probe"}, {"reader", reader}, {"result", seen}},
         "PC/SC client sees '" + reader + "': " + seen);
     if (!o.json) {
       std::lock_guard lock(g_out);
@@ -546,7 +532,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   // Until Ctrl-C/SIGTERM, watching the private pcscd.
   int status = 0;
   if (!stop.wait(pcscd.get())) {
-    say(o.json, json::Value::object().set("event", "error").set("what", "pcscd exited"),
+    say(o.json, json::Value{{"event", "error"}, {"what", "pcscd exited"}},
         "euicc-sim: the private pcscd exited (see " + pcscd->log_path().string() + ")");
     status = 1;
   }
@@ -569,9 +555,7 @@ int run(GlobalOptions& global, const ServeOptions& o) {
   }
   pcscd.reset();
   say(o.json,
-      json::Value::object()
-          .set("event", "stopped")
-          .set("cards", static_cast<std::uint64_t>(cards.size())),
+      json::Value{{"event", "stopped"}, {"cards", static_cast<std::uint64_t>(cards.size())}},
       "stopped; " + std::to_string(cards.size()) + " card image(s) are saved in " +
           dir.path().string());
   return status;
@@ -594,12 +578,11 @@ int run_pcscd(unsigned slots, const std::string& private_dir, bool debug, bool v
   PrivatePcscd& pcscd = *started;
   if (as_json) {
     auto r = json::Value::array();
-    for (const auto& name : readers) r.push(name);
-    std::cout << json::Value::object()
-                     .set("pid", static_cast<std::int64_t>(pcscd.pid()))
-                     .set("socket", pcscd.socket_path())
-                     .set("driver", pcscd.device_name())
-                     .set("readers", std::move(r))
+    for (const auto& name : readers) r.push_back(name);
+    std::cout << json::Value{{"pid", static_cast<std::int64_t>(pcscd.pid())},
+                             {"socket", pcscd.socket_path()},
+                             {"driver", pcscd.device_name()},
+                             {"readers", std::move(r)}}
                      .dump()
               << std::endl;
   } else {

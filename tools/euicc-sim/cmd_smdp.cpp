@@ -17,6 +17,7 @@
 #include "profile_spec.hpp"
 #include "smdp/https.hpp"
 #include "smdp/server.hpp"
+#include "tls/identity.hpp"
 
 namespace euiccsim::tools {
 
@@ -83,8 +84,8 @@ std::filesystem::path pki_folder(const SmdpOptions& o) {
   if (!o.curve.empty()) {
     if (o.curve != "nist" && o.curve != "brainpool") throw UsageError("--curve: nist or brainpool");
     if (!fs::is_directory(root / o.curve))
-      throw UsageError("--pki: " + (root / o.curve).string() + " does not exist (pki init --curve " +
-                       o.curve + ")");
+      throw UsageError("--pki: " + (root / o.curve).string() +
+                       " does not exist (pki init --curve " + o.curve + ")");
     return root / o.curve;
   }
   for (const char* c : {"nist", "brainpool"}) {
@@ -173,9 +174,8 @@ int run(const SmdpOptions& o) {
     def(pb_key, "dp-pb.key.pem");
     // TLS does not follow the RSP curve: most clients (lpac through curl, OpenSSL 3.0's
     // defaults) offer no brainpool group, so the NIST TLS certificate serves when there is one.
-    fs::path tls_dir = fs::exists(fs::path(o.pki) / "nist" / "dp-tls.chain.pem")
-                           ? fs::path(o.pki) / "nist"
-                           : dir;
+    fs::path tls_dir =
+        fs::exists(fs::path(o.pki) / "nist" / "dp-tls.chain.pem") ? fs::path(o.pki) / "nist" : dir;
     if (tls_cert.empty()) tls_cert = (tls_dir / "dp-tls.chain.pem").string();
     if (tls_key.empty()) tls_key = (tls_dir / "dp-tls.key.pem").string();
     for (const char* c : {"nist", "brainpool"}) {
@@ -188,6 +188,8 @@ int run(const SmdpOptions& o) {
         "--ci-cert");
   }
   for (const auto& f : o.ci_certs) trusted_ci_certs.push_back(read_file(f));
+  if (auto why = tls::check_identity(tls_cert, tls_key); !why.empty())
+    throw UsageError("--tls-cert/--tls-key: " + why);
   crypto::Issued dp_auth = load_issued(auth_cert, auth_key, "--dp-auth-key");
   crypto::Issued dp_pb = load_issued(pb_cert, pb_key, "--dp-pb-key");
 
@@ -204,7 +206,7 @@ int run(const SmdpOptions& o) {
   auto emit = [&](const json::Value& j, const std::string& text) {
     std::lock_guard<std::mutex> lock(log_mutex);
     if (o.json) {
-      std::cout << j.dump() << std::endl;
+      std::cout << json::dump(j) << std::endl;
     } else {
       std::cout << text << std::endl;
     }
@@ -238,25 +240,28 @@ int run(const SmdpOptions& o) {
     std::optional<smdp::ServerEvent> ev;
     ev.swap(t_last_event);
     auto j = json::Value::object();
-    j.set("time", utc_now()).set("remote", r.remote).set("path", r.path).set("http", r.http_status);
-    std::string text = utc_now() + " " + r.remote + " " + r.path + " " +
-                       std::to_string(r.http_status);
+    j["time"] = utc_now();
+    j["remote"] = r.remote;
+    j["path"] = r.path;
+    j["http"] = r.http_status;
+    std::string text =
+        utc_now() + " " + r.remote + " " + r.path + " " + std::to_string(r.http_status);
     if (!r.outcome.empty()) {
-      j.set("status", r.outcome);
+      j["status"] = r.outcome;
       text += " " + r.outcome;
     }
     if (ev) {
-      j.set("function", ev->function);
+      j["function"] = ev->function;
       if (!ev->transaction_id.empty()) {
-        j.set("transactionId", to_hex(ev->transaction_id));
+        j["transactionId"] = to_hex(ev->transaction_id);
         text += " tid=" + to_hex(ev->transaction_id);
       }
       if (!ev->detail.empty()) {
-        j.set("detail", ev->detail);
+        j["detail"] = ev->detail;
         text += " (" + ev->detail + ")";
       }
     }
-    j.set("us", r.us);
+    j["us"] = r.us;
     char ms[32];
     std::snprintf(ms, sizeof ms, " %.1f ms", static_cast<double>(r.us) / 1000);
     text += ms;
@@ -304,24 +309,28 @@ int run(const SmdpOptions& o) {
       throw UsageError(o.profiles + "/" + id + ": " + e.what());
     }
     auto p = json::Value::object();
-    p.set("matchingId", id).set("confirmationCode", cc).set("ppk", ppk);
-    listing.push(std::move(p));
+    p["matchingId"] = id;
+    p["confirmationCode"] = cc;
+    p["ppk"] = ppk;
+    listing.push_back(std::move(p));
   }
   if (!o.default_profile.empty() &&
-      std::none_of(listing.elements()->begin(), listing.elements()->end(), [&](const auto& p) {
-        return *p.get("matchingId")->string() == o.default_profile;
-      }))
+      std::none_of(listing.begin(), listing.end(),
+                   [&](const json::Value& p) { return p["matchingId"] == o.default_profile; }))
     throw UsageError("--default-profile: no profile '" + o.default_profile + "'");
   es9 = server.get();
 
   const std::string url = "https://" + listen.first + ":" + std::to_string(port);
   {
     auto j = json::Value::object();
-    j.set("event", "listening").set("url", url).set("port", port).set("address", config.address)
-        .set("profiles", listing);
+    j["event"] = "listening";
+    j["url"] = url;
+    j["port"] = port;
+    j["address"] = config.address;
+    j["profiles"] = listing;
     std::string text = "euicc-sim SM-DP+ at " + url + ", smdpAddress " + config.address + ", " +
-                       std::to_string(listing.elements()->size()) + " profile(s):";
-    for (const auto& p : *listing.elements()) text += " " + *p.get("matchingId")->string();
+                       std::to_string(listing.size()) + " profile(s):";
+    for (const auto& p : listing) text += " " + p["matchingId"].get<std::string>();
     emit(j, text);
   }
 
@@ -335,7 +344,8 @@ int run(const SmdpOptions& o) {
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   auto j = json::Value::object();
-  j.set("event", "stopped").set("notifications", server->notifications_accepted());
+  j["event"] = "stopped";
+  j["notifications"] = server->notifications_accepted();
   emit(j, "stopped; " + std::to_string(server->notifications_accepted()) +
               " notification(s) received");
   return 0;
@@ -347,15 +357,21 @@ void add_smdp_commands(CLI::App& app) {
   auto o = std::make_shared<SmdpOptions>();
   auto* smdp = app.add_subcommand("smdp", "A test SM-DP+ (ES9+ over HTTPS)");
   smdp->require_subcommand(1);
+  smdp->footer(
+      "Example:\n"
+      "  euicc-sim smdp serve --pki /tmp/pki --curve nist --profiles /tmp/profiles "
+      "--listen 127.0.0.1:8443");
   auto* serve = smdp->add_subcommand(
       "serve", "Serve profile packages to LPAs over ES9+ (HTTPS, JSON), binding each for the card");
   serve->add_option("--pki", o->pki,
                     "A test PKI from `pki init`: DPauth, DPpb, TLS certificate and the CIs");
-  serve->add_option("--curve", o->curve, "The PKI's curve to serve with: nist or brainpool "
-                                         "(default: nist if present)");
-  serve->add_option("--profiles", o->profiles,
-                    "Directory of profile packages: NAME.der (or a NAME.json builder spec) is "
-                    "offered under matching ID NAME")
+  serve->add_option("--curve", o->curve,
+                    "The PKI's curve to serve with: nist or brainpool "
+                    "(default: nist if present)");
+  serve
+      ->add_option("--profiles", o->profiles,
+                   "Directory of profile packages: NAME.der (or a NAME.json builder spec) is "
+                   "offered under matching ID NAME")
       ->required();
   serve->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
       ->capture_default_str();
@@ -374,8 +390,9 @@ void add_smdp_commands(CLI::App& app) {
   serve->add_option("--dp-pb-cert", o->dp_pb_cert, "DPpb certificate (DER)");
   serve->add_option("--dp-pb-key", o->dp_pb_key, "DPpb key (PEM)");
   serve->add_option("--ci-cert", o->ci_certs, "A CI to trust for eUICC chains (DER; repeatable)");
-  serve->add_option("--tls-cert", o->tls_cert, "TLS certificate chain (PEM)");
-  serve->add_option("--tls-key", o->tls_key, "TLS key (PEM)");
+  serve->add_option("--tls-cert", o->tls_cert,
+                    "TLS certificate: PEM (then its issuers) or one DER certificate");
+  serve->add_option("--tls-key", o->tls_key, "TLS key: PEM or DER (SEC1 or PKCS#8)");
   serve->add_option("--seed", o->seed, "Repeatable transaction ids, challenges and keys");
   serve
       ->add_option("--max-request-bytes", o->max_request_bytes,
@@ -388,9 +405,8 @@ void add_smdp_commands(CLI::App& app) {
       "duration.\nStops on SIGINT/SIGTERM.\n"
       "Examples:\n"
       "  euicc-sim pki init /tmp/pki --curve nist\n"
-      "  euicc-sim smdp serve --pki /tmp/pki --profiles ../shared/reference/profiles "
-      "--listen 127.0.0.1:8443\n"
-      "  euicc-sim lpa download --card EID --smdp localhost:8443 --matching-id TS48v1_A "
+      "  euicc-sim smdp serve --pki /tmp/pki --profiles docs/examples --listen 127.0.0.1:8443\n"
+      "  euicc-sim lpa download --card EID --smdp localhost:8443 --matching-id test-profile "
       "--ca /tmp/pki/nist/ci.pem");
   serve->callback([o] { std::exit(run(*o)); });
 }

@@ -72,13 +72,11 @@ std::mutex g_out;
 void print(bool json, const terminal::Exchange& e) {
   std::lock_guard lock(g_out);
   if (json) {
-    std::cout << json::Value::object()
-                     .set("event", "cat")
-                     .set("kind", e.kind)
-                     .set("command", to_hex(e.command))
-                     .set("response", to_hex(e.response))
-                     .set("text", e.text)
-                     .dump()
+    std::cout << json::dump(json::Value{{"event", "cat"},
+                                        {"kind", e.kind},
+                                        {"command", to_hex(e.command)},
+                                        {"response", to_hex(e.response)},
+                                        {"text", e.text}})
               << std::endl;
     return;
   }

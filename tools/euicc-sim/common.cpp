@@ -63,7 +63,7 @@ std::shared_ptr<sim::TraceBus> GlobalOptions::trace_bus() {
   std::ostream* out = &std::cerr;
   if (trace_file != "-") {
     trace_stream_ = std::make_unique<std::ofstream>(trace_file, std::ios::app);
-    if (!*trace_stream_) throw std::runtime_error("cannot open trace file " + trace_file);
+    if (!*trace_stream_) throw UsageError("--trace: cannot open " + trace_file);
     out = trace_stream_.get();
   }
   auto bus = std::make_shared<sim::TraceBus>();
@@ -125,134 +125,140 @@ sim::ClaimedCard claim_card(const sim::StateDirectory& dir, const std::string& e
 json::Value card_json(const CardState& s, const std::filesystem::path& image) {
   const auto& c = s.config;
   auto config = json::Value::object();
-  config.set("personality", c.personality)
-      .set("isd_r_aid", to_hex(c.isdr_aid))
-      .set("ecasd_aid", to_hex(c.ecasd_aid))
-      .set("svn", c.svn.str())
-      .set("profile_version", c.profile_version.str())
-      .set("firmware_version", c.firmware_version.str())
-      .set("pp_version", c.pp_version.str())
-      .set("sas_accreditation_number", c.sas_accreditation_number)
-      .set("memory_capacity", c.memory_capacity)
-      .set("free_memory", s.free_memory())
-      .set("protocols", c.offers_t1 ? "t0,t1" : "t0");
+  config["personality"] = c.personality;
+  config["isd_r_aid"] = to_hex(c.isdr_aid);
+  config["ecasd_aid"] = to_hex(c.ecasd_aid);
+  config["svn"] = c.svn.str();
+  config["profile_version"] = c.profile_version.str();
+  config["firmware_version"] = c.firmware_version.str();
+  config["pp_version"] = c.pp_version.str();
+  config["sas_accreditation_number"] = c.sas_accreditation_number;
+  config["memory_capacity"] = c.memory_capacity;
+  config["free_memory"] = s.free_memory();
+  config["protocols"] = c.offers_t1 ? "t0,t1" : "t0";
   auto quirks = json::Value::array();
-  for (const auto& q : c.quirks) quirks.push(q);
-  config.set("quirks", std::move(quirks));
+  for (const auto& q : c.quirks) quirks.push_back(q);
+  config["quirks"] = std::move(quirks);
   auto o = json::Value::object();
-  o.set("eid", s.eid.str())
-      .set("image", image.string())
-      .set("image_version", static_cast<int>(sim::kImageVersion))
-      .set("config", std::move(config));
+  o["eid"] = s.eid.str();
+  o["image"] = image.string();
+  o["image_version"] = static_cast<int>(sim::kImageVersion);
+  o["config"] = std::move(config);
   // Certificates are public; the private key is never printed.
   auto identity = json::Value::object();
   if (!s.identity.empty()) {
-    identity.set("euicc_certificate", to_hex(s.identity.euicc_certificate))
-        .set("eum_certificate", to_hex(s.identity.eum_certificate));
+    identity["euicc_certificate"] = to_hex(s.identity.euicc_certificate);
+    identity["eum_certificate"] = to_hex(s.identity.eum_certificate);
     auto cis = json::Value::array();
-    for (const auto& ci : s.identity.ci_certificates) cis.push(to_hex(ci));
-    identity.set("ci_certificates", std::move(cis));
+    for (const auto& ci : s.identity.ci_certificates) cis.push_back(to_hex(ci));
+    identity["ci_certificates"] = std::move(cis);
   }
-  o.set("identity", std::move(identity));
+  o["identity"] = std::move(identity);
   auto addresses = json::Value::object();
-  if (!s.default_dp_address.empty()) addresses.set("default_dp_address", s.default_dp_address);
-  addresses.set("root_ds_address", s.root_ds_address);
-  o.set("configured_addresses", std::move(addresses));
+  if (!s.default_dp_address.empty()) addresses["default_dp_address"] = s.default_dp_address;
+  addresses["root_ds_address"] = s.root_ds_address;
+  o["configured_addresses"] = std::move(addresses);
   auto profiles = json::Value::array();
   for (const auto& p : s.profiles) {
     const auto& m = p.metadata;
     auto j = json::Value::object();
-    j.set("isdp_aid", to_hex(p.isdp_aid))
-        .set("iccid", p.profile.iccid.str())
-        .set("state", p.enabled ? "enabled" : "disabled")
-        .set("class", profile_class_name(m.profile_class))
-        .set("profile_name", m.profile_name)
-        .set("service_provider_name", m.service_provider_name)
-        .set("preloaded", p.preloaded)
-        .set("profile_type", p.profile.profile_type)
-        .set("occupied_memory", static_cast<std::uint64_t>(p.profile.occupied_memory()));
-    if (m.nickname) j.set("nickname", *m.nickname);
+    j["isdp_aid"] = to_hex(p.isdp_aid);
+    j["iccid"] = p.profile.iccid.str();
+    j["state"] = p.enabled ? "enabled" : "disabled";
+    j["class"] = profile_class_name(m.profile_class);
+    j["profile_name"] = m.profile_name;
+    j["service_provider_name"] = m.service_provider_name;
+    j["preloaded"] = p.preloaded;
+    j["profile_type"] = p.profile.profile_type;
+    j["occupied_memory"] = static_cast<std::uint64_t>(p.profile.occupied_memory());
+    if (m.nickname) j["nickname"] = *m.nickname;
     if (m.pprs) {
       auto pprs = json::Value::array();
-      if (*m.pprs & kPpr1) pprs.push("ppr1");
-      if (*m.pprs & kPpr2) pprs.push("ppr2");
-      j.set("profile_policy_rules", std::move(pprs));
+      if (*m.pprs & kPpr1) pprs.push_back("ppr1");
+      if (*m.pprs & kPpr2) pprs.push_back("ppr2");
+      j["profile_policy_rules"] = std::move(pprs);
     }
-    if (auto imsi = p.profile.imsi()) j.set("imsi", *imsi);
-    if (p.fallback_attribute) j.set("fallback_attribute", true);
-    if (p.fallback_allowed) j.set("fallback_allowed", *p.fallback_allowed);
-    if (p.ecall_indication) j.set("ecall_indication", true);
-    profiles.push(std::move(j));
+    if (auto imsi = p.profile.imsi()) j["imsi"] = *imsi;
+    if (p.fallback_attribute) j["fallback_attribute"] = true;
+    if (p.fallback_allowed) j["fallback_allowed"] = *p.fallback_allowed;
+    if (p.ecall_indication) j["ecall_indication"] = true;
+    profiles.push_back(std::move(j));
   }
-  o.set("profiles", std::move(profiles));
+  o["profiles"] = std::move(profiles);
   auto notifications = json::Value::array();
   for (const auto& n : s.notifications) {
-    notifications.push(json::Value::object()
-                           .set("seq_number", n.seq_number)
-                           .set("event", notification_event_name(n.event))
-                           .set("address", n.address));
+    notifications.push_back(json::Value{{"seq_number", n.seq_number},
+                                        {"event", notification_event_name(n.event)},
+                                        {"address", n.address}});
   }
-  o.set("notifications", std::move(notifications));
-  o.set("last_seq_number", s.last_seq_number);
+  o["notifications"] = std::move(notifications);
+  o["last_seq_number"] = s.last_seq_number;
   if (c.is_iot() || !s.eims.empty()) {
     // Public configuration only: the keys are public too, but long; their kind is enough here.
     auto eims = json::Value::array();
     for (const auto& e : s.eims) {
       auto j = json::Value::object();
-      j.set("eim_id", e.eim_id).set("counter_value", e.counter_value);
-      if (e.fqdn) j.set("fqdn", *e.fqdn);
-      if (e.id_type) j.set("id_type", static_cast<int>(*e.id_type));
-      if (e.association_token) j.set("association_token", *e.association_token);
+      j["eim_id"] = e.eim_id;
+      j["counter_value"] = e.counter_value;
+      if (e.fqdn) j["fqdn"] = *e.fqdn;
+      if (e.id_type) j["id_type"] = static_cast<int>(*e.id_type);
+      if (e.association_token) j["association_token"] = *e.association_token;
       if (e.public_key) {
-        j.set("public_key",
-              e.public_key->kind == EimKeyData::Kind::kCertificate ? "certificate" : "key");
+        j["public_key"] =
+            e.public_key->kind == EimKeyData::Kind::kCertificate ? "certificate" : "key";
       }
       if (e.tls_key) {
-        j.set("tls_key", e.tls_key->kind == EimKeyData::Kind::kCertificate ? "certificate" : "key");
+        j["tls_key"] = e.tls_key->kind == EimKeyData::Kind::kCertificate ? "certificate" : "key";
       }
-      if (e.supported_protocols) j.set("supported_protocols", *e.supported_protocols);
-      if (!e.euicc_ci_pkid.empty()) j.set("euicc_ci_pkid", to_hex(e.euicc_ci_pkid));
-      j.set("indirect_profile_download", e.indirect_profile_download);
-      eims.push(std::move(j));
+      if (e.supported_protocols) j["supported_protocols"] = *e.supported_protocols;
+      if (!e.euicc_ci_pkid.empty()) j["euicc_ci_pkid"] = to_hex(e.euicc_ci_pkid);
+      j["indirect_profile_download"] = e.indirect_profile_download;
+      eims.push_back(std::move(j));
     }
-    o.set("eims", std::move(eims));
+    o["eims"] = std::move(eims);
     // The rest of SGP.32's state: what an eIM's packages and the IPA's calls left behind.
     auto results = json::Value::array();
     for (const auto& r : s.package_results) {
-      results.push(json::Value::object()
-                       .set("seq_number", r.seq_number)
-                       .set("eim_id", r.eim_id)
-                       .set("der", to_hex(r.der)));
+      results.push_back(
+          json::Value{{"seq_number", r.seq_number}, {"eim_id", r.eim_id}, {"der", to_hex(r.der)}});
     }
-    o.set("package_results", std::move(results));
+    o["package_results"] = std::move(results);
     if (s.rollback) {
       auto r = json::Value::object();
-      r.set("enabled_isdp_aid", to_hex(s.rollback->enabled_aid))
-          .set("eim_id", s.rollback->eim_id)
-          .set("counter_value", s.rollback->counter_value);
-      if (s.rollback->previous_aid) r.set("previous_isdp_aid", to_hex(*s.rollback->previous_aid));
-      o.set("rollback", std::move(r));
+      r["enabled_isdp_aid"] = to_hex(s.rollback->enabled_aid);
+      r["eim_id"] = s.rollback->eim_id;
+      r["counter_value"] = s.rollback->counter_value;
+      if (s.rollback->previous_aid) r["previous_isdp_aid"] = to_hex(*s.rollback->previous_aid);
+      o["rollback"] = std::move(r);
     }
     if (s.immediate_enable) {
       auto ie = json::Value::object();
-      ie.set("immediate_enable", s.immediate_enable->immediate_enable);
+      ie["immediate_enable"] = s.immediate_enable->immediate_enable;
       if (s.immediate_enable->default_smdp_address) {
-        ie.set("default_smdp_address", *s.immediate_enable->default_smdp_address);
+        ie["default_smdp_address"] = *s.immediate_enable->default_smdp_address;
       }
-      o.set("immediate_enable", std::move(ie));
+      o["immediate_enable"] = std::move(ie);
     }
-    if (s.fallback_return_aid) o.set("fallback_return_isdp_aid", to_hex(*s.fallback_return_aid));
-    if (s.emergency_return_aid) o.set("emergency_return_isdp_aid", to_hex(*s.emergency_return_aid));
-    o.set("ipa_mode", s.ipa_mode == kIpaModeIpae ? "ipae" : "ipad");
-    if (c.ipae || s.ipae != IpaeState{}) o.set("ipae", ipae_json(s));
+    if (s.fallback_return_aid) o["fallback_return_isdp_aid"] = to_hex(*s.fallback_return_aid);
+    if (s.emergency_return_aid) o["emergency_return_isdp_aid"] = to_hex(*s.emergency_return_aid);
+    o["ipa_mode"] = s.ipa_mode == kIpaModeIpae ? "ipae" : "ipad";
+    if (c.ipae || s.ipae != IpaeState{}) o["ipae"] = ipae_json(s);
   }
   return o;
 }
 
 Bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
+  if (!in) throw UsageError("cannot read " + path);
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Bytes certificate_option(const std::string& option, const std::string& path) {
+  try {
+    return sim::read_certificate_file(path);
+  } catch (const std::exception& e) {
+    throw UsageError(option + ": " + e.what());
+  }
 }
 
 Bytes demo_package() {

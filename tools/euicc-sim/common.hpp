@@ -58,8 +58,12 @@ std::string busy_card_message(const sim::StateDirectory& dir, const std::string&
 
 json::Value card_json(const CardState& state, const std::filesystem::path& image);
 
-// The whole of a file; std::runtime_error "cannot read PATH" when it cannot be read.
+// The whole of a file named on the command line; UsageError "cannot read PATH" (exit status
+// 2) when it cannot be read.
 Bytes read_file(const std::string& path);
+// A certificate file given to `option` (DER or PEM, sim::read_certificate_file); UsageError
+// "OPTION: PATH: what is wrong" (exit status 2) when it cannot be read or is no certificate.
+Bytes certificate_option(const std::string& option, const std::string& path);
 
 // The profile every new card gets unless told otherwise: a test profile made by the builder
 // (ICCID 89999000000000000007, IMSI 001010000000001), so a first run has something to list.

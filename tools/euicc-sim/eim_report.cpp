@@ -18,57 +18,57 @@ const char* signature_state(const eim::PackageResult& r, bool checked) {
 
 json::Value package_result_json(const eim::PackageResult& r, bool checked) {
   auto j = json::Value::object();
-  j.set("form", eim::form_name(r.form)).set("eimId", r.eim_id);
-  if (r.counter_value) j.set("counterValue", static_cast<std::int64_t>(*r.counter_value));
-  if (!r.transaction_id.empty()) j.set("eimTransactionId", to_hex(r.transaction_id));
-  if (r.seq_number) j.set("seqNumber", static_cast<std::int64_t>(*r.seq_number));
+  j["form"] = eim::form_name(r.form);
+  j["eimId"] = r.eim_id;
+  if (r.counter_value) j["counterValue"] = static_cast<std::int64_t>(*r.counter_value);
+  if (!r.transaction_id.empty()) j["eimTransactionId"] = to_hex(r.transaction_id);
+  if (r.seq_number) j["seqNumber"] = static_cast<std::int64_t>(*r.seq_number);
   if (r.error_code) {
-    j.set("errorCode", static_cast<std::int64_t>(*r.error_code));
-    j.set("error", eim::named(r.error_name, *r.error_code));
+    j["errorCode"] = static_cast<std::int64_t>(*r.error_code);
+    j["error"] = eim::named(r.error_name, *r.error_code);
   }
-  if (r.association_token)
-    j.set("associationToken", static_cast<std::int64_t>(*r.association_token));
+  if (r.association_token) j["associationToken"] = static_cast<std::int64_t>(*r.association_token);
   if (r.form == eim::PackageResult::Form::kResult) {
     auto list = json::Value::array();
     for (const auto& item : r.results) {
       auto e = json::Value::object();
-      e.set("name", item.name);
+      e["name"] = item.name;
       if (item.code) {
-        e.set("code", static_cast<std::int64_t>(*item.code));
-        if (!item.code_name.empty()) e.set("codeName", item.code_name);
+        e["code"] = static_cast<std::int64_t>(*item.code);
+        if (!item.code_name.empty()) e["codeName"] = item.code_name;
       }
       if (item.association_token)
-        e.set("associationToken", static_cast<std::int64_t>(*item.association_token));
-      if (item.rules) e.set("rules", static_cast<std::uint64_t>(*item.rules));
+        e["associationToken"] = static_cast<std::int64_t>(*item.association_token);
+      if (item.rules) e["rules"] = static_cast<std::uint64_t>(*item.rules);
       if (item.name == "listEimResult" && !item.code) {
         auto eims = json::Value::array();
         for (const auto& eim : item.eims) {
           auto x = json::Value::object();
-          x.set("eimId", eim.id);
-          if (eim.type) x.set("eimIdType", static_cast<std::int64_t>(*eim.type));
-          eims.push(std::move(x));
+          x["eimId"] = eim.id;
+          if (eim.type) x["eimIdType"] = static_cast<std::int64_t>(*eim.type);
+          eims.push_back(std::move(x));
         }
-        e.set("eims", std::move(eims));
+        e["eims"] = std::move(eims);
       }
       if (item.name == "listProfileInfoResult" && !item.code) {
         auto profiles = json::Value::array();
         for (const auto& p : item.profiles) {
           auto x = json::Value::object();
-          if (!p.iccid.empty()) x.set("iccid", p.iccid);
-          if (!p.isdp_aid.empty()) x.set("isdpAid", to_hex(p.isdp_aid));
-          if (p.state) x.set("profileState", static_cast<std::int64_t>(*p.state));
-          if (!p.name.empty()) x.set("profileName", p.name);
-          profiles.push(std::move(x));
+          if (!p.iccid.empty()) x["iccid"] = p.iccid;
+          if (!p.isdp_aid.empty()) x["isdpAid"] = to_hex(p.isdp_aid);
+          if (p.state) x["profileState"] = static_cast<std::int64_t>(*p.state);
+          if (!p.name.empty()) x["profileName"] = p.name;
+          profiles.push_back(std::move(x));
         }
-        e.set("profiles", std::move(profiles));
+        e["profiles"] = std::move(profiles);
       }
-      e.set("summary", item.summary());
-      list.push(std::move(e));
+      e["summary"] = item.summary();
+      list.push_back(std::move(e));
     }
-    j.set("results", std::move(list));
+    j["results"] = std::move(list);
   }
-  j.set("signature", signature_state(r, checked));
-  j.set("verified", r.verified);
+  j["signature"] = signature_state(r, checked);
+  j["verified"] = r.verified;
   return j;
 }
 

@@ -11,7 +11,7 @@
 #include <cstdlib>
 
 #include "common.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
 #include "euiccsim/profiles/asn1_fields.hpp"
 

@@ -70,8 +70,8 @@ json::Value ipae_control_poll(const std::filesystem::path& state_dir, const std:
   }
   ::close(fd);
   auto line = got.substr(0, got.find('\n'));
-  auto v = json::Value::parse(line);
-  if (!v || !v->members())
+  auto v = json::parse(line);
+  if (!v || !v->is_object())
     throw std::runtime_error("no answer from serve's control socket within " +
                              std::to_string(timeout.count()) + " s");
   return *v;
@@ -108,7 +108,7 @@ void IpaeControlServer::accept_one() {
   char ch;
   while (line.size() < 200 && ::recv(c, &ch, 1, 0) == 1 && ch != '\n') line.push_back(ch);
   auto fail = [c](const std::string& why) {
-    write_line(c, json::Value::object().set("ok", false).set("error", why).dump());
+    write_line(c, json::dump(json::Value{{"ok", false}, {"error", why}}));
     ::close(c);
   };
   if (line.rfind("poll ", 0) != 0) {
@@ -117,7 +117,7 @@ void IpaeControlServer::accept_one() {
   }
   const std::string eid = line.substr(5);
   if (!runner_.trigger(eid, [c, eid](const applets::ipae::CycleReport& r) {
-        write_line(c, cycle_report_json(eid, r).dump());
+        write_line(c, json::dump(cycle_report_json(eid, r)));
         ::close(c);
       })) {
     fail("serve runs no IPAe of card " + eid);

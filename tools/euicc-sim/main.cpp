@@ -27,12 +27,14 @@ int main(int argc, char** argv) {
   app.add_option("--trace", global.trace_file,
                  "Write every APDU to FILE ('-' for stderr), to a pcapng file (pcap:FILE) or as "
                  "GSMTAP over UDP (gsmtap[:HOST[:PORT]], default 127.0.0.1:4729); ',apdu-only' "
-                 "after a GSMTAP form leaves out ATRs");
+                 "after a GSMTAP form leaves out ATRs")
+      ->type_name("FILE");
   app.add_option("--trace-format", global.trace_format, "Trace as human 'text' or 'jsonl'")
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
   app.add_flag("--trace-secrets", global.trace_secrets,
-               "Show keys in traces (CK, IK, Kc of AUTHENTICATE); by default they are zeroed");
+               "Show secrets in traces (CK, IK, Kc of AUTHENTICATE; PIN and PUK values); by "
+               "default they are masked");
   app.add_flag("--json", json, "Machine-readable output (default run)");
   app.add_option("--seed", seed, "Seed the card's random generator (default run)");
   app.footer(
@@ -42,7 +44,7 @@ int main(int argc, char** argv) {
       "  euicc-sim demo                     the same card, shown working in-process\n"
       "  euicc-sim card new --seed 1        a new card with a repeatable EID\n"
       "  euicc-sim apdu 00A4040010A0000005591010FFFFFFFF8900000100\n"
-      "Exit status: 0 success, 1 failure, 2 usage error.");
+      "Exit status: 0 ok, 1 the card or a peer said no or the operation failed, 2 usage error.");
   add_card_commands(app, global);
   add_apdu_command(app, global);
   add_es10_command(app, global);

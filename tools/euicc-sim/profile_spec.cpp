@@ -19,17 +19,23 @@ using profiles::ProfileSpec;
   throw std::invalid_argument(field + ": " + why);
 }
 
-bool is_object(const json::Value& v) { return v.members() != nullptr; }
-bool is_array(const json::Value& v) { return v.elements() != nullptr; }
+bool is_object(const json::Value& v) {
+  return v.is_object();
+}
+bool is_array(const json::Value& v) {
+  return v.is_array();
+}
 
 // An object's member names, in order.
 std::vector<std::string> names_of(const json::Value& object) {
   std::vector<std::string> names;
-  for (const auto& [name, value] : *object.members()) names.push_back(name);
+  for (const auto& [name, value] : object.items()) names.push_back(name);
   return names;
 }
 
-const json::Value::Array& elements_of(const json::Value& array) { return *array.elements(); }
+const json::Value& elements_of(const json::Value& array) {
+  return array;
+}
 
 std::string join(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
@@ -46,16 +52,18 @@ void check_names(const json::Value& object, const std::string& prefix,
   for (const auto& name : names_of(object)) {
     if (std::find(known.begin(), known.end(), name) == known.end())
       bad(join(prefix, name), "unknown field");
-    if (!seen.insert(name).second) bad(join(prefix, name), "given twice");
+    if (!seen.insert(name).second)
+      bad(join(prefix, name), "given twice");  // json::parse refuses it too
   }
 }
 
 std::optional<std::string> text(const json::Value& object, const std::string& prefix,
                                 const char* name) {
-  const json::Value* v = object.get(name);
+  const json::Value* v = json::member(object, name);
   if (v == nullptr) return std::nullopt;
-  if (v->string() == nullptr) bad(join(prefix, name), "a string expected");
-  return *v->string();
+  const std::string* s = json::string_of(v);
+  if (s == nullptr) bad(join(prefix, name), "a string expected");
+  return *s;
 }
 
 std::string required_text(const json::Value& object, const std::string& prefix, const char* name) {
@@ -65,20 +73,22 @@ std::string required_text(const json::Value& object, const std::string& prefix, 
 }
 
 std::optional<bool> flag(const json::Value& object, const char* name) {
-  const json::Value* v = object.get(name);
+  const json::Value* v = json::member(object, name);
   if (v == nullptr) return std::nullopt;
-  if (v->boolean() == nullptr) bad(name, "true or false expected");
-  return *v->boolean();
+  auto b = json::boolean_of(v);
+  if (!b) bad(name, "true or false expected");
+  return *b;
 }
 
 std::optional<std::int64_t> number(const json::Value& object, const char* name, std::int64_t min,
                                    std::int64_t max) {
-  const json::Value* v = object.get(name);
+  const json::Value* v = json::member(object, name);
   if (v == nullptr) return std::nullopt;
-  if (v->integer() == nullptr || *v->integer() < min || *v->integer() > max)
+  auto n = json::integer_of(v);
+  if (!n || *n < min || *n > max)
     bad(name,
         "an integer from " + std::to_string(min) + " to " + std::to_string(max) + " expected");
-  return *v->integer();
+  return *n;
 }
 
 Bytes hex(const std::string& field, const std::string& s) {
@@ -100,16 +110,16 @@ profiles::IsimSpec read_isim(const json::Value& v) {
   isim.impi = required_text(v, "isim", "impi");
   isim.domain = required_text(v, "isim", "domain");
   // One public identity as a string, several as an array of strings.
-  const json::Value* impu = v.get("impu");
+  const json::Value* impu = json::member(v, "impu");
   if (impu == nullptr) bad("isim.impu", "missing");
-  if (impu->string() != nullptr) {
-    isim.impu.push_back(*impu->string());
+  if (const std::string* one = json::string_of(impu)) {
+    isim.impu.push_back(*one);
   } else if (is_array(*impu)) {
     auto elements = elements_of(*impu);
     for (std::size_t i = 0; i < elements.size(); ++i) {
-      if (elements[i].string() == nullptr)
-        bad("isim.impu[" + std::to_string(i) + "]", "a string expected");
-      isim.impu.push_back(*elements[i].string());
+      const std::string* s = json::string_of(&elements[i]);
+      if (s == nullptr) bad("isim.impu[" + std::to_string(i) + "]", "a string expected");
+      isim.impu.push_back(*s);
     }
   } else {
     bad("isim.impu", "a string or an array of strings expected");
@@ -136,8 +146,9 @@ std::vector<profiles::FileOverride> read_files(const json::Value& v) {
 }  // namespace
 
 ProfileSpec parse_profile_spec(std::string_view json_text) {
-  auto doc = json::Value::parse(json_text);
-  if (!doc) throw std::invalid_argument("profile spec: not valid JSON (integers only)");
+  std::string why;
+  auto doc = json::parse(json_text, &why);
+  if (!doc) throw std::invalid_argument("profile spec: not valid JSON (" + why + ")");
   if (!is_object(*doc)) throw std::invalid_argument("profile spec: a JSON object expected");
   check_names(*doc, "",
               {"iccid",       "imsi", "profileType", "spn",         "profileName", "profileClass",
@@ -220,13 +231,13 @@ ProfileSpec parse_profile_spec(std::string_view json_text) {
   read_retries(*doc, "puk1Retries", spec.puk1_retries);
   read_retries(*doc, "puk2Retries", spec.puk2_retries);
   read_retries(*doc, "adm1Retries", spec.adm1_retries);
-  if (const json::Value* v = doc->get("isim")) spec.isim = read_isim(*v);
+  if (const json::Value* v = json::member(*doc, "isim")) spec.isim = read_isim(*v);
   spec.telecom = flag(*doc, "telecom").value_or(false);
   spec.gsm_access = flag(*doc, "gsmAccess").value_or(false);
   spec.df_5gs = flag(*doc, "df5gs").value_or(false);
   spec.df_saip = flag(*doc, "dfSaip").value_or(false);
   if (auto n = number(*doc, "mncLength", 2, 3)) spec.mnc_length = static_cast<int>(*n);
-  if (const json::Value* v = doc->get("files")) spec.files = read_files(*v);
+  if (const json::Value* v = json::member(*doc, "files")) spec.files = read_files(*v);
 
   // The remaining checks are the builder's, under the same names as the JSON fields.
   profiles::build_profile(spec);

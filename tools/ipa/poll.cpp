@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "euiccsim/applets/eid.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "smdp/binder.hpp"
 
 namespace euiccsim::ipa {

@@ -2,7 +2,7 @@
 
 #include <botan/hash.h>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "smdp/binder.hpp"
 
 namespace euiccsim::lpa {

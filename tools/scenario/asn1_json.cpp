@@ -107,9 +107,14 @@ std::optional<json> integer(asn_TYPE_descriptor_t* td, const void* value,
     if (const auto* e = INTEGER_map_value2enum(const_cast<asn_INTEGER_specifics_t*>(specs), v))
       return json(std::string(e->enum_name, e->enum_len));
   }
-  // The module's own names: the member's ("Owner.member"), else the type's.
-  for (const std::string& key : {member, std::string(td->name ? td->name : "")}) {
-    if (const char* name = asn1_number_name(key, v)) return json(name);
+  // The module's own names (the one table, asn1_names.hpp): the member's, else the type's.
+  // A member "Owner.member" is asn1c's compound scope "Owner__member".
+  std::string scope = member;
+  for (auto at = scope.find('.'); at != std::string::npos; at = scope.find('.', at + 2))
+    scope.replace(at, 1, "__");
+  for (const std::string& key : {scope, std::string(td->name ? td->name : "")}) {
+    if (key.empty()) continue;
+    if (const char* name = asn1::number_name(key, v)) return json(name);
   }
   return json(v);
 }

@@ -4,7 +4,7 @@
 #include <mutex>
 #include <optional>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::scenario {
 

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/trace_gsmtap.hpp"
 
 namespace euiccsim::scenario {

@@ -21,7 +21,7 @@
 #include "eim_peer.hpp"
 #include "es10_functions.hpp"
 #include "es10_link.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/profiles/builder.hpp"
 #include "euiccsim/profiles/installer.hpp"

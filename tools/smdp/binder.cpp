@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "der.hpp"
 #include "euiccsim/crypto/aes.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::smdp {
 
@@ -52,7 +52,7 @@ Bytes BspSender::wrap(std::uint8_t tag, ByteView plaintext) {
   }
 
   // The length field covers the payload and the C-MAC; the MAC input carries it as sent.
-  Bytes head = der::header(tag, payload.size() + kMacSize);
+  Bytes head = tlv::header(tag, payload.size() + kMacSize);
   if (head.size() > 4) throw std::invalid_argument("BspSender: segment too long");
   Bytes mac_input;
   mac_input.reserve(mcv_.size() + head.size() + payload.size());
@@ -82,7 +82,7 @@ Bytes protect_all(BspSender& sender, std::uint8_t container, std::uint8_t tag, B
     segments.insert(segments.end(), seg.begin(), seg.end());
     content = content.subspan(n);
   }
-  return der::tlv(container, segments);
+  return tlv::encode(container, segments);
 }
 
 }  // namespace
@@ -109,53 +109,52 @@ Bytes bind_profile_package(const BppParts& parts, const BindingKeys& keys,
   } else {
     a3 = protect_all(session, 0xA3, 0x86, parts.profile_package, max_plaintext);
   }
-  return der::tlv(0xBF36, {parts.initialise_secure_channel, a0, a1, a2, a3});
+  return tlv::encode(0xBF36, {parts.initialise_secure_channel, a0, a1, a2, a3});
 }
 
 std::vector<Bytes> bpp_segments(ByteView bound_profile_package) {
   std::vector<Bytes> out;
   try {
-    const der::Tlv bpp = der::read_exact(bound_profile_package, "BoundProfilePackage");
-    if (bpp.tag != 0xBF36) throw der::DerError("not a BoundProfilePackage (BF36)");
-    const auto items = der::children(bpp.value);
+    const tlv::Tlv bpp = tlv::read_exact(bound_profile_package, "BoundProfilePackage");
+    if (bpp.tag != 0xBF36) throw tlv::Error("not a BoundProfilePackage (BF36)");
+    const auto items = tlv::children(bpp.value);
     // Exactly BF23, A0, A1, [A2], A3 in this order (SGP.22 BoundProfilePackage).
     const bool has_a2 = items.size() == 5;
-    const std::vector<der::Tag> expected =
-        has_a2 ? std::vector<der::Tag>{0xBF23, 0xA0, 0xA1, 0xA2, 0xA3}
-               : std::vector<der::Tag>{0xBF23, 0xA0, 0xA1, 0xA3};
-    if (items.size() != expected.size())
-      throw der::DerError("BF36 must hold BF23, A0, A1, [A2], A3");
+    const std::vector<std::uint32_t> expected =
+        has_a2 ? std::vector<std::uint32_t>{0xBF23, 0xA0, 0xA1, 0xA2, 0xA3}
+               : std::vector<std::uint32_t>{0xBF23, 0xA0, 0xA1, 0xA3};
+    if (items.size() != expected.size()) throw tlv::Error("BF36 must hold BF23, A0, A1, [A2], A3");
     for (std::size_t i = 0; i < items.size(); ++i)
       if (items[i].tag != expected[i])
-        throw der::DerError("BF36 must hold BF23, A0, A1, [A2], A3 in this order");
-    auto check_inner = [](const der::Tlv& container, der::Tag tag) {
-      auto inner = der::children(container.value);
+        throw tlv::Error("BF36 must hold BF23, A0, A1, [A2], A3 in this order");
+    auto check_inner = [](const tlv::Tlv& container, std::uint32_t tag) {
+      auto inner = tlv::children(container.value);
       for (const auto& t : inner)
-        if (t.tag != tag) throw der::DerError("unexpected segment tag in a BPP container");
+        if (t.tag != tag) throw tlv::Error("unexpected segment tag in a BPP container");
       return inner;
     };
 
     // 1: BF36 header + the whole BF23.
-    out.push_back(der::cat({bpp.header(), items[0].whole}));
+    out.push_back(tlv::cat({bpp.header(), items[0].bytes()}));
     // 2: the whole A0.
     check_inner(items[1], 0x87);
-    out.emplace_back(items[1].whole.begin(), items[1].whole.end());
+    out.emplace_back(items[1].bytes().begin(), items[1].bytes().end());
     // 3, 4: the A1 header, then each 88.
     const auto seq88 = check_inner(items[2], 0x88);
     out.emplace_back(items[2].header().begin(), items[2].header().end());
-    for (const auto& t : seq88) out.emplace_back(t.whole.begin(), t.whole.end());
+    for (const auto& t : seq88) out.emplace_back(t.bytes().begin(), t.bytes().end());
     // 5: the whole A2.
     std::size_t next = 3;
     if (has_a2) {
       check_inner(items[3], 0x87);
-      out.emplace_back(items[3].whole.begin(), items[3].whole.end());
+      out.emplace_back(items[3].bytes().begin(), items[3].bytes().end());
       next = 4;
     }
     // 6, 7: the A3 header, then each 86.
     const auto seq86 = check_inner(items[next], 0x86);
     out.emplace_back(items[next].header().begin(), items[next].header().end());
-    for (const auto& t : seq86) out.emplace_back(t.whole.begin(), t.whole.end());
-  } catch (const der::DerError& e) {
+    for (const auto& t : seq86) out.emplace_back(t.bytes().begin(), t.bytes().end());
+  } catch (const tlv::Error& e) {
     throw std::invalid_argument(std::string("bpp_segments: ") + e.what());
   }
   return out;

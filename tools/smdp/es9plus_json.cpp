@@ -17,35 +17,38 @@ const char* const kInvalid = "2.1";
 
 std::string success_header_body(Value fields) {
   auto status = Value::object();
-  status.set("status", "Executed-Success");
+  status["status"] = "Executed-Success";
   auto header = Value::object();
-  header.set("functionExecutionStatus", std::move(status));
+  header["functionExecutionStatus"] = std::move(status);
   auto body = Value::object();
-  body.set("header", std::move(header));
-  if (const auto* members = fields.members()) {
-    for (const auto& [k, v] : *members) body.set(k, v);
+  body["header"] = std::move(header);
+  if (fields.is_object()) {
+    for (const auto& [k, v] : fields.items()) body[k] = v;
   }
-  return body.dump();
+  return json::dump(body);
 }
 
 std::string failed_body(const std::string& subject, const std::string& reason,
                         const std::string& message) {
   auto data = Value::object();
-  data.set("subjectCode", subject).set("reasonCode", reason).set("message", message);
+  data["subjectCode"] = subject;
+  data["reasonCode"] = reason;
+  data["message"] = message;
   auto status = Value::object();
-  status.set("status", "Failed").set("statusCodeData", std::move(data));
+  status["status"] = "Failed";
+  status["statusCodeData"] = std::move(data);
   auto header = Value::object();
-  header.set("functionExecutionStatus", std::move(status));
+  header["functionExecutionStatus"] = std::move(status);
   auto body = Value::object();
-  body.set("header", std::move(header));
-  return body.dump();
+  body["header"] = std::move(header);
+  return json::dump(body);
 }
 
 // A request field the function needs; Es9Error 1.3.1 (subject: the request's elements).
 const std::string& field(const Value& body, const char* name) {
-  const Value* v = body.get(name);
+  const Value* v = json::member(body, name);
   if (v == nullptr) throw Es9Error("1.3.1", kMissing, std::string("missing element ") + name);
-  const std::string* s = v->string();
+  const std::string* s = json::string_of(v);
   if (s == nullptr) throw Es9Error("1.3.1", kInvalid, std::string(name) + " is not a string");
   return *s;
 }
@@ -67,15 +70,17 @@ Bytes hex_field(const Value& body, const char* name) {
 }
 
 Value parse_object(std::string_view text, const char* what) {
-  auto v = Value::parse(text);
-  if (!v || v->members() == nullptr)
+  auto v = json::parse(text);
+  if (!v || !v->is_object())
     throw Es9Error("1.3.1", kInvalid, std::string(what) + " is not a JSON object");
   return *v;
 }
 
 }  // namespace
 
-std::string base64_encode(ByteView bytes) { return Botan::base64_encode(bytes.data(), bytes.size()); }
+std::string base64_encode(ByteView bytes) {
+  return Botan::base64_encode(bytes.data(), bytes.size());
+}
 
 Bytes base64_decode(std::string_view text) {
   try {
@@ -89,8 +94,7 @@ Bytes base64_decode(std::string_view text) {
 HttpReply answer_es9plus(Es9Plus& server, std::string_view function, std::string_view body) {
   const std::string name(function);
   if (name != "initiateAuthentication" && name != "authenticateClient" &&
-      name != "getBoundProfilePackage" && name != "handleNotification" &&
-      name != "cancelSession")
+      name != "getBoundProfilePackage" && name != "handleNotification" && name != "cancelSession")
     return {404, failed_body("1.2", "2.1", "no ES9+ function '" + name + "'")};
   try {
     const Value req = parse_object(body, "the request body");
@@ -99,26 +103,26 @@ HttpReply answer_es9plus(Es9Plus& server, std::string_view function, std::string
       InitiateAuthenticationRequest r{b64_field(req, "euiccChallenge"),
                                       b64_field(req, "euiccInfo1"), field(req, "smdpAddress")};
       auto a = server.initiate_authentication(r);
-      out.set("transactionId", to_hex(a.transaction_id))
-          .set("serverSigned1", base64_encode(a.server_signed1))
-          .set("serverSignature1", base64_encode(a.server_signature1))
-          .set("euiccCiPKIdToBeUsed", base64_encode(a.euicc_ci_pkid_to_be_used))
-          .set("serverCertificate", base64_encode(a.server_certificate));
+      out["transactionId"] = to_hex(a.transaction_id);
+      out["serverSigned1"] = base64_encode(a.server_signed1);
+      out["serverSignature1"] = base64_encode(a.server_signature1);
+      out["euiccCiPKIdToBeUsed"] = base64_encode(a.euicc_ci_pkid_to_be_used);
+      out["serverCertificate"] = base64_encode(a.server_certificate);
     } else if (name == "authenticateClient") {
       AuthenticateClientRequest r{hex_field(req, "transactionId"),
                                   b64_field(req, "authenticateServerResponse")};
       auto a = server.authenticate_client(r);
-      out.set("transactionId", to_hex(a.transaction_id))
-          .set("profileMetadata", base64_encode(a.profile_metadata))
-          .set("smdpSigned2", base64_encode(a.smdp_signed2))
-          .set("smdpSignature2", base64_encode(a.smdp_signature2))
-          .set("smdpCertificate", base64_encode(a.smdp_certificate));
+      out["transactionId"] = to_hex(a.transaction_id);
+      out["profileMetadata"] = base64_encode(a.profile_metadata);
+      out["smdpSigned2"] = base64_encode(a.smdp_signed2);
+      out["smdpSignature2"] = base64_encode(a.smdp_signature2);
+      out["smdpCertificate"] = base64_encode(a.smdp_certificate);
     } else if (name == "getBoundProfilePackage") {
       GetBoundProfilePackageRequest r{hex_field(req, "transactionId"),
                                       b64_field(req, "prepareDownloadResponse")};
       auto a = server.get_bound_profile_package(r);
-      out.set("transactionId", to_hex(a.transaction_id))
-          .set("boundProfilePackage", base64_encode(a.bound_profile_package));
+      out["transactionId"] = to_hex(a.transaction_id);
+      out["boundProfilePackage"] = base64_encode(a.bound_profile_package);
     } else if (name == "handleNotification") {
       // SGP.22 §6.3: 204 whatever the server thinks of the notification.
       try {
@@ -144,21 +148,21 @@ namespace {
 // The answer's fields after a successful header; Es9Error for a Failed one, runtime_error for
 // anything that is not an ES9+ answer.
 Value call(const Es9Post& post, const char* function, const Value& request) {
-  HttpReply reply = post(std::string(kEs9PlusPathPrefix) + function, request.dump());
+  HttpReply reply = post(std::string(kEs9PlusPathPrefix) + function, json::dump(request));
   if (reply.status == 204 && reply.body.empty()) return Value::object();
-  auto v = Value::parse(reply.body);
-  const Value* status = v ? v->get("header") : nullptr;
-  status = status ? status->get("functionExecutionStatus") : nullptr;
-  const std::string* s = status && status->get("status") ? status->get("status")->string() : nullptr;
+  auto v = json::parse(reply.body);
+  const Value* status = v ? json::member(*v, "header") : nullptr;
+  status = json::member(status, "functionExecutionStatus");
+  const std::string* s = json::string_of(json::member(status, "status"));
   if (s == nullptr)
     throw std::runtime_error(std::string(function) + ": HTTP " + std::to_string(reply.status) +
                              " without an ES9+ header" +
                              (reply.body.empty() ? "" : ": " + reply.body.substr(0, 200)));
   if (*s != "Executed-Success") {
-    const Value* data = status->get("statusCodeData");
+    const Value* data = json::member(status, "statusCodeData");
     auto text = [&](const char* k) {
-      const Value* f = data ? data->get(k) : nullptr;
-      return f && f->string() ? *f->string() : std::string();
+      const std::string* f = json::string_of(json::member(data, k));
+      return f ? *f : std::string();
     };
     throw Es9Error(text("subjectCode"), text("reasonCode"),
                    std::string(function) + " failed (" + text("subjectCode") + "/" +
@@ -170,22 +174,20 @@ Value call(const Es9Post& post, const char* function, const Value& request) {
 }
 
 Bytes answer_b64(const Value& v, const char* function, const char* name) {
-  const Value* f = v.get(name);
-  if (f == nullptr || f->string() == nullptr)
-    throw std::runtime_error(std::string(function) + ": the answer has no " + name);
+  const std::string* f = json::string_of(json::member(v, name));
+  if (f == nullptr) throw std::runtime_error(std::string(function) + ": the answer has no " + name);
   try {
-    return base64_decode(*f->string());
+    return base64_decode(*f);
   } catch (const std::invalid_argument&) {
     throw std::runtime_error(std::string(function) + ": " + name + " is not base64");
   }
 }
 
 Bytes answer_hex(const Value& v, const char* function, const char* name) {
-  const Value* f = v.get(name);
-  if (f == nullptr || f->string() == nullptr)
-    throw std::runtime_error(std::string(function) + ": the answer has no " + name);
+  const std::string* f = json::string_of(json::member(v, name));
+  if (f == nullptr) throw std::runtime_error(std::string(function) + ": the answer has no " + name);
   try {
-    return from_hex(*f->string());
+    return from_hex(*f);
   } catch (const HexError&) {
     throw std::runtime_error(std::string(function) + ": " + name + " is not hex");
   }
@@ -197,9 +199,9 @@ InitiateAuthenticationResponse Es9PlusJsonClient::initiate_authentication(
     const InitiateAuthenticationRequest& r) {
   const char* fn = "initiateAuthentication";
   auto req = Value::object();
-  req.set("smdpAddress", r.smdp_address)
-      .set("euiccChallenge", base64_encode(r.euicc_challenge))
-      .set("euiccInfo1", base64_encode(r.euicc_info1));
+  req["smdpAddress"] = r.smdp_address;
+  req["euiccChallenge"] = base64_encode(r.euicc_challenge);
+  req["euiccInfo1"] = base64_encode(r.euicc_info1);
   Value a = call(post_, fn, req);
   return {answer_hex(a, fn, "transactionId"), answer_b64(a, fn, "serverSigned1"),
           answer_b64(a, fn, "serverSignature1"), answer_b64(a, fn, "euiccCiPKIdToBeUsed"),
@@ -210,8 +212,8 @@ AuthenticateClientResponse Es9PlusJsonClient::authenticate_client(
     const AuthenticateClientRequest& r) {
   const char* fn = "authenticateClient";
   auto req = Value::object();
-  req.set("transactionId", to_hex(r.transaction_id))
-      .set("authenticateServerResponse", base64_encode(r.authenticate_server_response));
+  req["transactionId"] = to_hex(r.transaction_id);
+  req["authenticateServerResponse"] = base64_encode(r.authenticate_server_response);
   Value a = call(post_, fn, req);
   return {answer_hex(a, fn, "transactionId"), answer_b64(a, fn, "profileMetadata"),
           answer_b64(a, fn, "smdpSigned2"), answer_b64(a, fn, "smdpSignature2"),
@@ -222,22 +224,22 @@ GetBoundProfilePackageResponse Es9PlusJsonClient::get_bound_profile_package(
     const GetBoundProfilePackageRequest& r) {
   const char* fn = "getBoundProfilePackage";
   auto req = Value::object();
-  req.set("transactionId", to_hex(r.transaction_id))
-      .set("prepareDownloadResponse", base64_encode(r.prepare_download_response));
+  req["transactionId"] = to_hex(r.transaction_id);
+  req["prepareDownloadResponse"] = base64_encode(r.prepare_download_response);
   Value a = call(post_, fn, req);
   return {answer_hex(a, fn, "transactionId"), answer_b64(a, fn, "boundProfilePackage")};
 }
 
 void Es9PlusJsonClient::handle_notification(const HandleNotificationRequest& r) {
   auto req = Value::object();
-  req.set("pendingNotification", base64_encode(r.pending_notification));
+  req["pendingNotification"] = base64_encode(r.pending_notification);
   call(post_, "handleNotification", req);
 }
 
 void Es9PlusJsonClient::cancel_session(const CancelSessionRequest& r) {
   auto req = Value::object();
-  req.set("transactionId", to_hex(r.transaction_id))
-      .set("cancelSessionResponse", base64_encode(r.cancel_session_response));
+  req["transactionId"] = to_hex(r.transaction_id);
+  req["cancelSessionResponse"] = base64_encode(r.cancel_session_response);
   call(post_, "cancelSession", req);
 }
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::smdp {
 

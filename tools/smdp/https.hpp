@@ -15,11 +15,11 @@ namespace euiccsim::smdp {
 
 // One line of the server's log: every request, whether or not it reached a function.
 struct HttpsRequestLog {
-  std::string remote;    // "127.0.0.1:50412"
-  std::string path;      // "/gsma/rsp2/es9plus/initiateAuthentication"
-  int http_status = 0;   // 200, 204, 404, ...
-  std::string outcome;   // "Executed-Success", "Failed 8.1.1/6.1", "" for non-ES9+ paths
-  std::int64_t us = 0;   // time to answer, microseconds
+  std::string remote;   // "127.0.0.1:50412"
+  std::string path;     // "/gsma/rsp2/es9plus/initiateAuthentication"
+  int http_status = 0;  // 200, 204, 404, ...
+  std::string outcome;  // "Executed-Success", "Failed 8.1.1/6.1", "" for non-ES9+ paths
+  std::int64_t us = 0;  // time to answer, microseconds
 };
 
 // The largest ES9+ request body the server reads, by default: a few times the largest an LPA
@@ -30,10 +30,11 @@ inline constexpr std::size_t kDefaultMaxRequestBytes = 64 * 1024;
 
 class Es9PlusHttpsServer {
  public:
-  // `cert_chain_pem`: the TLS certificate then its issuers (PEM file); `key_pem`: its key
-  // (SEC1 or PKCS#8 PEM file). std::runtime_error naming the file that cannot be used.
-  Es9PlusHttpsServer(Es9Plus& server, const std::string& cert_chain_pem,
-                     const std::string& key_pem, std::function<void(const HttpsRequestLog&)> log);
+  // `cert_chain`: the TLS certificate then its issuers (PEM), or one DER certificate; `key`:
+  // its key (SEC1 or PKCS#8, PEM or DER). std::runtime_error naming the file that cannot be
+  // used.
+  Es9PlusHttpsServer(Es9Plus& server, const std::string& cert_chain, const std::string& key,
+                     std::function<void(const HttpsRequestLog&)> log);
   ~Es9PlusHttpsServer();
 
   // The body limit (kDefaultMaxRequestBytes unless set); call before run().

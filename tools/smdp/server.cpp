@@ -12,12 +12,13 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "asn1_names.hpp"
 #include "binder.hpp"
-#include "der.hpp"
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/crypto/ecka.hpp"
 #include "euiccsim/crypto/kdf.hpp"
 #include "euiccsim/crypto/rsp_chain.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1.hpp"
 #include "euiccsim/profiles/iccid.hpp"
 
@@ -105,84 +106,27 @@ Bytes sha256(ByteView data) {
 
 // 5F37 40 || r||s: how every SGP.22 signature travels (PROTOCOL.md §4.1).
 Bytes signature_tlv(const crypto::PrivateKey& key, ByteView message) {
-  return der::tlv(0x5F37, key.sign(message));
-}
-
-std::string authenticate_error_name(long code) {
-  switch (code) {
-    case 1:
-      return "invalidCertificate";
-    case 2:
-      return "invalidSignature";
-    case 3:
-      return "unsupportedCurve";
-    case 4:
-      return "noSessionContext";
-    case 5:
-      return "invalidOid";
-    case 6:
-      return "euiccChallengeMismatch";
-    case 7:
-      return "ciPKUnknown";
-    default:
-      return "undefinedError";
-  }
-}
-
-std::string download_error_name(long code) {
-  switch (code) {
-    case 1:
-      return "invalidCertificate";
-    case 2:
-      return "invalidSignature";
-    case 3:
-      return "unsupportedCurve";
-    case 4:
-      return "noSessionContext";
-    case 5:
-      return "invalidTransactionId";
-    default:
-      return "undefinedError";
-  }
+  return tlv::encode(0x5F37, key.sign(message));
 }
 
 // The card's answer to AuthenticateServer (BF38) or PrepareDownload (BF21) as the LPA relays
 // it: schema-checked, then the items of its Ok alternative; its error alternative (A1 { 80
 // transactionId, 02 code }) ends the call as an error the eUICC reported.
-std::vector<der::Tlv> card_answer_items(const Bytes& answer, const asn1::Type& schema,
+std::vector<tlv::Tlv> card_answer_items(const Bytes& answer, const asn1::Type& schema,
                                         const char* field, const char* tag_name,
                                         const char* function, const char* code_name,
-                                        std::string (*name_of)(long)) {
+                                        std::string_view code_scope) {
   check_schema(schema, answer, field);
   const std::string choice_name = std::string(tag_name) + " choice";
-  const der::Tlv choice =
-      der::read_exact(der::read_exact(answer, tag_name).value, choice_name.c_str());
-  auto items = der::children(choice.value);
+  const tlv::Tlv choice =
+      tlv::read_exact(tlv::read_exact(answer, tag_name).value, choice_name.c_str());
+  auto items = tlv::children(choice.value);
   if (choice.tag == 0xA1) {
-    const long code = small_int(der::need(items, 0x02, code_name).value);
-    fail(kEuiccReportedError, std::string("the eUICC refused ") + function + ": " +
-                                  name_of(code) + " (" + std::to_string(code) + ")");
+    const long code = small_int(tlv::need(items, 0x02, code_name).value);
+    fail(kEuiccReportedError,
+         std::string("the eUICC refused ") + function + ": " + asn1::named(code_scope, code));
   }
   return items;
-}
-
-std::string cancel_reason_name(long code) {
-  switch (code) {
-    case 0:
-      return "endUserRejection";
-    case 1:
-      return "postponed";
-    case 2:
-      return "timeout";
-    case 3:
-      return "pprNotAllowed";
-    case 4:
-      return "metadataMismatch";
-    case 5:
-      return "loadBppExecutionError";
-    default:
-      return "undefinedReason";
-  }
 }
 
 // The eUICC chain of a message, or the ES9+ error for it.
@@ -202,14 +146,14 @@ Bytes make_store_metadata(const ProfileOffer& offer, const std::string& address)
   // while ES10 carries EF.ICCID's nibble-swapped coding (PROTOCOL.md §5.2).
   Bytes iccid;
   try {
-    const der::Tlv header = der::read(offer.package);
-    if (header.tag != 0xA0) throw der::DerError("the first PE is not the ProfileHeader");
-    const auto fields = der::children(header.value);
-    const der::Tlv& plain = der::need(fields, 0x83, "ProfileHeader iccid");
-    if (plain.value.size() != 10) throw der::DerError("ProfileHeader iccid is not 10 bytes");
+    const tlv::Tlv header = tlv::Reader(offer.package).next("the first PE");
+    if (header.tag != 0xA0) throw tlv::Error("the first PE is not the ProfileHeader");
+    const auto fields = tlv::children(header.value, "ProfileHeader");
+    const tlv::Tlv& plain = tlv::need(fields, 0x83, "ProfileHeader iccid");
+    if (plain.value.size() != 10) throw tlv::Error("ProfileHeader iccid is not 10 bytes");
     for (std::uint8_t b : plain.value)
       iccid.push_back(static_cast<std::uint8_t>((b << 4) | (b >> 4)));
-  } catch (const der::DerError& e) {
+  } catch (const tlv::Error& e) {
     throw std::invalid_argument(std::string("profile offer '") + offer.matching_id +
                                 "': " + e.what());
   }
@@ -226,10 +170,10 @@ Bytes make_store_metadata(const ProfileOffer& offer, const std::string& address)
 
   const std::string& name = offer.profile_name.empty() ? offer.matching_id : offer.profile_name;
   Bytes content =
-      der::cat({der::tlv(0x5A, iccid), der::tlv(0x91, der::view(offer.service_provider_name)),
-                der::tlv(0x92, der::view(name))});
+      tlv::cat({tlv::encode(0x5A, iccid), tlv::encode(0x91, tlv::view(offer.service_provider_name)),
+                tlv::encode(0x92, tlv::view(name))});
   if (offer.profile_class) {
-    const Bytes cls = der::tlv(0x95, Bytes{*offer.profile_class});
+    const Bytes cls = tlv::encode(0x95, Bytes{*offer.profile_class});
     content.insert(content.end(), cls.begin(), cls.end());
   }
   if (offer.notify_operations) {
@@ -238,14 +182,14 @@ Bytes make_store_metadata(const ProfileOffer& offer, const std::string& address)
     Bytes list;
     for (const Bytes& event : {Bytes{0x06, 0x40}, Bytes{0x05, 0x20}, Bytes{0x04, 0x10}}) {
       const Bytes entry =
-          der::tlv(0x30, {der::tlv(0x80, event), der::tlv(0x81, der::view(address))});
+          tlv::encode(0x30, {tlv::encode(0x80, event), tlv::encode(0x81, tlv::view(address))});
       list.insert(list.end(), entry.begin(), entry.end());
     }
-    const Bytes b6 = der::tlv(0xB6, list);
+    const Bytes b6 = tlv::encode(0xB6, list);
     content.insert(content.end(), b6.begin(), b6.end());
   }
   content.insert(content.end(), offer.extra_metadata.begin(), offer.extra_metadata.end());
-  Bytes bf25 = der::tlv(0xBF25, content);
+  Bytes bf25 = tlv::encode(0xBF25, content);
   try {
     check_schema(asn_DEF_StoreMetadataRequest, bf25, "StoreMetadataRequest");
   } catch (const Es9Error& e) {
@@ -372,7 +316,7 @@ struct Server::State {
           emit(ev);
           return result;
         }
-      } catch (const der::DerError& e) {
+      } catch (const tlv::Error& e) {
         fail(kMalformed, e.what());
       }
     } catch (const Es9Error& e) {
@@ -466,11 +410,11 @@ InitiateAuthenticationResponse Server::initiate_authentication(
     if (req.euicc_challenge.size() != 16) fail(kMalformed, "euiccChallenge is not 16 bytes");
 
     check_schema(asn_DEF_EUICCInfo1, req.euicc_info1, "euiccInfo1");
-    const auto info = der::children(der::read_exact(req.euicc_info1, "euiccInfo1").value);
-    auto pkids = [&](der::Tag tag) {
+    const auto info = tlv::children(tlv::read_exact(req.euicc_info1, "euiccInfo1").value);
+    auto pkids = [&](std::uint32_t tag) {
       std::vector<Bytes> out;
-      if (const der::Tlv* list = der::find(info, tag))
-        for (const der::Tlv& id : der::children(list->value)) out.push_back(bytes(id.value));
+      if (const auto list = tlv::find(info, tag))
+        for (const tlv::Tlv& id : tlv::children(list->value)) out.push_back(bytes(id.value));
       return out;
     };
     const std::vector<Bytes> verification = pkids(0xA9);
@@ -493,12 +437,12 @@ InitiateAuthenticationResponse Server::initiate_authentication(
 
     InitiateAuthenticationResponse resp;
     resp.transaction_id = session.transaction_id;
-    resp.server_signed1 = der::tlv(
-        0x30,
-        {der::tlv(0x80, session.transaction_id), der::tlv(0x81, session.euicc_challenge),
-         der::tlv(0x83, der::view(s.config.address)), der::tlv(0x84, session.server_challenge)});
+    resp.server_signed1 = tlv::encode(0x30, {tlv::encode(0x80, session.transaction_id),
+                                             tlv::encode(0x81, session.euicc_challenge),
+                                             tlv::encode(0x83, tlv::view(s.config.address)),
+                                             tlv::encode(0x84, session.server_challenge)});
     resp.server_signature1 = signature_tlv(s.config.dp_auth.key, resp.server_signed1);
-    resp.euicc_ci_pkid_to_be_used = der::tlv(0x04, s.dp_auth_ci);
+    resp.euicc_ci_pkid_to_be_used = tlv::encode(0x04, s.dp_auth_ci);
     resp.server_certificate = s.config.dp_auth.certificate;
 
     ev.transaction_id = session.transaction_id;
@@ -520,31 +464,31 @@ AuthenticateClientResponse Server::authenticate_client(const AuthenticateClientR
       if (session.euicc_key)
         fail(kUnknownTransaction, "authenticateClient was already done in this session");
 
-      const auto items = card_answer_items(
-          req.authenticate_server_response, asn_DEF_AuthenticateServerResponse,
-          "authenticateServerResponse", "BF38", "AuthenticateServer", "authenticateErrorCode",
-          authenticate_error_name);
+      const auto items =
+          card_answer_items(req.authenticate_server_response, asn_DEF_AuthenticateServerResponse,
+                            "authenticateServerResponse", "BF38", "AuthenticateServer",
+                            "authenticateErrorCode", "AuthenticateErrorCode");
       // authenticateResponseOk: euiccSigned1, euiccSignature1, euiccCertificate, eumCertificate.
-      const der::Tlv& signed1 = items.at(0);
-      const der::Tlv& signature1 = items.at(1);
+      const tlv::Tlv& signed1 = items.at(0);
+      const tlv::Tlv& signature1 = items.at(1);
       const crypto::ChainResult chain =
-          verify_card_chain(items.at(2).whole, items.at(3).whole, s.config.trusted_ci_certs);
+          verify_card_chain(items.at(2).bytes(), items.at(3).bytes(), s.config.trusted_ci_certs);
       if (!contains(session.signing_pkids, chain.ci_pkid))
         fail(kUnknownCi, "the eUICC chain ends at a CI the card did not offer for signing");
       // Over euiccSigned1 as received: re-encoding it could hide a card's encoding error.
-      if (!chain.key->verify(signed1.whole, signature1.value))
+      if (!chain.key->verify(signed1.bytes(), signature1.value))
         fail(kEuiccVerification, "euiccSignature1 does not verify");
 
-      const auto fields = der::children(signed1.value);
-      if (bytes(der::need(fields, 0x80, "transactionId").value) != session.transaction_id)
+      const auto fields = tlv::children(signed1.value);
+      if (bytes(tlv::need(fields, 0x80, "transactionId").value) != session.transaction_id)
         fail(kUnknownTransaction, "euiccSigned1 names another transaction");
-      if (text(der::need(fields, 0x83, "serverAddress").value) != s.config.address)
+      if (text(tlv::need(fields, 0x83, "serverAddress").value) != s.config.address)
         fail(kEuiccVerification, "euiccSigned1 names another serverAddress");
-      if (bytes(der::need(fields, 0x84, "serverChallenge").value) != session.server_challenge)
+      if (bytes(tlv::need(fields, 0x84, "serverChallenge").value) != session.server_challenge)
         fail(kEuiccVerification, "euiccSigned1 echoes another serverChallenge");
       // ctxParams1 is a CHOICE whose only alternative is ctxParamsForCommonAuthentication [0].
-      const auto ctx = der::children(der::need(fields, 0xA0, "ctxParams1").value);
-      const der::Tlv* mid = der::find(ctx, 0x80);
+      const auto ctx = tlv::children(tlv::need(fields, 0xA0, "ctxParams1").value);
+      const auto mid = tlv::find(ctx, 0x80);
       const std::string matching_id = mid ? text(mid->value) : std::string();
       auto offer = s.offers.find(matching_id);
       if (offer == s.offers.end())
@@ -554,12 +498,14 @@ AuthenticateClientResponse Server::authenticate_client(const AuthenticateClientR
       AuthenticateClientResponse resp;
       resp.transaction_id = session.transaction_id;
       resp.profile_metadata = offer->second->store_metadata;
-      resp.smdp_signed2 = der::tlv(
-          0x30, {der::tlv(0x80, session.transaction_id),
-                 Bytes{0x01, 0x01, cc_required ? std::uint8_t{0xFF} : std::uint8_t{0x00}}});
+      const auto& retry_otpk = offer->second->offer.bpp_euicc_otpk;
+      resp.smdp_signed2 = tlv::encode(
+          0x30, {tlv::encode(0x80, session.transaction_id),
+                 Bytes{0x01, 0x01, cc_required ? std::uint8_t{0xFF} : std::uint8_t{0x00}},
+                 retry_otpk ? tlv::encode(0x5F49, *retry_otpk) : Bytes{}});
       // smdpSignature2 covers smdpSigned2 and the card's whole euiccSignature1 TLV (§4.2).
       resp.smdp_signature2 =
-          signature_tlv(s.config.dp_pb.key, der::cat({resp.smdp_signed2, signature1.whole}));
+          signature_tlv(s.config.dp_pb.key, tlv::cat({resp.smdp_signed2, signature1.bytes()}));
       resp.smdp_certificate = s.config.dp_pb.certificate;
 
       session.euicc_key = chain.key;
@@ -590,33 +536,32 @@ GetBoundProfilePackageResponse Server::get_bound_profile_package(
         fail(kUnknownTransaction, "authenticateClient has not been done in this session");
 
       const auto items = card_answer_items(
-          req.prepare_download_response, asn_DEF_PrepareDownloadResponse,
-          "prepareDownloadResponse", "BF21", "PrepareDownload", "downloadErrorCode",
-          download_error_name);
-      const der::Tlv& signed2 = items.at(0);
-      const der::Tlv& signature2 = items.at(1);
+          req.prepare_download_response, asn_DEF_PrepareDownloadResponse, "prepareDownloadResponse",
+          "BF21", "PrepareDownload", "downloadErrorCode", "DownloadErrorCode");
+      const tlv::Tlv& signed2 = items.at(0);
+      const tlv::Tlv& signature2 = items.at(1);
       // euiccSignature2 covers euiccSigned2 and our whole smdpSignature2 TLV (§4.2).
-      if (!session.euicc_key->verify(der::cat({signed2.whole, session.smdp_signature2}),
+      if (!session.euicc_key->verify(tlv::cat({signed2.bytes(), session.smdp_signature2}),
                                      signature2.value))
         fail(kEuiccVerification, "euiccSignature2 does not verify");
-      const auto fields = der::children(signed2.value);
-      if (bytes(der::need(fields, 0x80, "transactionId").value) != session.transaction_id)
+      const auto fields = tlv::children(signed2.value);
+      if (bytes(tlv::need(fields, 0x80, "transactionId").value) != session.transaction_id)
         fail(kUnknownTransaction, "euiccSigned2 names another transaction");
 
       const ProfileOffer& offer = session.offer->offer;
       if (offer.confirmation_code) {
         // hashCc = SHA-256(SHA-256(Confirmation Code) || TransactionID), the raw transaction
         // bytes (SGP.22 ES10b.PrepareDownload; lpac's es10b_prepare_download computes it so).
-        const der::Tlv* hash_cc = der::find(fields, 0x04);
+        const auto hash_cc = tlv::find(fields, 0x04);
         if (!hash_cc) fail(kCcMissing, "a confirmation code is required");
         const Bytes expected =
-            sha256(der::cat({sha256(der::view(*offer.confirmation_code)), session.transaction_id}));
+            sha256(tlv::cat({sha256(tlv::view(*offer.confirmation_code)), session.transaction_id}));
         if (bytes(hash_cc->value) != expected) fail(kCcRefused, "wrong confirmation code");
       }
 
       const crypto::Curve curve = s.config.dp_pb.key.curve();
       std::optional<crypto::PublicKey> euicc_otpk;
-      const der::Tlv& otpk = der::need(fields, 0x5F49, "euiccOtpk");
+      const tlv::Tlv& otpk = tlv::need(fields, 0x5F49, "euiccOtpk");
       try {
         euicc_otpk = crypto::PublicKey::from_point(curve, otpk.value);
       } catch (const crypto::KeyError&) {
@@ -633,16 +578,17 @@ GetBoundProfilePackageResponse Server::get_bound_profile_package(
       // InitialiseSecureChannel: smdpSign covers its fields up to smdpOtpk plus the card's
       // euiccOtpk TLV (PROTOCOL.md §4.2).
       const Bytes remote_op{0x82, 0x01, 0x01};  // installBoundProfilePackage
-      const Bytes tid = der::tlv(0x80, session.transaction_id);
-      const Bytes crt = der::tlv(0xA6, {der::tlv(0x80, Bytes{0x88}), der::tlv(0x81, Bytes{0x10}),
-                                        der::tlv(0x84, s.config.host_id)});
-      const Bytes smdp_otpk = der::tlv(0x5F49, ot.public_point());
-      const Bytes smdp_sign =
-          signature_tlv(s.config.dp_pb.key, der::cat({remote_op, tid, crt, smdp_otpk, otpk.whole}));
+      const Bytes tid = tlv::encode(0x80, session.transaction_id);
+      const Bytes crt =
+          tlv::encode(0xA6, {tlv::encode(0x80, Bytes{0x88}), tlv::encode(0x81, Bytes{0x10}),
+                             tlv::encode(0x84, s.config.host_id)});
+      const Bytes smdp_otpk = tlv::encode(0x5F49, ot.public_point());
+      const Bytes smdp_sign = signature_tlv(
+          s.config.dp_pb.key, tlv::cat({remote_op, tid, crt, smdp_otpk, otpk.bytes()}));
 
       BppParts parts;
       parts.initialise_secure_channel =
-          der::tlv(0xBF23, {remote_op, tid, crt, smdp_otpk, smdp_sign});
+          tlv::encode(0xBF23, {remote_op, tid, crt, smdp_otpk, smdp_sign});
       parts.configure_isdp = {0xBF, 0x24, 0x00};
       parts.store_metadata = session.offer->store_metadata;
       parts.profile_package = offer.package;
@@ -652,8 +598,8 @@ GetBoundProfilePackageResponse Server::get_bound_profile_package(
         s.drbg.fill(mcv);
         s.drbg.fill(enc);
         s.drbg.fill(mac);
-        parts.replace_session_keys =
-            der::tlv(0xBF26, {der::tlv(0x80, mcv), der::tlv(0x81, enc), der::tlv(0x82, mac)});
+        parts.replace_session_keys = tlv::encode(
+            0xBF26, {tlv::encode(0x80, mcv), tlv::encode(0x81, enc), tlv::encode(0x82, mac)});
         binding.ppk = std::array<SecureBytes, 3>{enc, mac, mcv};
       }
       GetBoundProfilePackageResponse resp;
@@ -684,29 +630,29 @@ void Server::handle_notification(const HandleNotificationRequest& req) {
   s.run("handleNotification", {}, [&](ServerEvent& ev) {
     const Bytes& n = req.pending_notification;
     check_schema(asn_DEF_PendingNotification, n, "pendingNotification");
-    const der::Tlv top = der::read_exact(n, "pendingNotification");
-    const auto items = der::children(top.value);
+    const tlv::Tlv top = tlv::read_exact(n, "pendingNotification");
+    const auto items = tlv::children(top.value);
     if (top.tag == 0xBF37) {
-      const der::Tlv& data = items.at(0);  // ProfileInstallationResultData, BF27
-      const auto fields = der::children(data.value);
-      const Bytes tid = bytes(der::need(fields, 0x80, "transactionId").value);
+      const tlv::Tlv& data = items.at(0);  // ProfileInstallationResultData, BF27
+      const auto fields = tlv::children(data.value);
+      const Bytes tid = bytes(tlv::need(fields, 0x80, "transactionId").value);
       ev.transaction_id = tid;
       auto done = s.finished.find(tid);
       if (done == s.finished.end())
         fail(kUnknownTransaction, "no package was delivered in this transaction");
       // Over the whole BF27 TLV, tag included (PROTOCOL.md §4.2).
-      if (!done->second.euicc_key.verify(data.whole, items.at(1).value))
+      if (!done->second.euicc_key.verify(data.bytes(), items.at(1).value))
         fail(kEuiccVerification, "euiccSignPIR does not verify");
-      if (der::oid_to_dotted(der::need(fields, 0x06, "smdpOid").value) != s.smdp_oid)
+      if (tlv::oid_to_dotted(tlv::need(fields, 0x06, "smdpOid").value) != s.smdp_oid)
         fail(kSmdpOidInvalid, "the result names another SM-DP+");
-      const auto final_result = der::children(der::need(fields, 0xA2, "finalResult").value);
+      const auto final_result = tlv::children(tlv::need(fields, 0xA2, "finalResult").value);
       if (!final_result.empty() && final_result[0].tag == 0xA0) {
         ev.detail = "EID " + done->second.eid + ": profile installed";
       } else {
         const auto error =
-            final_result.empty() ? std::vector<der::Tlv>{} : der::children(final_result[0].value);
-        const der::Tlv* cmd = der::find(error, 0x80);
-        const der::Tlv* reason = der::find(error, 0x81);
+            final_result.empty() ? std::vector<tlv::Tlv>{} : tlv::children(final_result[0].value);
+        const auto cmd = tlv::find(error, 0x80);
+        const auto reason = tlv::find(error, 0x81);
         ev.detail = "EID " + done->second.eid + ": installation failed, bppCommandId " +
                     std::to_string(cmd ? small_int(cmd->value) : -1) + ", errorReason " +
                     std::to_string(reason ? small_int(reason->value) : -1);
@@ -714,14 +660,14 @@ void Server::handle_notification(const HandleNotificationRequest& req) {
     } else {
       // OtherSignedNotification: tbsOtherNotification, signature, eUICC and EUM certificates.
       const crypto::ChainResult chain =
-          verify_card_chain(items.at(2).whole, items.at(3).whole, s.config.trusted_ci_certs);
-      const der::Tlv& tbs = items.at(0);  // NotificationMetadata, BF2F
-      if (!chain.key->verify(tbs.whole, items.at(1).value))
+          verify_card_chain(items.at(2).bytes(), items.at(3).bytes(), s.config.trusted_ci_certs);
+      const tlv::Tlv& tbs = items.at(0);  // NotificationMetadata, BF2F
+      if (!chain.key->verify(tbs.bytes(), items.at(1).value))
         fail(kEuiccVerification, "euiccNotificationSignature does not verify");
-      const auto fields = der::children(tbs.value);
+      const auto fields = tlv::children(tbs.value);
       ev.detail = "EID " + chain.eid + ": notification " +
-                  std::to_string(small_int(der::need(fields, 0x80, "seqNumber").value)) +
-                  ", event " + to_hex(der::need(fields, 0x81, "profileManagementOperation").value);
+                  std::to_string(small_int(tlv::need(fields, 0x80, "seqNumber").value)) +
+                  ", event " + to_hex(tlv::need(fields, 0x81, "profileManagementOperation").value);
     }
     ++s.accepted;
     if (std::none_of(s.notifications.begin(), s.notifications.end(),
@@ -749,25 +695,25 @@ void Server::cancel_session(const CancelSessionRequest& req) {
 
     const Bytes& csr = req.cancel_session_response;
     check_schema(asn_DEF_CancelSessionResponse, csr, "cancelSessionResponse");
-    const der::Tlv choice = der::read_exact(der::read_exact(csr, "BF41").value, "BF41 choice");
+    const tlv::Tlv choice = tlv::read_exact(tlv::read_exact(csr, "BF41").value, "BF41 choice");
     if (choice.tag == 0x81) {
       const long code = small_int(choice.value);
       fail(kEuiccReportedError,
            "the eUICC refused CancelSession: cancelSessionResponseError " + std::to_string(code));
     }
-    const auto items = der::children(choice.value);
-    const der::Tlv& signed_part = items.at(0);  // euiccCancelSessionSigned
-    if (!key->verify(signed_part.whole, items.at(1).value))
+    const auto items = tlv::children(choice.value);
+    const tlv::Tlv& signed_part = items.at(0);  // euiccCancelSessionSigned
+    if (!key->verify(signed_part.bytes(), items.at(1).value))
       fail(kEuiccVerification, "euiccCancelSessionSignature does not verify");
     // EuiccCancelSessionSigned has no tagged components, so automatic tagging gives
     // transactionId [0], smdpOid [1], reason [2].
-    const auto fields = der::children(signed_part.value);
-    if (bytes(der::need(fields, 0x80, "transactionId").value) != req.transaction_id)
+    const auto fields = tlv::children(signed_part.value);
+    if (bytes(tlv::need(fields, 0x80, "transactionId").value) != req.transaction_id)
       fail(kUnknownTransaction, "euiccCancelSessionSigned names another transaction");
-    if (der::oid_to_dotted(der::need(fields, 0x81, "smdpOid").value) != s.smdp_oid)
+    if (tlv::oid_to_dotted(tlv::need(fields, 0x81, "smdpOid").value) != s.smdp_oid)
       fail(kSmdpOidInvalid, "euiccCancelSessionSigned names another SM-DP+");
-    const long reason = small_int(der::need(fields, 0x82, "reason").value);
-    ev.detail = "cancelled: " + cancel_reason_name(reason) + " (" + std::to_string(reason) + ")";
+    const long reason = small_int(tlv::need(fields, 0x82, "reason").value);
+    ev.detail = "cancelled: " + asn1::named("CancelSessionReason", reason);
     if (open != s.sessions.end()) s.sessions.erase(open);
     if (done != s.finished.end()) s.finished.erase(done);
   });

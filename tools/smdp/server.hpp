@@ -75,6 +75,9 @@ struct ProfileOffer {
   // (SGP.32's 9F7B ecallIndication and 9F67 fallbackAllowed, for one). They come after the
   // fields above, so they must be ones that follow them in the SEQUENCE.
   Bytes extra_metadata;
+  // A retry (SGP.22 v2.5 §3.1.3.2): smdpSigned2 names this otPK.EUICC.ECKA (04||X||Y, the
+  // card's key of a failed attempt) in bppEuiccOtpk, asking the card to use that pair again.
+  std::optional<Bytes> bpp_euicc_otpk;
 };
 
 // What the server logs (one per ES9+ call): the function, the transaction, the outcome.

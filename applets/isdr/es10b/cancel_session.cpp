@@ -20,7 +20,7 @@
 #include "../download_session.hpp"
 #include "euiccsim/applets/ecasd.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets::es10b {
 

@@ -4,7 +4,7 @@
 #include "euiccsim/applets/ecasd.hpp"
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <EUICCInfo1.h>
 #include <EUICCInfo2.h>

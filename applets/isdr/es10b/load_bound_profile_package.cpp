@@ -48,9 +48,9 @@
 #include "euiccsim/applets/ecasd.hpp"
 #include "euiccsim/applets/isdr/notifications.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/ecka.hpp"
 #include "euiccsim/crypto/kdf.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets::es10b {
 
@@ -196,7 +196,8 @@ std::optional<Failure> initialise_secure_channel(DownloadSession& s, const CardS
     return incorrect;
   }
   const SecureBytes shs = crypto::ecka_shared_secret(*s.otsk, *smdp_otpk);
-  // One-time: the private half is gone once the session keys exist (SGP.22 §2.6.4).
+  // One-time: the session's copy of the private half is gone once the session keys exist
+  // (SGP.22 §2.6.4); the ISD-R keeps the pair only for a retry of this download (PrepareDownload).
   s.otsk.reset();
   auto keys = crypto::derive_bsp_keys(shs, 0x88, 0x10, asn1::bytes_of(crt.hostId),
                                       state.eid.bytes());
@@ -509,6 +510,8 @@ apdu::Response load_bound_profile_package(isdr::Es10Call& call, ByteView piece) 
   if (state.can_keep_notification(pir.stored_size())) state.notifications.push_back(pir);
   // What SGP.32's ImmediateEnable may enable; a failed download leaves the previous one.
   if (!failure) call.session.last_installed_aid = s->installed_aid;
+  // The one-time key pair a retry could have asked for again has served its profile.
+  if (!failure) call.session.retained_otsk.reset();
   call.session.download.reset();
   return apdu::Response::ok(std::move(pir.der));
 }

@@ -29,7 +29,7 @@
 #include "euiccsim/applets/isdp/profile_state.hpp"
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <AddEimResult.h>
 #include <Eco.h>

@@ -13,8 +13,11 @@
 // code itself: it signs hashCc into euiccSigned2 for the SM-DP+ to compare.
 //
 // The one-time key pair is drawn on the DPpb key's curve. bppEuiccOtpk asks for the pair of
-// an earlier attempt (§3.1.3.2 retry); it is reused when it is this session's, otherwise a
-// new pair is made, as for a card that no longer holds it.
+// an earlier attempt (§3.1.3.2, a retry after a failed download, in a new session with a new
+// transactionId): the card keeps the pair of its last PrepareDownload until a profile installs
+// or the card resets (isdr::Session::retained_otsk), and reuses it when bppEuiccOtpk names it
+// and the curve is the same; otherwise a new pair is made (as for a card that no longer holds
+// it) and replaces the kept one.
 #include "euiccsim/applets/isdr/es10.hpp"
 
 #include <PrepareDownloadRequest.h>
@@ -24,8 +27,8 @@
 #include "../download_session.hpp"
 #include "euiccsim/applets/ecasd.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/rsp_chain.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets::es10b {
 
@@ -89,14 +92,13 @@ apdu::Response prepare_download(isdr::Es10Call& call, ByteView request) {
   }
   if (cc_required != hash_cc.has_value()) return error(transaction_id, kUndefinedError);
 
-  const bool reuse = req->smdpSigned2.bppEuiccOtpk && session->otsk &&
-                     std::ranges::equal(asn1::bytes_of(*req->smdpSigned2.bppEuiccOtpk),
-                                        session->otpk) &&
-                     session->otsk->curve() == chain.key->curve();
-  if (!reuse) {
-    session->otsk = crypto::PrivateKey::generate(chain.key->curve(), call.ctx.drbg());
-    session->otpk = session->otsk->public_point();
-  }
+  auto& kept = call.session.retained_otsk;
+  const bool reuse =
+      req->smdpSigned2.bppEuiccOtpk && kept && kept->curve() == chain.key->curve() &&
+      std::ranges::equal(asn1::bytes_of(*req->smdpSigned2.bppEuiccOtpk), kept->public_point());
+  if (!reuse) kept = crypto::PrivateKey::generate(chain.key->curve(), call.ctx.drbg());
+  session->otsk = kept;
+  session->otpk = kept->public_point();
 
   Bytes body;
   tlv::append(body, 0x80, transaction_id);

@@ -7,8 +7,9 @@
 // - tagList names ProfileInfo fields by their BER tag, one to four bytes each (9F70 is two).
 //   Tags this card does not know, or fields a Profile does not have, are left out rather than
 //   refused: later versions add tags (SGP.32 9F7B, BF64...), and an LPA asking for them must
-//   still get the rest. A tagList that ends inside a tag is incorrectInputValues; an empty one
-//   asks for no field, so each Profile is an empty E3 00 (the LPA can still count them).
+//   still get the rest. A tagList that ends inside a tag, or holds one the X.690 tag rules
+//   refuse (tlv::read_tags), is incorrectInputValues; an empty one asks for no field, so each
+//   Profile is an empty E3 00 (the LPA can still count them).
 // - A request that does not decode as ProfileInfoListRequest at all is undefinedError(127),
 //   including a search alternative this version does not define (asn1c refuses an unknown
 //   CHOICE alternative) and a wrong-sized AID or ICCID; one that decodes but cannot be
@@ -40,6 +41,7 @@
 #include <vector>
 
 #include "euiccsim/applets/rsp_asn1.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 namespace euiccsim::applets::es10c {
 
@@ -52,27 +54,6 @@ constexpr std::uint32_t kTagIccid = 0x5A, kTagIsdpAid = 0x4F, kTagState = 0x9F70
                         kTagOwner = 0xB7, kTagDpData = 0xB8, kTagPprs = 0x99,
                         kTagServiceData = 0xBF22, kTagEcallIndication = 0x9F7B,
                         kTagFallbackAttribute = 0x9F26, kTagFallbackAllowed = 0x9F67;
-
-// The tags of a tagList, each as on the wire; nothing if the list ends inside a tag or a tag
-// runs past four bytes. X.690 §8.1.2.4: a first byte whose low five bits are all ones is
-// followed by bytes whose top bit says whether yet another follows.
-std::optional<std::vector<std::uint32_t>> read_tags(ByteView list) {
-  std::vector<std::uint32_t> tags;
-  std::size_t i = 0;
-  while (i < list.size()) {
-    std::uint32_t tag = list[i++];
-    if ((tag & 0x1F) == 0x1F) {
-      for (std::size_t more = 1;; ++more) {
-        if (i >= list.size() || more > 3) return std::nullopt;
-        std::uint8_t b = list[i++];
-        tag = (tag << 8) | b;
-        if ((b & 0x80) == 0) break;
-      }
-    }
-    tags.push_back(tag);
-  }
-  return tags;
-}
 
 // Which fields the LPA asked for: all of them without a tagList.
 class Fields {
@@ -227,7 +208,7 @@ apdu::Response get_profiles_info(isdr::Es10Call& call, ByteView request) {
   Fields want;
   if (req->tagList != nullptr) {
     auto tags =
-        read_tags(ByteView(req->tagList->buf, static_cast<std::size_t>(req->tagList->size)));
+        tlv::read_tags(ByteView(req->tagList->buf, static_cast<std::size_t>(req->tagList->size)));
     if (!tags) return error(ProfileInfoListError_incorrectInputValues);
     want = Fields(std::move(*tags));
   }

@@ -46,6 +46,15 @@ expect() {
   if es10 "$@" && grep -q -- "$pattern" "$work/out"; then pass "$what"; else
     fail "$what (es10 $*: expected /$pattern/)"; sed 's/^/    /' "$work/out"; fi
 }
+# refused DESCRIPTION PATTERN ES10-ARGS...: the card says no (exit status 1, README) and the
+# output matches PATTERN.
+refused() {
+  local what=$1 pattern=$2; shift 2
+  es10 "$@"
+  local rc=$?
+  if [ "$rc" -eq 1 ] && grep -q -- "$pattern" "$work/out"; then pass "$what"; else
+    fail "$what (es10 $*: exit $rc, expected 1 and /$pattern/)"; sed 's/^/    /' "$work/out"; fi
+}
 # count PATTERN: occurrences in the last output.
 count() { grep -o -- "$1" "$work/out" | wc -l; }
 
@@ -77,17 +86,17 @@ expect "GetProfilesInfo by class (operational)" "<ProfileInfo>" profiles class=2
 # --- enable / disable / delete of preloaded profiles, with and without refresh.
 expect "EnableProfile $p2 without refresh: ok" "<enableResult>0</enableResult>" enable "$p2"
 expect "$p2 is now the enabled one" "<profileState>1</profileState>" profiles "iccid=$p2" tags=9F70
-expect "EnableProfile $p2 again: profileNotInDisabledState" "<enableResult>2</enableResult>" enable "$p2"
-expect "DisableProfile $p1 (disabled): profileNotInEnabledState" "<disableResult>2</disableResult>" disable "$p1"
+refused "EnableProfile $p2 again: profileNotInDisabledState" "<enableResult>2</enableResult>" enable "$p2"
+refused "DisableProfile $p1 (disabled): profileNotInEnabledState" "<disableResult>2</disableResult>" disable "$p1"
 expect "EnableProfile by ISD-P AID with refresh: ok" "<enableResult>0</enableResult>" \
   --block-size 255 --get-response-cla 00 enable A0000005591010FFFFFFFF8900001200 refresh
 expect "DisableProfile $p3 with refresh: ok" "<disableResult>0</disableResult>" disable "$p3" refresh
-expect "DeleteProfile $p3 (PPR2): disallowedByPolicy" "<deleteResult>3</deleteResult>" delete "$p3"
-expect "EnableProfile of an unknown ICCID: iccidOrAidNotFound" "<enableResult>1</enableResult>" \
+refused "DeleteProfile $p3 (PPR2): disallowedByPolicy" "<deleteResult>3</deleteResult>" delete "$p3"
+refused "EnableProfile of an unknown ICCID: iccidOrAidNotFound" "<enableResult>1</enableResult>" \
   enable 89001990000000000046
 expect "SetNickname" "<setNicknameResult>0</setNicknameResult>" nickname "$p1" "lab phone"
 expect "the nickname reads back" "<profileNickname>lab phone</profileNickname>" profiles "iccid=$p1"
-expect "SetNickname of an unknown ICCID: iccidNotFound" "<setNicknameResult>1</setNicknameResult>" \
+refused "SetNickname of an unknown ICCID: iccidNotFound" "<setNicknameResult>1</setNicknameResult>" \
   nickname 89001990000000000046 x
 
 # --- lpac `notification list/process/remove`.
@@ -102,19 +111,19 @@ expect "RetrieveNotificationsList, all (CLA 00)" "<otherSignedNotification>" \
   --get-response-cla 00 retrieve
 expect "RetrieveNotificationsList by seqNumber $first" "<seqNumber>$first</seqNumber>" retrieve "$first"
 expect "RemoveNotificationFromList $first: ok" "<deleteNotificationStatus>0</deleteNotificationStatus>" remove "$first"
-expect "RemoveNotificationFromList $first again: nothingToDelete" \
+refused "RemoveNotificationFromList $first again: nothingToDelete" \
   "<deleteNotificationStatus>1</deleteNotificationStatus>" remove "$first"
 
 # --- delete and memory reset.
 expect "DeleteProfile $p1 (disabled): ok" "<deleteResult>0</deleteResult>" delete "$p1"
-expect "DeleteProfile $p1 again: iccidOrAidNotFound" "<deleteResult>1</deleteResult>" delete "$p1"
+refused "DeleteProfile $p1 again: iccidOrAidNotFound" "<deleteResult>1</deleteResult>" delete "$p1"
 expect "eUICCMemoryReset (operational profiles, default address): ok" "<resetResult>0</resetResult>" \
   reset operational default-dp
 expect "no profile left" "<profileInfoListOk" profiles
 grep -q "<ProfileInfo>" "$work/out" && fail "profiles left after memory reset" || pass "memory reset removed them"
 expect "the default SM-DP+ address is gone" "<rootDsAddress>" addresses
 grep -q "<defaultDpAddress>" "$work/out" && fail "default address after reset" || pass "default address reset"
-expect "eUICCMemoryReset again: nothingToDelete" "<resetResult>1</resetResult>" reset operational
+refused "eUICCMemoryReset again: nothingToDelete" "<resetResult>1</resetResult>" reset operational
 kill -TERM "$serve_pid"; wait "$serve_pid"
 
 # --- SIGKILL sweep: after each state-changing response the card is killed at once; restarted,
@@ -150,7 +159,9 @@ killed_run "kill after RemoveNotificationFromList" "<deleteNotificationStatus>0"
 after "  restarted: notification 1 is gone" "<notificationMetadataList" notifications
 grep -q "<seqNumber>1</seqNumber>" "$work/out" && fail "notification 1 came back" || pass "  and stays gone"
 killed_run "kill after DeleteProfile" "<deleteResult>0" delete "$p2"
-after "  restarted: $p2 is gone" "<deleteResult>1</deleteResult>" delete "$p2"
+refused "  restarted: $p2 is gone" "<deleteResult>1</deleteResult>" delete "$p2"
+kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null
+"$flow" wait-card "$reader" absent 5000 >/dev/null
 killed_run "kill after eUICCMemoryReset" "<resetResult>0" reset operational default-dp
 after "  restarted: no profiles" "<profileInfoListOk" profiles
 grep -q "<ProfileInfo>" "$work/out" && fail "profiles came back after reset" || pass "  and none came back"

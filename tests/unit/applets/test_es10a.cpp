@@ -4,7 +4,7 @@
 #include "../support/es10_card.hpp"
 
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <EuiccConfiguredAddressesResponse.h>
 #include <SetDefaultDpAddressResponse.h>

@@ -14,8 +14,8 @@
 
 #include "../support/es10_card.hpp"
 #include "euiccsim/applets/isdr/isdr.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/profiles/asn1_fields.hpp"
 #include "lpa/download.hpp"
 #include "smdp/binder.hpp"
@@ -430,6 +430,48 @@ TEST_CASE("PrepareDownload: smdpSigned2 of another transaction -> invalidTransac
   CHECK(w.state().profiles.empty());
   CHECK(w.state().notifications.empty());
   check_untouched_then_good(w, "M", "8999900000000000713");
+}
+
+TEST_CASE("A retry naming the last otPK in bppEuiccOtpk gets that key pair again (§3.1.3.2)") {
+  World w;
+  w.server->add_profile(offer("R", package("8999900000000000714"), std::nullopt, false));
+  // First attempt: the package never arrives (the network fails after PrepareDownload).
+  Tamper first(*w.server);
+  first.on_package = [](auto&) -> void { throw std::runtime_error("connection reset"); };
+  CHECK_THROWS(lpa::download(w.es10(), first, request("R")));
+  const Bytes first_otpk = euicc_otpk_tlv(first.prepare_download_response);
+  REQUIRE(first_otpk.size() == 3 + 65);
+
+  // The retry: a new session in which the SM-DP+ names `named` (the value of a 5F49 TLV) in
+  // smdpSigned2's bppEuiccOtpk.
+  auto retry = [&](const Bytes& named_tlv, const std::string& payload) {
+    auto o = offer("R", package(payload), std::nullopt, false);
+    o.bpp_euicc_otpk = Bytes(named_tlv.begin() + 3, named_tlv.end());
+    w.server->add_profile(std::move(o));
+    Tamper t(*w.server);
+    auto r = lpa::download(w.es10(), t, request("R"));
+    CHECK(r.installed);
+    return euicc_otpk_tlv(t.prepare_download_response);
+  };
+
+  SECTION("the key of the failed attempt: reused, and the download installs with it") {
+    CHECK(hex(retry(first_otpk, "8999900000000000714")) == hex(first_otpk));
+    check_profile_installed(w, "8999900000000000714");
+    // Once the profile installed the pair is gone: the same name gets a new key.
+    CHECK(hex(retry(first_otpk, "8999900000000000715")) != hex(first_otpk));
+  }
+  SECTION("a key the card never made: a new pair") {
+    Bytes other = first_otpk;
+    other.back() ^= 0x01;
+    const Bytes got = retry(other, "8999900000000000714");
+    CHECK(hex(got) != hex(first_otpk));
+    CHECK(hex(got) != hex(other));
+  }
+  SECTION("after a reset the card no longer holds the pair: a new one") {
+    w.card.reset();
+    w.card.select(aid::isd_r());
+    CHECK(hex(retry(first_otpk, "8999900000000000714")) != hex(first_otpk));
+  }
 }
 
 TEST_CASE("InitialiseSecureChannel (BF23) re-signed by DPpb: each wrong value has its reason") {

@@ -8,8 +8,8 @@
 
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/certificate.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <AddInitialEimOkEntry.h>
 #include <AddInitialEimResponse.h>

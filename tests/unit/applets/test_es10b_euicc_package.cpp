@@ -8,9 +8,9 @@
 
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/drbg.hpp"
 #include "euiccsim/crypto/ecdsa.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <AddEimResult.h>
 #include <EimIdInfo.h>

@@ -7,7 +7,7 @@
 #include "euiccsim/applets/isdr/es10.hpp"
 #include "euiccsim/applets/isdr/notifications.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <ListNotificationResponse.h>
 #include <NotificationMetadata.h>

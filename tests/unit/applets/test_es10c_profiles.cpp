@@ -10,7 +10,7 @@
 #include <SetNicknameResponse.h>
 
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "unit/support/es10_card.hpp"
 
 using namespace euiccsim;
@@ -247,6 +247,7 @@ TEST_CASE("GetProfilesInfo error codes") {
     CHECK(list(card, "BF2D04A0025A00") == kUndefinedError);  // an empty ICCID
     CHECK(list(card, "BF2D0DA00B5A09" + iccid_hex(kP1).substr(2)) == kUndefinedError);
     CHECK(list(card, "BF2D035C0301") == kUndefinedError);  // tagList longer than itself
+    CHECK(list(card, "BF2D065C81035A9F70") == kUndefinedError);  // a BER length inside: not DER
   }
   SECTION("the refuse-iccid-search quirk") {
     auto state = three_profiles();

@@ -61,17 +61,17 @@ Bytes package_for(const std::string& payload) {
 }
 
 const json::Value& at(const json::Value& v, const char* key) {
-  const json::Value* x = v.get(key);
+  const json::Value* x = json::member(v, key);
   REQUIRE(x);
   return *x;
 }
 std::int64_t integer(const json::Value& v, const char* key) {
-  const auto* i = at(v, key).integer();
+  const auto i = json::integer_of(&at(v, key));
   REQUIRE(i);
   return *i;
 }
 std::string text(const json::Value& v, const char* key) {
-  const auto* s = at(v, key).string();
+  const auto* s = json::string_of(&at(v, key));
   return s ? *s : std::string();
 }
 
@@ -243,7 +243,7 @@ struct World {
 
 // The queue items of a status, by id.
 const json::Value& item(const json::Value& status, std::int64_t id) {
-  for (const auto& x : *at(status, "queue").elements())
+  for (const auto& x : at(status, "queue"))
     if (integer(x, "id") == id) return x;
   FAIL("no queue item " << id);
   return status;
@@ -272,10 +272,10 @@ TEST_CASE("IpaEuiccData teaches the eIM the card; PSMOs run once, every result v
   // The eIM learnt the certificate (chained to the CI it trusts), the token and the IPAe's
   // capabilities from IpaEuiccData.
   CHECK(text(at(s, "card"), "certificate") == "ipaEuiccData (chain verified)");
-  CHECK(*at(at(s, "card"), "euiccInfo2").boolean());
-  CHECK(*at(at(s, "card"), "deviceInfo").boolean());
+  CHECK(at(at(s, "card"), "euiccInfo2").get<bool>());
+  CHECK(at(at(s, "card"), "deviceInfo").get<bool>());
   CHECK_FALSE(at(at(s, "card"), "ipaCapabilities").is_null());
-  const auto& assoc = (*at(s, "associations").elements())[0];
+  const auto& assoc = (at(s, "associations"))[0];
   CHECK(integer(assoc, "associationToken") == 1);
   CHECK(integer(assoc, "counter") == 4);  // card and eIM agree
 
@@ -292,15 +292,15 @@ TEST_CASE("IpaEuiccData teaches the eIM the card; PSMOs run once, every result v
   CHECK(text(item(s, list), "outcome").find("listProfileInfoResult") != std::string::npos);
   CHECK(text(item(s, list), "outcome").find("getRATResult") != std::string::npos);
   CHECK(text(item(s, del), "outcome").find("deleteResult ok(0)") != std::string::npos);
-  for (const auto& r : *at(s, "results").elements()) {
+  for (const auto& r : at(s, "results")) {
     if (text(r, "kind") != "euiccPackageResult") continue;
     CHECK(text(r, "verdict") == "verified");
     CHECK(integer(r, "deliveries") == 1);
   }
   // Every notification the PSMOs made (disable P1 and enable P2, disable P2, delete P3) reached the
   // eIM with its result, verified, and the card forgot it.
-  CHECK(at(s, "notifications").elements()->size() == 4);
-  for (const auto& n : *at(s, "notifications").elements()) CHECK(text(n, "verdict") == "verified");
+  CHECK(at(s, "notifications").size() == 4);
+  for (const auto& n : at(s, "notifications")) CHECK(text(n, "verdict") == "verified");
   CHECK(w.rig.state().notifications.empty());
   CHECK(w.rig.state().package_results.empty());
   CHECK_FALSE(w.rig.state().ipae.in_flight);
@@ -321,7 +321,7 @@ TEST_CASE("eCOs: add eim-2, a package from it, update it, delete it") {
   // The eIM took eim-2's association token from the addEimResult.
   bool learnt = false;
   const auto after_add = w.status();
-  for (const auto& a : *at(after_add, "associations").elements())
+  for (const auto& a : at(after_add, "associations"))
     if (text(a, "eimId") == "eim-2")
       learnt = !at(a, "associationToken").is_null() &&
                integer(a, "associationToken") ==
@@ -352,7 +352,7 @@ TEST_CASE("eCOs: add eim-2, a package from it, update it, delete it") {
   CHECK(text(item(s, del), "outcome").find("deleteEimResult ok(0)") != std::string::npos);
   CHECK_FALSE(w.card_eim("eim-2"));
   CHECK(w.rig.state().eims.size() == 1);
-  for (const auto& r : *at(s, "results").elements())
+  for (const auto& r : at(s, "results"))
     if (text(r, "kind") == "euiccPackageResult") CHECK(text(r, "verdict") == "verified");
 }
 
@@ -368,13 +368,13 @@ TEST_CASE("downloads: indirect relayed by the eIM, direct over ES9+, both result
     CHECK(w.smdp_calls.empty());  // the eIM relayed in process; the IPAe never went direct
     const auto s = w.status();
     CHECK(text(item(s, dl), "state") == "done");
-    REQUIRE(at(s, "downloads").elements()->size() == 1);
-    const auto& d = (*at(s, "downloads").elements())[0];
-    CHECK(*at(d, "compact").boolean() == false);
+    REQUIRE(at(s, "downloads").size() == 1);
+    const auto& d = (at(s, "downloads"))[0];
+    CHECK(at(d, "compact").get<bool>() == false);
     // The installation result reached the eIM (HandleNotification), verified, and the SM-DP+
     // through the eIM.
     bool pir = false;
-    for (const auto& n : *at(s, "notifications").elements())
+    for (const auto& n : at(s, "notifications"))
       if (text(n, "event") == "install") pir = text(n, "verdict") == "verified";
     CHECK(pir);
     CHECK(w.smdp->notifications().size() == 1);
@@ -392,8 +392,8 @@ TEST_CASE("downloads: indirect relayed by the eIM, direct over ES9+, both result
     CHECK(w.installed(kNew));
     const auto s = w.status();
     CHECK(text(item(s, dl), "state") == "done");
-    REQUIRE(at(s, "downloads").elements()->size() == 1);
-    CHECK(*at((*at(s, "downloads").elements())[0], "compact").boolean());
+    REQUIRE(at(s, "downloads").size() == 1);
+    CHECK(at((at(s, "downloads"))[0], "compact").get<bool>());
   }
   SECTION("direct") {
     World w(/*indirect=*/false);
@@ -408,7 +408,7 @@ TEST_CASE("downloads: indirect relayed by the eIM, direct over ES9+, both result
     const auto s = w.status();
     CHECK(text(item(s, dl), "state") == "done");
     bool seen = false;
-    for (const auto& r : *at(s, "results").elements()) {
+    for (const auto& r : at(s, "results")) {
       if (text(r, "kind") != "profileDownloadTriggerResult") continue;
       seen = true;
       CHECK(text(r, "verdict") == "verified");
@@ -454,17 +454,17 @@ TEST_CASE("kills at every ESipa exchange: every package runs once, card and eIM 
       CHECK(integer(counts, "done") == 5);
       CHECK(integer(counts, "failed") == 0);
       CHECK(integer(counts, "resultsVerified") == 4);
-      for (const auto& it : *at(s, "queue").elements()) {
+      for (const auto& it : at(s, "queue")) {
         INFO("item " << integer(it, "id") << " " << text(it, "outcome"));
         CHECK(text(it, "state") == "done");
       }
       // Each result recorded once, however often it was delivered.
       std::size_t results = 0;
-      for (const auto& r : *at(s, "results").elements())
+      for (const auto& r : at(s, "results"))
         if (text(r, "kind") == "euiccPackageResult") ++results;
       CHECK(results == 4);
       // Counters agree: four packages, each executed once.
-      const auto& assoc = (*at(s, "associations").elements())[0];
+      const auto& assoc = (at(s, "associations"))[0];
       CHECK(integer(assoc, "counter") == 4);
       CHECK(card.eims[0].counter_value == 4);
       CHECK(card.notifications.empty());

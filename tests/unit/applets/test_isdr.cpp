@@ -1,7 +1,7 @@
 // The ISD-R as far as the foundation goes: SELECT with its FCI, ES10 dispatch, GetEID.
 #include <catch.hpp>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/card_simulator.hpp"
 
 using namespace euiccsim;
@@ -58,6 +58,8 @@ TEST_CASE("ES10 requests the ISD-R cannot read or does not offer") {
   CHECK(card.transmit("80E2910006BF3E035C015B").sw == 0x6A80);    // a tag other than 5A
   CHECK(card.transmit("80E2910004BF3E0100").sw == 0x6A80);
   CHECK(card.transmit("80E2910003BF7F00").sw == 0x6A88);  // no such function
+  // Not DER: a long-form length for 3 at the top, which asn1c alone would read.
+  CHECK(card.transmit("80E2910007BF3E81035C015A").sw == 0x6A80);
   CHECK(card.transmit("80CA005A00").sw == 0x6D00);
   // None of that disturbed the card.
   CHECK(to_hex(card.es10(from_hex("BF3E035C015A"))).substr(10) ==

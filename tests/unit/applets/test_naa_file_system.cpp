@@ -10,7 +10,7 @@
 
 #include "../support/naa_card.hpp"
 #include "euiccsim/applets/aids.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 using namespace euiccsim;
 using namespace euiccsim::test;

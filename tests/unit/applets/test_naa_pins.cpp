@@ -5,7 +5,7 @@
 #include <catch.hpp>
 
 #include "../support/naa_card.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 using namespace euiccsim;
 using namespace euiccsim::test;

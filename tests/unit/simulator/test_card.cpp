@@ -129,6 +129,9 @@ TEST_CASE("TERMINAL CAPABILITY is accepted and recorded") {
   REQUIRE(t.card.terminal_capability());
   CHECK(to_hex(*t.card.terminal_capability()) == "A9088100820101830107");
   CHECK(t.send("80AA0000050102030405") == "6A80");
+  // ISO/IEC 7816-4 lets the length take the long form at any size: BER, read as such.
+  CHECK(t.send("80AA00000BA981088100820101830107") == "9000");
+  CHECK(t.send("80AA00000AA9098100820101830107") == "6A80");  // runs past the data
   CHECK(t.send("80AA010005A903830107") == "6A86");
   CHECK(t.send("80AA000000") == "6700");
   t.card.reset();

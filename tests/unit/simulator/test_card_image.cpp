@@ -11,7 +11,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "../support/vec_file.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "euiccsim/simulator/card_image.hpp"
 #include "euiccsim/simulator/state_directory.hpp"
 

@@ -10,9 +10,9 @@ using namespace euiccsim;
 
 namespace {
 std::string request(const std::string& func, const std::string& param) {
-  auto payload = json::Value::object().set("func", func);
-  payload.set("param", param.empty() ? json::Value(nullptr) : json::Value(param));
-  return json::Value::object().set("type", "apdu").set("payload", std::move(payload)).dump();
+  auto payload = json::Value{{"func", func}};
+  payload["param"] = param.empty() ? json::Value(nullptr) : json::Value(param);
+  return json::dump(json::Value{{"type", "apdu"}, {"payload", std::move(payload)}});
 }
 
 struct Answer {
@@ -22,12 +22,12 @@ struct Answer {
 
 Answer parse(const std::optional<std::string>& line) {
   REQUIRE(line);
-  auto v = json::Value::parse(*line);
+  auto v = json::parse(*line);
   REQUIRE(v);
-  REQUIRE(*v->get("type")->string() == "apdu");
-  const auto* p = v->get("payload");
-  Answer a{*p->get("ecode")->integer(), ""};
-  if (const auto* d = p->get("data")) a.data = *d->string();
+  REQUIRE(v->at("type") == "apdu");
+  const json::Value& p = v->at("payload");
+  Answer a{p.at("ecode").get<std::int64_t>(), ""};
+  if (p.contains("data")) a.data = p.at("data").get<std::string>();
   return a;
 }
 }  // namespace

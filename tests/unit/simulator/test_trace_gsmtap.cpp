@@ -209,6 +209,25 @@ TEST_CASE("the keys of an AUTHENTICATE answer are zeroed unless secrets are aske
   CHECK(to_hex(keep->last).find("B40BA9A3") != std::string::npos);
 }
 
+TEST_CASE("PIN and PUK values in VERIFY, CHANGE, DISABLE, ENABLE and UNBLOCK PIN are masked") {
+  // TS 102 221 §11.1.9: VERIFY PIN 1 with "1234" 'FF'-padded to 8 bytes.
+  auto v = apdu_event("0020000108" "31323334FFFFFFFF", "9000");
+  sim::redact_secrets(v);
+  CHECK(to_hex(v.command) == "0020000108FFFFFFFFFFFFFFFF");
+  // UNBLOCK PIN: PUK "12345678" then the new PIN "0000".
+  auto u = apdu_event("002C000110" "3132333435363738" "30303030FFFFFFFF", "9000");
+  sim::redact_secrets(u);
+  CHECK(to_hex(u.command) == "002C000110FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF");
+  // A VERIFY with no data (asks for the retry counter) and a READ BINARY stay as they are.
+  auto q = apdu_event("0020000100", "63C3");
+  sim::redact_secrets(q);
+  CHECK(to_hex(q.command) == "0020000100");
+  auto r = apdu_event("00B0000004", "010203049000");
+  sim::redact_secrets(r);
+  CHECK(to_hex(r.command) == "00B0000004");
+  CHECK(to_hex(r.response) == "010203049000");
+}
+
 TEST_CASE("a bus with a clock stamps every event with it and no duration") {
   struct Keep : sim::TraceSink {
     std::vector<sim::TraceEvent> seen;

@@ -12,7 +12,7 @@
 #include "eim/eim.hpp"
 #include "eim/euicc_package.hpp"
 #include "es10_card.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "temp_dir.hpp"
 
 namespace euiccsim::test {

@@ -18,7 +18,7 @@
 
 #include "eim/euicc_package.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "memory_network.hpp"
 #include "smdp/server.hpp"
 

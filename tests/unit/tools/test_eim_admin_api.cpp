@@ -16,7 +16,7 @@ using test::kEimEid;
 namespace {
 
 json::Value body_of(const eim::AdminReply& r) {
-  auto v = json::Value::parse(r.body);
+  auto v = json::parse(r.body);
   REQUIRE(v);
   return *v;
 }
@@ -30,9 +30,9 @@ TEST_CASE("admin API: queue each kind, read the item and the card, cancel") {
                                  test::iccid_of("8999900000000000002") + R"("]})");
   REQUIRE(q.status == 201);
   auto item = body_of(q);
-  CHECK(*item.get("state")->string() == "queued");
-  CHECK(*item.get("kind")->string() == "euiccPackage");
-  const auto id = *item.get("id")->integer();
+  CHECK(*json::string_of(json::member(item, "state")) == "queued");
+  CHECK(*json::string_of(json::member(item, "kind")) == "euiccPackage");
+  const auto id = *json::integer_of(json::member(item, "id"));
 
   CHECK(eim::answer_admin(*f.eim, "POST", "/eim/v1/queue",
                           R"({"eid":")" + kEimEid + R"(","euiccData":"all"})")
@@ -49,11 +49,11 @@ TEST_CASE("admin API: queue each kind, read the item and the card, cancel") {
 
   auto got = eim::answer_admin(*f.eim, "GET", "/eim/v1/queue/" + std::to_string(id), "");
   CHECK(got.status == 200);
-  CHECK(*body_of(got).get("eimId")->string() == "eim-1");
+  CHECK(*json::string_of(json::member(body_of(got), "eimId")) == "eim-1");
 
   auto card = eim::answer_admin(*f.eim, "GET", "/eim/v1/cards/" + kEimEid, "");
   CHECK(card.status == 200);
-  CHECK(*body_of(card).get("counts")->get("queued")->integer() == 3);
+  CHECK(*json::integer_of(json::member(json::member(body_of(card), "counts"), "queued")) == 3);
   auto cards = eim::answer_admin(*f.eim, "GET", "/eim/v1/cards", "");
   CHECK(cards.body == R"({"eids":[")" + kEimEid + R"("]})");
 
@@ -79,7 +79,7 @@ TEST_CASE("admin API: register, and the errors") {
   auto bad =
       eim::answer_admin(*f.eim, "POST", "/eim/v1/queue", R"({"eid":"123","psmo":["get-rat"]})");
   CHECK(bad.status == 400);
-  CHECK(body_of(bad).get("error")->string()->find("EID '123'") == 0);
+  CHECK(json::string_of(json::member(body_of(bad), "error"))->find("EID '123'") == 0);
   CHECK(eim::answer_admin(*f.eim, "POST", "/eim/v1/queue", "not json").status == 400);
   CHECK(eim::answer_admin(*f.eim, "POST", "/eim/v1/queue",
                           R"({"eid":")" + kEimEid + R"(","psmo":["get-rat"],"euiccData":"all"})")

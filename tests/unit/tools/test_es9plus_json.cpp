@@ -61,15 +61,15 @@ struct World {
 };
 
 json::Value parsed(const HttpReply& r) {
-  auto v = json::Value::parse(r.body);
+  auto v = json::parse(r.body);
   REQUIRE(v);
   return *v;
 }
 
 std::string status_of(const json::Value& v, const char* key) {
-  const json::Value* s = v.get("header")->get("functionExecutionStatus");
-  if (std::string(key) == "status") return *s->get("status")->string();
-  return *s->get("statusCodeData")->get(key)->string();
+  const json::Value& s = v.at("header").at("functionExecutionStatus");
+  if (std::string(key) == "status") return s.at("status").get<std::string>();
+  return s.at("statusCodeData").at(key).get<std::string>();
 }
 
 }  // namespace
@@ -85,11 +85,10 @@ TEST_CASE("A download and its notification go through the JSON binding") {
   CHECK(r.iccid == test::iccid_of("8999900000000000901"));
   CHECK(lpa::process_notifications([&](ByteView q) { return w.card.es10(q); }, client) == 1);
   CHECK(w.server->notifications().size() == 1);
-  CHECK(w.paths == std::vector<std::string>{
-                       "/gsma/rsp2/es9plus/initiateAuthentication",
-                       "/gsma/rsp2/es9plus/authenticateClient",
-                       "/gsma/rsp2/es9plus/getBoundProfilePackage",
-                       "/gsma/rsp2/es9plus/handleNotification"});
+  CHECK(w.paths == std::vector<std::string>{"/gsma/rsp2/es9plus/initiateAuthentication",
+                                            "/gsma/rsp2/es9plus/authenticateClient",
+                                            "/gsma/rsp2/es9plus/getBoundProfilePackage",
+                                            "/gsma/rsp2/es9plus/handleNotification"});
 }
 
 TEST_CASE("initiateAuthentication answers with hex transactionId and base64 DER") {
@@ -97,27 +96,27 @@ TEST_CASE("initiateAuthentication answers with hex transactionId and base64 DER"
   auto challenge = w.card.es10(from_hex("BF2E00"));
   auto info1 = w.card.es10(from_hex("BF2000"));
   auto body = json::Value::object();
-  body.set("euiccChallenge", base64_encode(ByteView(challenge).subspan(5)))
-      .set("euiccInfo1", base64_encode(info1))
-      .set("smdpAddress", "smdp.example.com");
-  auto reply = answer_es9plus(*w.server, "initiateAuthentication", body.dump());
+  body["euiccChallenge"] = base64_encode(ByteView(challenge).subspan(5));
+  body["euiccInfo1"] = base64_encode(info1);
+  body["smdpAddress"] = "smdp.example.com";
+  auto reply = answer_es9plus(*w.server, "initiateAuthentication", json::dump(body));
   CHECK(reply.status == 200);
   auto v = parsed(reply);
   CHECK(status_of(v, "status") == "Executed-Success");
-  const std::string tid = *v.get("transactionId")->string();
+  const std::string tid = v.at("transactionId").get<std::string>();
   CHECK(tid.size() == 32);
   CHECK(tid.find_first_not_of("0123456789ABCDEF") == std::string::npos);
-  CHECK(base64_decode(*v.get("serverSigned1")->string()).front() == 0x30);
-  auto sig = base64_decode(*v.get("serverSignature1")->string());
+  CHECK(base64_decode(v.at("serverSigned1").get<std::string>()).front() == 0x30);
+  auto sig = base64_decode(v.at("serverSignature1").get<std::string>());
   CHECK(to_hex(ByteView(sig).first(3)) == "5F3740");
-  CHECK(base64_decode(*v.get("euiccCiPKIdToBeUsed")->string()).front() == 0x04);
+  CHECK(base64_decode(v.at("euiccCiPKIdToBeUsed").get<std::string>()).front() == 0x04);
 
   // The same request for another SM-DP+ address: a Failed header with the server's codes.
   body = json::Value::object();
-  body.set("euiccChallenge", base64_encode(ByteView(challenge).subspan(5)))
-      .set("euiccInfo1", base64_encode(info1))
-      .set("smdpAddress", "other.example.com");
-  v = parsed(answer_es9plus(*w.server, "initiateAuthentication", body.dump()));
+  body["euiccChallenge"] = base64_encode(ByteView(challenge).subspan(5));
+  body["euiccInfo1"] = base64_encode(info1);
+  body["smdpAddress"] = "other.example.com";
+  v = parsed(answer_es9plus(*w.server, "initiateAuthentication", json::dump(body)));
   CHECK(status_of(v, "status") == "Failed");
   CHECK(status_of(v, "subjectCode") == "8.8.1");
   CHECK(status_of(v, "reasonCode") == "3.8");
@@ -142,13 +141,15 @@ TEST_CASE("Requests that are not ES9+ get status codes, not a crash") {
     CHECK(status_of(v, "message").find("euiccInfo1") != std::string::npos);
   }
   SECTION("an element that is not base64") {
-    auto v = parsed(answer_es9plus(*w.server, "initiateAuthentication",
-                                   R"({"euiccChallenge":"*!","euiccInfo1":"AA==","smdpAddress":"x"})"));
+    auto v =
+        parsed(answer_es9plus(*w.server, "initiateAuthentication",
+                              R"({"euiccChallenge":"*!","euiccInfo1":"AA==","smdpAddress":"x"})"));
     CHECK(status_of(v, "reasonCode") == "2.1");
   }
   SECTION("a transactionId that is not hex") {
-    auto v = parsed(answer_es9plus(*w.server, "authenticateClient",
-                                   R"({"transactionId":"XYZ","authenticateServerResponse":"AA=="})"));
+    auto v =
+        parsed(answer_es9plus(*w.server, "authenticateClient",
+                              R"({"transactionId":"XYZ","authenticateServerResponse":"AA=="})"));
     CHECK(status_of(v, "reasonCode") == "2.1");
   }
   SECTION("an unknown transaction") {
@@ -187,7 +188,9 @@ TEST_CASE("The client turns Failed headers into Es9Error and other answers into 
                   std::runtime_error);
   // Success, but a field missing or not base64.
   CHECK_THROWS_WITH(
-      client_answering(200, R"({"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01"})")
+      client_answering(
+          200,
+          R"({"header":{"functionExecutionStatus":{"status":"Executed-Success"}},"transactionId":"01"})")
           .initiate_authentication(req),
       Catch::Contains("serverSigned1"));
   // handleNotification: 204 without a body is success.

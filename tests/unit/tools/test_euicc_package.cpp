@@ -9,8 +9,8 @@
 #include "../support/hex_der.hpp"
 #include "eim/euicc_package.hpp"
 #include "euiccsim/applets/rsp_asn1.hpp"
-#include "euiccsim/applets/tlv.hpp"
 #include "euiccsim/crypto/test_pki.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 
 #include <Eco.h>
 #include <EuiccPackageRequest.h>

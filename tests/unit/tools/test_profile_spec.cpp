@@ -102,7 +102,12 @@ TEST_CASE("JSON spec errors are one line naming the JSON field") {
   CHECK(error_of(short_imsi).rfind("imsi: ", 0) == 0);
 
   CHECK(error_of(with(R"("telecom": 1)")) == "telecom: true or false expected");
-  CHECK(error_of(with(R"("mncLength": 4)")).rfind("mncLength: ", 0) == 0);
+  std::string mnc4 = kSpec;
+  mnc4.replace(mnc4.find(R"("mncLength": 3)"), 14, R"("mncLength": 4)");
+  CHECK(error_of(mnc4).rfind("mncLength: ", 0) == 0);
+  // A member given twice is refused by the JSON reader, before any field is read.
+  CHECK(error_of(with(R"("mncLength": 2)")) ==
+        "profile spec: not valid JSON (the name 'mncLength' is given twice)");
   CHECK(error_of(with(R"("pin2Retries": 16)")).rfind("pin2Retries: ", 0) == 0);
 
   std::string bad_key = kSpec;

@@ -148,11 +148,11 @@ TEST_CASE("a PSMO result and its notifications: verified, recorded, all acknowle
   }
   SECTION("the status counts it") {
     auto s = f.eim->status(kEimEid);
-    const auto* c = s.get("counts");
-    CHECK(*c->get("done")->integer() == 2);
-    CHECK(*c->get("delivered")->integer() == 2);
-    CHECK(*c->get("answered")->integer() == 2);
-    CHECK(*c->get("resultsVerified")->integer() == 1);
+    const auto* c = json::member(s, "counts");
+    CHECK(*json::integer_of(json::member(c, "done")) == 2);
+    CHECK(*json::integer_of(json::member(c, "delivered")) == 2);
+    CHECK(*json::integer_of(json::member(c, "answered")) == 2);
+    CHECK(*json::integer_of(json::member(c, "resultsVerified")) == 1);
   }
 }
 

@@ -1,7 +1,7 @@
 // Recordings read from each format, and the masked comparison of answers.
 #include <catch.hpp>
 
-#include "euiccsim/applets/tlv.hpp"
+#include "euiccsim/crypto/tlv.hpp"
 #include "scenario/replay.hpp"
 
 using namespace euiccsim;

@@ -1,66 +1,42 @@
-// A small JSON value for the command's --json output, `card show`, and trace lines.
+// JSON for the command's --json output, `card show`, trace lines, lpac's stdio lines, ES9+ and
+// profile specs: nlohmann::json (Debian's nlohmann-json3-dev), with keys in insertion order so
+// output reads as written, and the few rules this project adds on top.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace euiccsim::json {
 
-class Value {
- public:
-  using Array = std::vector<Value>;
-  // Keys keep their insertion order, so output reads as written.
-  using Object = std::vector<std::pair<std::string, Value>>;
+using Value = nlohmann::ordered_json;
 
-  Value() : v_(nullptr) {}
-  Value(std::nullptr_t) : v_(nullptr) {}
-  Value(bool b) : v_(b) {}
-  Value(int i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(unsigned i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(std::int64_t i) : v_(i) {}
-  Value(std::uint64_t i) : v_(static_cast<std::int64_t>(i)) {}
-  Value(const char* s) : v_(std::string(s)) {}
-  Value(std::string s) : v_(std::move(s)) {}
-  Value(std::string_view s) : v_(std::string(s)) {}
-  Value(Array a) : v_(std::move(a)) {}
-  Value(Object o) : v_(std::move(o)) {}
+// Compact on one line (indent < 1) or indented. Strings that are not UTF-8 (a nickname or a
+// profile name from a card image can be any bytes) are written with U+FFFD in place of the
+// bad bytes rather than failing the whole output.
+std::string dump(const Value& v, int indent = 0);
 
-  static Value object() { return Value(Object{}); }
-  static Value array() { return Value(Array{}); }
+// RFC 8259 text, or nothing on any error: trailing characters, comments, a member name given
+// twice in one object, a number that is not an integer (no peer of ours sends one), or
+// nesting deeper than 64 (inputs come from lpac, HTTP peers and users'
+// files). `why`, when given, receives a one-line reason.
+std::optional<Value> parse(std::string_view text, std::string* why = nullptr);
 
-  // For objects: appends (key, value). For arrays: use push().
-  Value& set(std::string key, Value v);
-  Value& push(Value v);
-
-  // Compact on one line when indent is 0.
-  std::string dump(int indent = 0) const;
-
-  bool is_null() const { return std::holds_alternative<std::nullptr_t>(v_); }
-  // The member `key` of an object, or nullptr (also when this is not an object).
-  const Value* get(std::string_view key) const;
-  // The string, or nullptr when this is not a string.
-  const std::string* string() const { return std::get_if<std::string>(&v_); }
-  const std::int64_t* integer() const { return std::get_if<std::int64_t>(&v_); }
-  const bool* boolean() const { return std::get_if<bool>(&v_); }
-  // The elements or members, or nullptr when this is not an array / an object.
-  const Array* elements() const { return std::get_if<Array>(&v_); }
-  const Object* members() const { return std::get_if<Object>(&v_); }
-
-  // Strict RFC 8259 text (numbers: integers only, which is all our peers send); nothing on
-  // any error, including trailing characters or nesting deeper than 64.
-  static std::optional<Value> parse(std::string_view text);
-
- private:
-  void dump_to(std::string& out, int indent, int depth) const;
-  std::variant<std::nullptr_t, bool, std::int64_t, std::string, Array, Object> v_;
-};
-
-std::string quote(std::string_view s);
+// The member `key` of an object, or nullptr (also when `v` is not an object).
+const Value* member(const Value& v, std::string_view key);
+inline const Value* member(const Value* v, std::string_view key) {
+  return v ? member(*v, key) : nullptr;
+}
+// The string, or nullptr when `v` is absent or not a string.
+inline const std::string* string_of(const Value* v) {
+  return v ? v->get_ptr<const std::string*>() : nullptr;
+}
+// An integer that fits int64 (a JSON number without fraction or exponent), or nothing.
+std::optional<std::int64_t> integer_of(const Value* v);
+// The boolean, or nothing.
+std::optional<bool> boolean_of(const Value* v);
 
 }  // namespace euiccsim::json

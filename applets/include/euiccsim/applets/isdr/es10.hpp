@@ -27,6 +27,12 @@ struct Session {
   std::shared_ptr<DownloadSession> download;
   // The eUICC key for the signatures of ES10b (euiccSignature1/2, the installation result).
   ecasd::KeyCache euicc_key;
+  // The one-time key pair (otSK/otPK.EUICC.ECKA) of the last PrepareDownload whose profile has
+  // not installed yet: a retry of that download names its otPK in bppEuiccOtpk (SGP.22 v2.5
+  // §3.1.3.2) and gets it again, so the SM-DP+ can send the package it already bound to it.
+  // Kept across download sessions (every AuthenticateServer starts a new one); dropped when a
+  // profile installs, replaced by the next new pair, and gone on a reset.
+  std::optional<crypto::PrivateKey> retained_otsk;
   // The ISD-P of the profile the last download installed since the card reset: what SGP.32's
   // ImmediateEnable (BF5A) may enable, once. Volatile, so a reset ends that chance.
   std::optional<Bytes> last_installed_aid;
