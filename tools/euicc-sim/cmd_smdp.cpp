@@ -15,6 +15,7 @@
 #include "euiccsim/crypto/certificate.hpp"
 #include "euiccsim/profiles/builder.hpp"
 #include "profile_spec.hpp"
+#include "smdp/es9plus_forward.hpp"
 #include "smdp/https.hpp"
 #include "smdp/server.hpp"
 #include "tls/identity.hpp"
@@ -215,26 +216,7 @@ int run(const SmdpOptions& o) {
   // Bind first: the address a client must ask for may name the port the system chose.
   std::unique_ptr<smdp::Server> server;
   smdp::Es9Plus* es9 = nullptr;
-  struct Forward final : smdp::Es9Plus {
-    smdp::Es9Plus** to;
-    explicit Forward(smdp::Es9Plus** t) : to(t) {}
-    smdp::InitiateAuthenticationResponse initiate_authentication(
-        const smdp::InitiateAuthenticationRequest& r) override {
-      return (*to)->initiate_authentication(r);
-    }
-    smdp::AuthenticateClientResponse authenticate_client(
-        const smdp::AuthenticateClientRequest& r) override {
-      return (*to)->authenticate_client(r);
-    }
-    smdp::GetBoundProfilePackageResponse get_bound_profile_package(
-        const smdp::GetBoundProfilePackageRequest& r) override {
-      return (*to)->get_bound_profile_package(r);
-    }
-    void handle_notification(const smdp::HandleNotificationRequest& r) override {
-      (*to)->handle_notification(r);
-    }
-    void cancel_session(const smdp::CancelSessionRequest& r) override { (*to)->cancel_session(r); }
-  } forward(&es9);
+  smdp::Es9PlusForward forward(&es9);
 
   auto log_request = [&](const smdp::HttpsRequestLog& r) {
     std::optional<smdp::ServerEvent> ev;

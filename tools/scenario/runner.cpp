@@ -36,6 +36,7 @@
 #include "lpa/download.hpp"
 #include "profile_spec.hpp"
 #include "replay.hpp"
+#include "smdp/es9plus_forward.hpp"
 #include "smdp/faults.hpp"
 #include "smdp/https.hpp"
 #include "smdp/server.hpp"
@@ -143,33 +144,10 @@ class CardLink final : public tools::Link {
   sim::Card& card_;
 };
 
-// The HTTPS listener is bound before the server exists (the server's address names the port
-// the system chose), so it answers through this.
-struct Forward final : smdp::Es9Plus {
-  smdp::Server** to;
-  explicit Forward(smdp::Server** t) : to(t) {}
-  smdp::InitiateAuthenticationResponse initiate_authentication(
-      const smdp::InitiateAuthenticationRequest& r) override {
-    return (*to)->initiate_authentication(r);
-  }
-  smdp::AuthenticateClientResponse authenticate_client(
-      const smdp::AuthenticateClientRequest& r) override {
-    return (*to)->authenticate_client(r);
-  }
-  smdp::GetBoundProfilePackageResponse get_bound_profile_package(
-      const smdp::GetBoundProfilePackageRequest& r) override {
-    return (*to)->get_bound_profile_package(r);
-  }
-  void handle_notification(const smdp::HandleNotificationRequest& r) override {
-    (*to)->handle_notification(r);
-  }
-  void cancel_session(const smdp::CancelSessionRequest& r) override { (*to)->cancel_session(r); }
-};
-
 // The SM-DP+ peer: the server, the fault layer and the LPA's client of it.
 struct SmdpRt {
-  smdp::Server* target = nullptr;
-  std::unique_ptr<Forward> forward;
+  smdp::Es9Plus* target = nullptr;
+  std::unique_ptr<smdp::Es9PlusForward> forward;
   std::unique_ptr<crypto::Drbg> drbg;
   std::unique_ptr<smdp::Server> server;
   std::unique_ptr<smdp::Es9FaultyPost> faulty;
@@ -802,7 +780,7 @@ class Case {
           pki);
       const fs::path folder = dir / (curve == "brainpool" ? "brainpool" : "nist");
       // Bound before the server exists: the address names the port the system chose.
-      rt->forward = std::make_unique<Forward>(&rt->target);
+      rt->forward = std::make_unique<smdp::Es9PlusForward>(&rt->target);
       rt->https = std::make_unique<smdp::Es9PlusHttpsServer>(
           *rt->forward, (folder / "dp-tls.chain.pem").string(),
           (folder / "dp-tls.key.pem").string(), nullptr);
